@@ -1,0 +1,22 @@
+/** The Cataloger interface: one implementation per package ecosystem. */
+import type { EntryMeta, FileView } from '../image/types.js';
+import type { OsInfo, Package, Warning } from '../model/index.js';
+
+export interface CatalogResult {
+  packages: Package[];
+  warnings: Warning[];
+}
+
+export interface Cataloger {
+  /** kebab-case id, shown in output: apk-db, dpkg-db */
+  id: string;
+  /**
+   * Bumped whenever what the cataloger keeps or reports changes: part of the layer cache key, so
+   * a changed cataloger never reads stale cached layers.
+   */
+  version: number;
+  /** Cheap filter, called for every tar entry: should this file's content be kept? */
+  wants(path: string, entry: EntryMeta): boolean;
+  /** Reads the kept files from the squashed filesystem. Never throws for one bad record: warns. */
+  catalog(files: FileView, os: OsInfo | null): Promise<CatalogResult> | CatalogResult;
+}

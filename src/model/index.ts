@@ -1,0 +1,137 @@
+/** Plain data types shared by every area: packages, advisories, findings, reports. */
+
+export const SEVERITIES = ['unknown', 'negligible', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Orders severities: critical is highest; unknown sorts below negligible. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function parseSeverity(s: string): Severity | undefined {
+  const v = s.trim().toLowerCase();
+  return (SEVERITIES as readonly string[]).includes(v) ? (v as Severity) : undefined;
+}
+
+/** Where a package (or file) was found: the layer that last wrote it and its path in the image. */
+export interface Location {
+  layer: string; // layer blob digest (sha256:...)
+  path: string; // absolute path inside the image, e.g. /var/lib/dpkg/status
+}
+
+/** Package types: one per cataloger family. Issue "Scan core" adds apk and deb. */
+export type PackageType =
+  | 'apk'
+  | 'deb'
+  | 'rpm'
+  | 'npm'
+  | 'python'
+  | 'go-module'
+  | 'maven'
+  | 'cargo'
+  | 'gem'
+  | 'composer'
+  | 'nuget';
+
+export interface Package {
+  name: string;
+  version: string;
+  type: PackageType;
+  arch?: string;
+  /** Source (dpkg) or origin (apk) package: what distro advisories are keyed on. */
+  sourceName?: string;
+  sourceVersion?: string;
+  licenses?: string[];
+  purl?: string;
+  locations: Location[];
+}
+
+export interface OsInfo {
+  id: string; // os-release ID: alpine, debian, ubuntu, ...
+  versionId: string; // os-release VERSION_ID: 3.10.9, 12
+  name?: string; // PRETTY_NAME or NAME
+  codename?: string; // VERSION_CODENAME
+}
+
+/** One affected range, OSV style. A range with only `introduced` means: every version since. */
+export interface AffectedRange {
+  introduced?: string; // '0' or absent = from the beginning
+  fixed?: string;
+  lastAffected?: string;
+}
+
+/** One advisory for one package in one namespace, normalised from any feed. */
+export interface Advisory {
+  id: string; // CVE-2019-14697, GHSA-..., DSA-... when no CVE
+  aliases: string[]; // other ids naming the same flaw (DSA-5343-1, CVE-...)
+  feed: string; // id of the feed it came from: alpine-secdb, debian-tracker
+  namespace: string; // alpine:3.10, debian:11 (later npm, pypi, ...)
+  package: string; // origin/source package name, as the feed names it
+  scheme: string; // version comparator id: apk, deb, ...
+  severity: Severity;
+  ranges: AffectedRange[]; // empty + no versions = every version affected
+  versions?: string[]; // explicit affected versions (OSV)
+  /** Distro status when not simply fixed: e.g. 'unfixed', 'no-dsa', 'postponed'. */
+  status?: string;
+  title?: string;
+  url?: string;
+}
+
+/** How a finding came about, in words and data a user can check. */
+export interface MatchDetails {
+  feed: string;
+  namespace: string;
+  /** The package name looked up in the feed (source/origin package for distros). */
+  searchedBy: string;
+  /** The version that was compared (source version for deb). */
+  installedVersion: string;
+  scheme: string;
+  /** Human-readable rule, e.g. "1.1.22-r2 < 1.1.22-r3 (apk)". */
+  rule: string;
+}
+
+export type FindingKind = 'vulnerability' | 'check' | 'lint';
+
+export interface Finding {
+  kind: FindingKind;
+  id: string;
+  aliases: string[];
+  severity: Severity;
+  title?: string;
+  package?: { name: string; version: string; type: PackageType };
+  fixedVersion: string | null;
+  status?: string;
+  locations: Location[];
+  match?: MatchDetails;
+  url?: string;
+}
+
+export interface Warning {
+  message: string;
+  path?: string;
+}
+
+export interface ImageInfo {
+  reference: string; // what the user typed, normalised
+  digest: string; // manifest digest
+  configDigest?: string;
+  platform?: string; // os/arch[/variant]
+  layers: string[]; // layer blob digests, in order
+}
+
+export interface DbInfo {
+  builtAt: string;
+  digest: string;
+  schemaVersion: number;
+}
+
+export interface ScanReport {
+  schemaVersion: 1;
+  image: ImageInfo;
+  os: OsInfo | null;
+  packages: Package[];
+  findings: Finding[];
+  warnings: Warning[];
+  db: DbInfo | null;
+  verdict: { pass: boolean; failOn: Severity | null; reasons: string[] };
+}
