@@ -133,3 +133,20 @@ export interface FileView {
   /** Names directly inside a directory. */
   list(dir: string): string[];
 }
+
+/** Options for opening an image from any source. */
+export interface OpenOptions {
+  /** Platform to select from an index; default: the host's. */
+  platform?: Platform;
+  /** Registry credentials given on the command line (override env and docker config). */
+  username?: string;
+  password?: string;
+  /** Extra CA certificates (PEM file paths) trusted for registry TLS. */
+  caCerts?: string[];
+  /** Registry hosts (host[:port]) reached over plain HTTP. */
+  insecureRegistries?: string[];
+  /** Per-request timeout for registry calls, in milliseconds. */
+  timeoutMs?: number;
+  /** Path of the docker config file; default $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
+  dockerConfig?: string;
+}

@@ -104,6 +104,10 @@ export interface Finding {
   locations: Location[];
   match?: MatchDetails;
   url?: string;
+  /** For check and lint findings: what was found, in words. */
+  message?: string;
+  /** For lint findings: the line in the linted file. */
+  line?: number;
 }
 
 export interface Warning {
