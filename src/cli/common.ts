@@ -1,0 +1,79 @@
+/** What every command shares: cache locations, durations, option parsing, quiet/progress rules, writing output. */
+import { renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ShipshapeError } from '../errors.js';
+import { parseSeverity, type Severity } from '../model/index.js';
+
+/** `$XDG_CACHE_HOME/shipshape`, default `~/.cache/shipshape`. */
+export function cacheHome(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'shipshape');
+}
+
+export function defaultDbPath(): string {
+  return path.join(cacheHome(), 'db', 'shipshape.db');
+}
+
+/** Parses `90m`, `36h`, `7d`, `2w`; a bare number means hours. */
+export function parseDuration(s: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw]?)$/.exec(s.trim());
+  if (!m) throw new ShipshapeError('usage', `${flag}: invalid duration "${s}" (examples: 36h, 7d, 2w)`);
+  const unit = { s: 1e3, m: 60e3, h: 3600e3, '': 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2] as 's' | 'm' | 'h' | '' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}
+
+export function severityOption(s: string, flag: string): Severity {
+  const v = parseSeverity(s === 'moderate' ? 'medium' : s);
+  if (!v) throw new ShipshapeError('usage', `${flag}: unknown severity "${s}" (one of: negligible, low, medium, high, critical)`);
+  return v;
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Progress bars only for a person watching: stderr is a TTY, not CI, not --quiet. */
+export function progressWanted(quiet: boolean | undefined): boolean {
+  return !quiet && process.stderr.isTTY === true && !process.env.CI;
+}
+
+/** A one-line progress bar on stderr, redrawn in place. */
+export function progressBar(label: string): { update(done: number, total: number, detail?: string): void; end(): void } {
+  let last = 0;
+  return {
+    update(done, total, detail = '') {
+      const t = Date.now();
+      if (t - last < 80 && done < total) return;
+      last = t;
+      const width = 24;
+      const frac = total > 0 ? Math.min(1, done / total) : 0;
+      const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+      const cols = process.stderr.columns || 80;
+      process.stderr.write(`\r${`${label} [${bar}] ${total > 0 ? `${done}/${total}` : done} ${detail}`.slice(0, cols - 1)}\x1b[K`);
+    },
+    end() {
+      process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** Writes to stdout, or to a file atomically (temp + rename) so a failed run leaves no half file. */
+export function writeOutput(text: string, file: string | undefined): void {
+  if (!file || file === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    throw new ShipshapeError('io', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function warn(message: string, quiet: boolean | undefined): void {
+  if (!quiet) process.stderr.write(`shipshape: warning: ${message}\n`);
+}

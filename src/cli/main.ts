@@ -1,0 +1,39 @@
+/** The `shipshape` command line: wires commands, maps every error to one line on stderr and exit code 2. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { describeError } from '../errors.js';
+import { registerDb } from './db.js';
+import { registerScan } from './scan.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI and sets process.exitCode: 0 pass, 1 policy failed, 2 usage/input/infrastructure error. */
+export async function main(argv: string[]): Promise<void> {
+  let exitCode = 0;
+  const program = new Command('shipshape')
+    .description('keeps untrusted container images out of Kubernetes')
+    .version(version())
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `shipshape: ${s}` : s) });
+  registerScan(program, (code) => (exitCode = code));
+  registerDb(program);
+  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      exitCode = err.exitCode === 0 ? 0 : 2;
+    } else {
+      process.stderr.write(`shipshape: ${describeError(err)}\n`);
+      exitCode = 2;
+    }
+  }
+  process.exitCode = exitCode;
+}

@@ -1,0 +1,72 @@
+/** `shipshape scan IMAGE`: flags, output and exit code; the work is in src/scan. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { parsePlatform } from '../image/schema.js';
+import { getReporter } from '../report/index.js';
+import { scanImage } from '../scan/index.js';
+import { cacheHome, collect, defaultDbPath, parseDuration, progressBar, progressWanted, severityOption, warn, writeOutput } from './common.js';
+
+interface ScanFlags {
+  format: string;
+  output?: string;
+  failOn?: string;
+  ignoreUnfixed?: boolean;
+  quiet?: boolean;
+  db?: string;
+  cache: boolean;
+  cacheDir?: string;
+  platform?: string;
+  username?: string;
+  password?: string;
+  caCert?: string[];
+  insecureRegistry?: string[];
+  timeout?: string;
+  maxDbAge?: string;
+}
+
+export function registerScan(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('scan')
+    .description('scan an image for vulnerable packages')
+    .argument('<image>', 'alpine:3.20, host:5000/app@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:TAG], or a path')
+    .option('-f, --format <format>', 'table or json', 'table')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
+    .option('--ignore-unfixed', 'leave out vulnerabilities that have no fix yet')
+    .option('-q, --quiet', 'no progress and no warnings on stderr')
+    .option('--db <path>', 'advisory database file', defaultDbPath())
+    .option('--no-cache', 'do not read or write the layer cache')
+    .option('--cache-dir <dir>', 'layer cache directory', path.join(cacheHome(), 'layers'))
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)')
+    .option('--username <user>', 'registry user name (also SHIPSHAPE_USERNAME)')
+    .option('--password <password>', 'registry password (also SHIPSHAPE_PASSWORD)')
+    .option('--ca-cert <file>', 'extra CA certificate (PEM) for registry TLS; repeatable', collect)
+    .option('--insecure-registry <host>', 'reach this registry over plain HTTP; repeatable', collect)
+    .option('--timeout <duration>', 'per-request registry timeout', '30s')
+    .option('--max-db-age <duration>', 'refuse to scan with a database older than this (e.g. 7d)')
+    .action(async (image: string, flags: ScanFlags) => {
+      const reporter = getReporter(flags.format);
+      const failOn = flags.failOn ? severityOption(flags.failOn, '--fail-on') : null;
+      const bar = progressWanted(flags.quiet) ? progressBar('layers') : null;
+      const report = await scanImage(image, {
+        dbPath: flags.db ?? defaultDbPath(),
+        cacheDir: flags.cache ? (flags.cacheDir ?? path.join(cacheHome(), 'layers')) : null,
+        failOn,
+        ignoreUnfixed: flags.ignoreUnfixed ?? false,
+        ...(flags.maxDbAge ? { maxDbAgeMs: parseDuration(flags.maxDbAge, '--max-db-age') } : {}),
+        open: {
+          ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
+          ...(flags.username ? { username: flags.username } : {}),
+          ...(flags.password ? { password: flags.password } : {}),
+          caCerts: flags.caCert ?? [],
+          insecureRegistries: flags.insecureRegistry ?? [],
+          timeoutMs: parseDuration(flags.timeout ?? '30s', '--timeout'),
+        },
+        ...(bar ? { onLayer: (done: number, total: number, digest: string) => bar.update(done, total, digest.slice(7, 19)) } : {}),
+      });
+      bar?.end();
+      for (const w of report.warnings) warn(`${w.path ? `${w.path}: ` : ''}${w.message}`, flags.quiet);
+      writeOutput(reporter.render(report), flags.output);
+      setExit(report.verdict.pass ? 0 : 1);
+    });
+}
