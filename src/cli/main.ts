@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
 import { registerDb } from './db.js';
+import { installCrashHandlers } from './process.js';
 import { registerScan } from './scan.js';
 
 function version(): string {
@@ -12,6 +13,7 @@ function version(): string {
 
 /** Runs the CLI and sets process.exitCode: 0 pass, 1 policy failed, 2 usage/input/infrastructure error. */
 export async function main(argv: string[]): Promise<void> {
+  installCrashHandlers();
   let exitCode = 0;
   const program = new Command('shipshape')
     .description('keeps untrusted container images out of Kubernetes')
