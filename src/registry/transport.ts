@@ -1,0 +1,229 @@
+/**
+ * HTTP for one registry on undici: HTTPS with extra CAs (plain HTTP only for insecure registries),
+ * per-request timeouts, retries with backoff on 429/5xx/resets, and redirects that never carry
+ * the Authorization header to another host. Knows nothing of auth or of the API's paths.
+ */
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import tls from 'node:tls';
+import { Agent, request } from 'undici';
+import { ShipshapeError } from '../errors.js';
+import type { RegistryOptions } from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_REDIRECTS = 5;
+
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Absolute URL. */
+  url: string;
+  headers?: Record<string, string>;
+  /** A Buffer body is re-sent on retries; a stream body disables retries (it cannot be replayed). */
+  body?: Buffer | string | Readable;
+  /** Follow 3xx answers (default: for GET and HEAD). */
+  followRedirects?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable & { dump(opts?: { limit: number }): Promise<void> };
+  /** The URL that answered (after redirects). */
+  url: string;
+}
+
+/** The first value of a response header. */
+export function header(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Docker Hub's API lives on registry-1.docker.io while its images are named docker.io. */
+export function endpointHost(registry: string): string {
+  return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED']);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+function errorCode(err: unknown): string | undefined {
+  let e = err as { code?: string; cause?: unknown } | undefined;
+  for (let i = 0; e && i < 4; i++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && e.code !== 'UND_ERR') {
+      // undici wraps socket errors; the socket's own code says more than UND_ERR_SOCKET.
+      const inner = (e.cause as { code?: string } | undefined)?.code;
+      return e.code === 'UND_ERR_SOCKET' && inner ? inner : e.code;
+    }
+  }
+  return undefined;
+}
+
+function isResetError(err: unknown): boolean {
+  return RESET_CODES.has(errorCode(err) ?? '');
+}
+
+/** One line saying why a host could not be talked to, as a `network` error. */
+export function networkError(err: unknown, host: string, timeoutMs: number): ShipshapeError {
+  if (err instanceof ShipshapeError) return err;
+  const code = errorCode(err) ?? '';
+  const msg = (err as Error)?.message ?? String(err);
+  let text: string;
+  if (code === 'ECONNREFUSED') text = `cannot connect to registry ${host}: connection refused`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') text = `cannot resolve registry host ${host}`;
+  else if (TIMEOUT_CODES.has(code)) text = `registry ${host} did not answer within ${timeoutMs} ms`;
+  else if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(msg))
+    text = `TLS connection to registry ${host} failed: ${msg} (trust its CA with caCerts, or list it in insecureRegistries if it speaks plain HTTP)`;
+  else if (RESET_CODES.has(code)) text = `connection to registry ${host} was reset`;
+  else text = `cannot reach registry ${host}: ${msg}${code ? ` (${code})` : ''}`;
+  return new ShipshapeError('network', text, { cause: err });
+}
+
+function loadCaCerts(paths: string[]): string[] {
+  return paths.map((p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch (err) {
+      throw new ShipshapeError('io', `cannot read CA certificate ${p}: ${(err as Error).message}`, { cause: err });
+    }
+  });
+}
+
+/** Default trust plus `extra`: setting `ca` replaces Node's default store, so the defaults are added back. */
+function trustStore(extra: string[]): string[] {
+  const t = tls as unknown as { getCACertificates?: (type: string) => string[] };
+  const defaults = typeof t.getCACertificates === 'function' ? t.getCACertificates('default') : [...tls.rootCertificates];
+  return [...defaults, ...extra];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+export class Transport {
+  readonly registry: string;
+  /** scheme://host[:port] of the API. */
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  private readonly agent: Agent;
+  private readonly tries: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+
+  constructor(registry: string, opts: RegistryOptions = {}) {
+    this.registry = registry;
+    const host = endpointHost(registry);
+    const insecure = (opts.insecureRegistries ?? []).some((h) => h === registry || h === host);
+    this.baseUrl = `${insecure ? 'http' : 'https'}://${host}`;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const ca = opts.caCerts?.length ? trustStore(loadCaCerts(opts.caCerts)) : undefined;
+    this.agent = new Agent({
+      connect: { timeout: this.timeoutMs, ...(ca ? { ca } : {}) },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    this.tries = Math.max(1, opts.retry?.tries ?? 4);
+    this.baseDelayMs = opts.retry?.baseDelayMs ?? 500;
+    this.maxDelayMs = opts.retry?.maxDelayMs ?? 30_000;
+  }
+
+  /** Sends a request, retrying and following redirects; any status comes back, only transport failures throw. */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const follow = req.followRedirects ?? (req.method === 'GET' || req.method === 'HEAD');
+    let url = req.url;
+    let headers = { ...(req.headers ?? {}) };
+    for (let hop = 0; ; hop++) {
+      const res = await this.sendWithRetries({ ...req, url, headers });
+      const location = header(res, 'location');
+      if (!follow || res.status < 300 || res.status > 399 || res.status === 304 || !location) return res;
+      await res.body.dump();
+      if (hop >= MAX_REDIRECTS) {
+        throw new ShipshapeError('registry', `registry ${this.registry}: too many redirects for ${req.method} ${req.url}`);
+      }
+      const next = new URL(location, url);
+      // Storage backends (S3, GCS) sign their URLs; our registry credentials must not leak to them.
+      if (next.origin !== new URL(url).origin) {
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+      }
+      url = next.toString();
+    }
+  }
+
+  private async sendWithRetries(req: HttpRequest): Promise<HttpResponse> {
+    const replayable = !(req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body));
+    const host = new URL(req.url).host;
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= this.tries || !replayable;
+      let res: HttpResponse;
+      try {
+        const r = await request(req.url, {
+          dispatcher: this.agent,
+          method: req.method,
+          headers: req.headers,
+          body: req.body as Buffer | string | Readable | undefined,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        });
+        res = { status: r.statusCode, headers: r.headers, body: r.body, url: req.url };
+      } catch (err) {
+        if (!last && isResetError(err)) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw networkError(err, host, this.timeoutMs);
+      }
+      if (last || (res.status !== 429 && res.status < 500)) return res;
+      const retryAfter = parseRetryAfter(header(res, 'retry-after'));
+      await res.body.dump().catch(() => undefined);
+      await sleep(retryAfter !== undefined ? Math.min(retryAfter, this.maxDelayMs) : this.backoff(attempt));
+    }
+  }
+
+  /** base × 2^(attempt-1), with half of it random so that many clients do not retry in step. */
+  private backoff(attempt: number): number {
+    const d = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    return d / 2 + Math.random() * (d / 2);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** Reads a whole (small) body, failing with too-large past `max` bytes without buffering the rest. */
+export async function readBody(body: Readable, max: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of body) {
+    n += (chunk as Buffer).length;
+    if (n > max) {
+      body.destroy();
+      throw new ShipshapeError('too-large', `${what} is larger than ${max} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
