@@ -1,6 +1,7 @@
 /** `shipshape scan IMAGE`: flags, output and exit code; the work is in src/scan. */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { selectChecks } from '../check/index.js';
 import { parsePlatform } from '../image/schema.js';
 import { getReporter } from '../report/index.js';
 import { scanImage } from '../scan/index.js';
@@ -22,6 +23,9 @@ interface ScanFlags {
   insecureRegistry?: string[];
   timeout?: string;
   maxDbAge?: string;
+  checks?: string;
+  requireMinimal?: boolean;
+  maxImageAge?: string;
 }
 
 export function registerScan(program: Command, setExit: (code: number) => void): void {
@@ -44,6 +48,9 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP; repeatable', collect)
     .option('--timeout <duration>', 'per-request registry timeout', '30s')
     .option('--max-db-age <duration>', 'refuse to scan with a database older than this (e.g. 7d)')
+    .option('--checks <ids>', 'image checks to report: all, none, or a comma-separated list of ids', 'all')
+    .option('--require-minimal', 'fail (exit 1) unless the image is minimal: no shell, package manager, root user or setuid file')
+    .option('--max-image-age <duration>', 'stale-image check: images older than this are reported', '90d')
     .action(async (image: string, flags: ScanFlags) => {
       const reporter = getReporter(flags.format);
       const failOn = flags.failOn ? severityOption(flags.failOn, '--fail-on') : null;
@@ -53,6 +60,9 @@ export function registerScan(program: Command, setExit: (code: number) => void):
         cacheDir: flags.cache ? (flags.cacheDir ?? path.join(cacheHome(), 'layers')) : null,
         failOn,
         ignoreUnfixed: flags.ignoreUnfixed ?? false,
+        checks: selectChecks(flags.checks),
+        requireMinimal: flags.requireMinimal ?? false,
+        checkOptions: { maxImageAgeDays: parseDuration(flags.maxImageAge ?? '90d', '--max-image-age') / 86_400_000 },
         ...(flags.maxDbAge ? { maxDbAgeMs: parseDuration(flags.maxDbAge, '--max-db-age') } : {}),
         open: {
           ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),

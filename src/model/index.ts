@@ -137,5 +137,11 @@ export interface ScanReport {
   findings: Finding[];
   warnings: Warning[];
   db: DbInfo | null;
-  verdict: { pass: boolean; failOn: Severity | null; reasons: string[] };
+  verdict: {
+    pass: boolean;
+    failOn: Severity | null;
+    reasons: string[];
+    /** No shell, no package manager, no root user, no setuid file: the distroless/scratch standard. */
+    minimal: boolean | null;
+  };
 }

@@ -5,12 +5,13 @@
 import { createHash } from 'node:crypto';
 import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectOs, wantedBy } from '../catalog/index.js';
 import type { Cataloger } from '../catalog/types.js';
+import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
 import { LayerCache } from '../cache/index.js';
 import { openDb } from '../db/index.js';
 import { ShipshapeError } from '../errors.js';
 import { openImage, parseReference, squash, walkLayer } from '../image/index.js';
 import { formatPlatform } from '../image/schema.js';
-import type { FileView, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
+import type { EntryMeta, FileView, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
 import { matchPackages } from '../match/index.js';
 import { severityRank, type Finding, type OsInfo, type Package, type ScanReport, type Severity, type Warning } from '../model/index.js';
 import { getComparator } from '../version/index.js';
@@ -22,6 +23,11 @@ export interface ScanOptions {
   /** Layer cache directory, or null for --no-cache. */
   cacheDir: string | null;
   catalogers?: readonly Cataloger[];
+  /** Image checks to run and report (default all); `minimal` is judged regardless. */
+  checks?: readonly Check[];
+  checkOptions?: Partial<CheckOptions>;
+  /** Fail the verdict when the image is not minimal. */
+  requireMinimal?: boolean;
   /** Lowest severity that fails the verdict; null never fails on findings. */
   failOn?: Severity | null;
   /** Drop findings that have no fixed version yet. */
@@ -54,8 +60,11 @@ export async function inventory(
   opts: Pick<ScanOptions, 'cacheDir' | 'catalogers' | 'concurrency' | 'onLayer'>,
 ): Promise<Inventory> {
   const cats = opts.catalogers ?? defaultCatalogers;
-  const want = wantedBy(cats);
-  const version = catalogersVersion(cats);
+  // Checks always keep what they need (a few small files), so the cache key does not depend on --checks.
+  const catWant = wantedBy(cats);
+  const checkWant = checksWant(allChecks);
+  const want = (p: string, e: EntryMeta) => catWant(p, e) || checkWant(p, e);
+  const version = `${catalogersVersion(cats)}+${CHECKS_CACHE_VERSION}`;
   const cache = opts.cacheDir ? new LayerCache(opts.cacheDir) : null;
   const layers: LayerIndex[] = new Array(image.layers.length);
   let next = 0;
@@ -105,12 +114,15 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-/** Pass unless a finding reaches `failOn`. */
-export function verdictOf(findings: Finding[], failOn: Severity | null): ScanReport['verdict'] {
-  if (!failOn) return { pass: true, failOn: null, reasons: [] };
-  const over = findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
-  const reasons = over.length ? [`${over.length} finding(s) at or above ${failOn}`] : [];
-  return { pass: over.length === 0, failOn, reasons };
+/** Pass unless a finding (vulnerability or check) reaches `failOn`, or a minimal image is required and this is not one. */
+export function verdictOf(findings: Finding[], failOn: Severity | null, minimal: boolean | null, requireMinimal = false): ScanReport['verdict'] {
+  const reasons: string[] = [];
+  if (failOn) {
+    const over = findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
+    if (over.length) reasons.push(`${over.length} finding(s) at or above ${failOn}`);
+  }
+  if (requireMinimal && minimal === false) reasons.push('the image is not minimal (shell, package manager, root user or setuid files)');
+  return { pass: reasons.length === 0, failOn, reasons, minimal };
 }
 
 /** Scans one image reference end to end. */
@@ -137,9 +149,22 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     try {
       const inv = await inventory(image, opts);
       const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator });
-      let findings = matched.findings;
-      if (opts.ignoreUnfixed) findings = findings.filter((f) => f.fixedVersion !== null);
-      sortFindings(findings);
+      let vulns = matched.findings;
+      if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
+      const checked = runChecks(
+        {
+          ref,
+          config: image.config,
+          files: inv.files,
+          layers: inv.layers,
+          os: inv.os,
+          packages: inv.packages,
+          now,
+          options: { maxImageAgeDays: 90, ...opts.checkOptions },
+        },
+        opts.checks ?? allChecks,
+      );
+      const findings = [...sortFindings(vulns), ...sortFindings(checked.findings)];
       const platform =
         image.config.os && image.config.architecture
           ? formatPlatform({ os: image.config.os, architecture: image.config.architecture, ...(image.config.variant ? { variant: image.config.variant } : {}) })
@@ -158,7 +183,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
         findings,
         warnings: [...warnings, ...inv.warnings, ...matched.warnings],
         db: { builtAt: status.builtAt, digest: status.digest, schemaVersion: status.schemaVersion },
-        verdict: verdictOf(findings, opts.failOn ?? null),
+        verdict: verdictOf(findings, opts.failOn ?? null, checked.minimal, opts.requireMinimal),
       };
     } finally {
       await image.close();
