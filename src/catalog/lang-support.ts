@@ -1,0 +1,84 @@
+/** Small helpers shared by the language catalogers: locations, text decoding, stable order, dedupe. */
+import type { FileView } from '../image/types.js';
+import type { Location, Package, Warning } from '../model/index.js';
+
+/** Where a file was found: the layer that last wrote it and its path. */
+export function locationOf(files: FileView, path: string): Location {
+  return { layer: files.stat(path)?.layer ?? '', path };
+}
+
+/** The regular files (or hardlinks) of the squashed filesystem whose path passes `pred`, sorted. */
+export function matchingFiles(files: FileView, pred: (path: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const p of files.paths()) {
+    if (!pred(p)) continue;
+    const t = files.stat(p)?.type;
+    if (t === 'file' || t === 'hardlink') out.push(p);
+  }
+  return out.sort();
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8 text (dropping a BOM); undefined for binary garbage (invalid UTF-8 or NUL bytes). */
+export function decodeText(buf: Buffer): string | undefined {
+  if (buf.includes(0)) return undefined;
+  try {
+    return utf8.decode(buf).replace(/^\uFEFF/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON.parse that returns an error message instead of throwing. */
+export function parseJson(buf: Buffer): { value: unknown } | { error: string } {
+  const text = decodeText(buf);
+  if (text === undefined) return { error: 'not UTF-8 text' };
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { error: `bad JSON: ${(err as Error).message}` };
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/** Drops exact repeats (same type, name, version and first location path), keeping the first. */
+export function dedupe(pkgs: Package[]): Package[] {
+  const seen = new Set<string>();
+  return pkgs.filter((p) => {
+    const k = `${p.type}\0${p.name}\0${p.version}\0${p.locations[0]?.path ?? ''}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A stable output order independent of file-system walk order: by path, then name, then version. */
+export function sortPackages(pkgs: Package[]): Package[] {
+  return pkgs.sort(
+    (a, b) =>
+      cmp(a.locations[0]?.path ?? '', b.locations[0]?.path ?? '') || cmp(a.name, b.name) || cmp(a.version, b.version),
+  );
+}
+
+export function sortWarnings(ws: Warning[]): Warning[] {
+  return ws.sort((a, b) => cmp(a.path ?? '', b.path ?? '') || cmp(a.message, b.message));
+}
+
+export function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+export function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
