@@ -1,0 +1,323 @@
+/** The layer walker: one streaming pass over a layer blob → its entries, whiteouts and the file contents consumers want. */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import tar from 'tar-stream';
+import binding from 'zstd-napi/binding.js';
+import { ShipshapeError } from '../errors.js';
+import { parseDigest } from './digest.js';
+import type { EntryMeta, LayerBlob, LayerIndex } from './types.js';
+
+/**
+ * Size limits applied while walking one layer; they keep a hostile image (decompression bomb,
+ * millions of entries, one huge file a cataloger asked for) from exhausting memory or time.
+ * Documented for users in docs/limits.md.
+ */
+export interface LayerLimits {
+  /** Uncompressed bytes of one layer (default 16 GiB; env SHIPSHAPE_MAX_LAYER_BYTES). */
+  maxLayerBytes: number;
+  /** Size of one file whose content is kept in memory (default 512 MiB; env SHIPSHAPE_MAX_FILE_BYTES). */
+  maxFileBytes: number;
+  /** Tar entries in one layer, whiteouts included (default 2,000,000; env SHIPSHAPE_MAX_LAYER_ENTRIES). */
+  maxEntries: number;
+}
+
+export const DEFAULT_LAYER_LIMITS: Readonly<LayerLimits> = {
+  maxLayerBytes: 16 * 1024 ** 3,
+  maxFileBytes: 512 * 1024 ** 2,
+  maxEntries: 2_000_000,
+};
+
+function envLimit(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ShipshapeError('usage', `${name}="${v}": expected a positive whole number`);
+  return n;
+}
+
+/** The limits in force: explicit overrides, else the environment, else the defaults. */
+export function layerLimits(overrides: Partial<LayerLimits> = {}): LayerLimits {
+  return {
+    maxLayerBytes: overrides.maxLayerBytes ?? envLimit('SHIPSHAPE_MAX_LAYER_BYTES') ?? DEFAULT_LAYER_LIMITS.maxLayerBytes,
+    maxFileBytes: overrides.maxFileBytes ?? envLimit('SHIPSHAPE_MAX_FILE_BYTES') ?? DEFAULT_LAYER_LIMITS.maxFileBytes,
+    maxEntries: overrides.maxEntries ?? envLimit('SHIPSHAPE_MAX_LAYER_ENTRIES') ?? DEFAULT_LAYER_LIMITS.maxEntries,
+  };
+}
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Compression by magic bytes: media types lie (docker-archive layers, foreign tools), magic bytes do not. */
+export function detectCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}
+
+/**
+ * Normalises a tar path to absolute form ("./etc/x" → "/etc/x"); undefined when it climbs above
+ * the root. `a/../b` is accepted (it stays inside), `../x` and `a/../../x` are not.
+ */
+export function normalizeEntryPath(name: string): string | undefined {
+  const out: string[] = [];
+  for (const part of name.split('/')) {
+    if (!part || part === '.') continue;
+    if (part === '..') {
+      if (!out.length) return undefined;
+      out.pop();
+    } else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+const ZSTD_OUT = binding.dStreamOutSize();
+
+/** zstd decompression as a pull-based stage: output is produced only as fast as it is consumed, so a bomb cannot flood memory. */
+function zstdStage(what: string) {
+  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const dctx = new binding.DCtx();
+    let inFrame = false;
+    for await (const chunk of source) {
+      let src = chunk;
+      for (;;) {
+        const dst = Buffer.allocUnsafe(ZSTD_OUT);
+        let ret: number, produced: number, consumed: number;
+        try {
+          [ret, produced, consumed] = dctx.decompressStream(dst, src);
+        } catch (err) {
+          throw new ShipshapeError('corrupt-layer', `${what}: corrupt zstd stream (${(err as Error).message})`, { cause: err });
+        }
+        if (produced > 0) yield dst.subarray(0, produced);
+        src = src.subarray(consumed);
+        if (src.length === 0 && (produced < dst.length || ret === 0)) {
+          inFrame = ret !== 0;
+          break;
+        }
+      }
+    }
+    if (inFrame) throw new ShipshapeError('corrupt-layer', `${what}: zstd stream ends in the middle of a frame (truncated?)`);
+  };
+}
+
+/** Reads at least `n` bytes (or to the end) and puts them back, so the stream is unchanged. */
+async function peek(src: Readable, n: number): Promise<Buffer> {
+  const got: Buffer[] = [];
+  let len = 0;
+  while (len < n) {
+    if (src.errored) throw src.errored;
+    const c = src.read() as Buffer | null;
+    if (c !== null) {
+      got.push(c);
+      len += c.length;
+      continue;
+    }
+    if (src.readableEnded || src.destroyed) break;
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        src.off('readable', ok).off('end', ok).off('close', ok).off('error', done);
+        if (err) reject(err);
+        else resolve();
+      };
+      const ok = () => done();
+      src.on('readable', ok).on('end', ok).on('close', ok).on('error', done);
+    });
+  }
+  const head = Buffer.concat(got);
+  if (head.length) src.unshift(head);
+  return head;
+}
+
+type TarHeader = tar.Header;
+
+function entryType(t: TarHeader['type'] | null | undefined): EntryMeta['type'] {
+  switch (t) {
+    case 'file':
+    case 'contiguous-file':
+    case undefined:
+      return 'file';
+    case 'directory':
+      return 'dir';
+    case 'symlink':
+      return 'symlink';
+    case 'link':
+      return 'hardlink';
+    default:
+      return 'other';
+  }
+}
+
+/** Turns any failure inside the pipeline into one ShipshapeError naming the layer. */
+function classify(err: unknown, what: string): ShipshapeError {
+  if (err instanceof ShipshapeError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const msg = e instanceof Error ? e.message : String(err);
+  if (code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
+    return new ShipshapeError('corrupt-layer', `${what}: corrupt gzip stream (${msg})`, { cause: err });
+  }
+  if (code.startsWith('UND_ERR') || ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED'].includes(code)) {
+    return new ShipshapeError('network', `${what}: ${msg}`, { cause: err });
+  }
+  if (e?.syscall) return new ShipshapeError('io', `${what}: ${msg} (${code})`, { cause: err });
+  return new ShipshapeError('corrupt-layer', `${what}: corrupt layer (${msg})`, { cause: err });
+}
+
+/**
+ * Walks one layer in a single pass: opens the blob (whose own stream verifies the blob digest),
+ * decompresses by magic bytes, checks the uncompressed bytes against `blob.diffId`, and parses the
+ * tar. Keeps every entry's metadata, the whiteouts, and the contents of the regular files (and
+ * hardlinks to kept files) for which `want` says yes. Any failure — open, read, decompress, digest,
+ * tar, limit — rejects the one returned promise with a ShipshapeError, after every stream is
+ * destroyed. Safe to call concurrently (no shared state).
+ */
+export async function walkLayer(
+  blob: LayerBlob,
+  want: (path: string, e: EntryMeta) => boolean,
+  limits?: Partial<LayerLimits>,
+): Promise<LayerIndex> {
+  const lim = layerLimits(limits);
+  const what = `layer ${blob.digest}`;
+  const index: LayerIndex = { digest: blob.digest, diffId: blob.diffId, entries: [], files: new Map(), whiteouts: [], opaqueDirs: [] };
+  const { algorithm } = parseDigest(blob.diffId);
+
+  let src: Readable;
+  try {
+    src = await blob.open();
+  } catch (err) {
+    throw classify(err, what);
+  }
+
+  const extract = tar.extract();
+  // The first failure wins; later ones (streams torn down because of it) are noise.
+  let failure: ShipshapeError | undefined;
+  const fail = (err: unknown) => {
+    if (!failure) failure = classify(err, what);
+    if (!extract.destroyed) extract.destroy(failure);
+  };
+  let entryCount = 0;
+
+  extract.on('entry', (h, stream, next) => {
+    try {
+      if (++entryCount > lim.maxEntries) {
+        throw new ShipshapeError('too-large', `${what} has more than ${lim.maxEntries} entries (limit; set SHIPSHAPE_MAX_LAYER_ENTRIES to raise it)`);
+      }
+      const path = normalizeEntryPath(h.name);
+      if (path === undefined) throw new ShipshapeError('unsafe-path', `${what}: entry "${h.name}" escapes the image root`);
+      const slash = path.lastIndexOf('/');
+      const base = path.slice(slash + 1);
+      const dir = path.slice(0, slash) || '/';
+      const skip = () => {
+        stream.on('end', () => next());
+        stream.resume();
+      };
+      if (base.startsWith('.wh.')) {
+        // Whiteouts are markers, not files: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
+        if (base === '.wh..wh..opq') index.opaqueDirs.push(dir);
+        else if (!base.startsWith('.wh..wh.')) index.whiteouts.push(`${dir === '/' ? '' : dir}/${base.slice(4)}`);
+        return skip();
+      }
+      const type = entryType(h.type);
+      const meta: EntryMeta = { path, type, mode: h.mode ?? 0, size: type === 'file' ? (h.size ?? 0) : 0, uid: h.uid ?? 0, gid: h.gid ?? 0 };
+      if (type === 'symlink') meta.linkname = h.linkname ?? '';
+      else if (type === 'hardlink') {
+        const target = normalizeEntryPath(h.linkname ?? '');
+        if (target === undefined || target === '/') {
+          throw new ShipshapeError('unsafe-path', `${what}: hardlink "${h.name}" points outside the image root ("${h.linkname}")`);
+        }
+        meta.linkname = target;
+      }
+      index.entries.push(meta);
+
+      if (type === 'hardlink' && want(path, meta)) {
+        const kept = index.files.get(meta.linkname!);
+        if (kept) index.files.set(path, kept);
+        return skip();
+      }
+      if (type !== 'file' || !want(path, meta)) return skip();
+      if (meta.size > lim.maxFileBytes) {
+        throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a file read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (c) => {
+        chunks.push(c as Buffer);
+      });
+      stream.on('end', () => {
+        // concat copies: kept files must not pin the large decompressed chunks they were sliced from.
+        index.files.set(path, Buffer.concat(chunks, meta.size));
+        next();
+      });
+    } catch (err) {
+      fail(err);
+    }
+  });
+  extract.on('error', (err: Error) => fail(err));
+
+  const hash = createHash(algorithm);
+  let total = 0;
+  const feedTar = async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
+      total += chunk.length;
+      if (total > lim.maxLayerBytes) {
+        throw new ShipshapeError('too-large', `${what} decompresses past the limit of ${lim.maxLayerBytes} bytes (decompression bomb?)`);
+      }
+      hash.update(chunk);
+      if (failure) throw failure;
+      if (!extract.write(chunk)) await waitFor(extract, 'drain');
+      if (failure) throw failure;
+    }
+    if (failure) throw failure;
+    extract.end(null);
+    await waitFor(extract, 'finish');
+    if (failure) throw failure;
+  };
+
+  try {
+    const head = await peek(src, 4);
+    if (head.length === 0) throw new ShipshapeError('corrupt-layer', `${what}: the blob is empty`);
+    const compression = detectCompression(head);
+    if (compression === 'gzip') await pipeline(src, zlib.createGunzip({ chunkSize: 128 * 1024 }), feedTar);
+    else if (compression === 'zstd') await pipeline(src, zstdStage(what), feedTar);
+    else await pipeline(src, feedTar);
+    const actual = `${algorithm}:${hash.digest('hex')}`;
+    if (actual !== blob.diffId) {
+      throw new ShipshapeError('digest-mismatch', `${what}: uncompressed content has digest ${actual}, expected diff_id ${blob.diffId}`);
+    }
+  } catch (err) {
+    fail(err);
+    src.destroy();
+    throw failure!;
+  }
+  return index;
+}
+
+/** Resolves on `event`; rejects when the stream fails or closes first. */
+function waitFor(s: tar.Extract, event: 'drain' | 'finish'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (s.destroyed) {
+      reject(new Error('tar parser closed early'));
+      return;
+    }
+    const cleanup = () => {
+      s.off(event, onEvent);
+      s.off('error', onError);
+      s.off('close', onClose);
+    };
+    const onEvent = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      cleanup();
+      if (event === 'finish' && (s as unknown as { _finished?: boolean })._finished) resolve();
+      else reject(new Error('tar parser closed early'));
+    };
+    s.on(event, onEvent);
+    s.on('error', onError);
+    s.on('close', onClose);
+  });
+}

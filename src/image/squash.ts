@@ -1,0 +1,58 @@
+/** Squashes layer indexes into the image's final filesystem, applying whiteouts and opaque directories as overlayfs does. */
+import path from 'node:path';
+import { treeView } from './dir-view.js';
+import type { FileEntry, FileView, LayerIndex } from './types.js';
+
+/**
+ * Applies `layers` in order (base first). In each layer, its whiteouts and opaque dirs act on the
+ * lower layers only (https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts):
+ * `.wh.NAME` removes NAME and everything below it; an opaque dir keeps the dir but hides what lower
+ * layers put below it; then the layer's own entries replace earlier ones at the same path. A
+ * non-directory replacing a directory takes the directory's lower content away with it.
+ * Contents come from the LayerIndex of the layer that last wrote each path.
+ */
+export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<string, FileEntry> } {
+  const entries = new Map<string, FileEntry>();
+  const content = new Map<string, Buffer>();
+  // Paths directly below each directory path, whether or not the directory has an entry itself.
+  const children = new Map<string, Set<string>>();
+
+  const link = (p: string) => {
+    const dir = path.posix.dirname(p);
+    let set = children.get(dir);
+    if (!set) children.set(dir, (set = new Set()));
+    set.add(p);
+  };
+  const removeBelow = (p: string) => {
+    const kids = children.get(p);
+    if (!kids) return;
+    children.delete(p);
+    for (const k of kids) {
+      removeBelow(k);
+      entries.delete(k);
+      content.delete(k);
+    }
+  };
+  const remove = (p: string) => {
+    removeBelow(p);
+    entries.delete(p);
+    content.delete(p);
+    children.get(path.posix.dirname(p))?.delete(p);
+  };
+
+  for (const layer of layers) {
+    for (const dir of layer.opaqueDirs) removeBelow(dir);
+    for (const p of layer.whiteouts) remove(p);
+    for (const e of layer.entries) {
+      if (e.path === '/') continue; // the root itself is not a path inside the image
+      const prev = entries.get(e.path);
+      if (prev?.type === 'dir' && e.type !== 'dir') removeBelow(e.path);
+      if (!prev) link(e.path);
+      entries.set(e.path, { ...e, layer: layer.diffId });
+      const data = layer.files.get(e.path);
+      if (data) content.set(e.path, data);
+      else content.delete(e.path);
+    }
+  }
+  return { view: treeView(entries, (p) => content.get(p)), entries };
+}
