@@ -1,0 +1,164 @@
+/**
+ * The layer cache: one file per walked layer (its LayerIndex), keyed by diff_id + the catalogers'
+ * versions, so an unchanged layer is never decompressed twice. Entries are checksummed and written
+ * atomically; a damaged entry is deleted and counts as a miss, never as data.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ShipshapeError } from '../errors.js';
+import type { EntryMeta, LayerIndex } from '../image/types.js';
+
+/**
+ * File format (version 1):
+ *   "SSLC" | u8 version | 32-byte sha256 of everything after it |
+ *   u32be header length | header JSON | file contents, concatenated
+ * The header holds the layer's digests, entries as compact tuples, whiteouts, opaque dirs, and for
+ * each kept file [path, offset, length] into the contents (hardlinks share one copy).
+ */
+const MAGIC = Buffer.from('SSLC');
+const VERSION = 1;
+const PREFIX = MAGIC.length + 1 + 32;
+const TYPES: EntryMeta['type'][] = ['file', 'dir', 'symlink', 'hardlink', 'other'];
+
+type EntryTuple = [path: string, type: number, mode: number, size: number, uid: number, gid: number, linkname?: string];
+interface Header {
+  d: string;
+  i: string;
+  e: EntryTuple[];
+  w: string[];
+  o: string[];
+  f: Array<[path: string, offset: number, length: number]>;
+}
+
+/** `$XDG_CACHE_HOME/shipshape/layers`, else `~/.cache/shipshape/layers`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'shipshape', 'layers');
+}
+
+/** The cache key of a layer for a given set of catalogers (their ids and versions as one string). */
+export function layerCacheKey(diffId: string, wantedVersion: string): string {
+  return createHash('sha256').update(`${diffId}\0${wantedVersion}`).digest('hex');
+}
+
+const KEY_RE = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function encodeLayerIndex(idx: LayerIndex): Buffer {
+  const blobs: Buffer[] = [];
+  const offsets = new Map<Buffer, number>();
+  let offset = 0;
+  const f: Header['f'] = [];
+  for (const [p, data] of idx.files) {
+    let at = offsets.get(data);
+    if (at === undefined) {
+      at = offset;
+      offsets.set(data, at);
+      blobs.push(data);
+      offset += data.length;
+    }
+    f.push([p, at, data.length]);
+  }
+  const header: Header = {
+    d: idx.digest,
+    i: idx.diffId,
+    e: idx.entries.map((e) => {
+      const t: EntryTuple = [e.path, TYPES.indexOf(e.type), e.mode, e.size, e.uid, e.gid];
+      if (e.linkname !== undefined) t.push(e.linkname);
+      return t;
+    }),
+    w: idx.whiteouts,
+    o: idx.opaqueDirs,
+    f,
+  };
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(json.length);
+  const payload = Buffer.concat([len, json, ...blobs]);
+  const head = Buffer.alloc(PREFIX);
+  MAGIC.copy(head);
+  head[MAGIC.length] = VERSION;
+  createHash('sha256').update(payload).digest().copy(head, MAGIC.length + 1);
+  return Buffer.concat([head, payload]);
+}
+
+/** Decodes a cache file; throws on anything wrong (the caller deletes the file). File contents are views into `buf`. */
+export function decodeLayerIndex(buf: Buffer): LayerIndex {
+  if (buf.length < PREFIX + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC) || buf[MAGIC.length] !== VERSION) {
+    throw new Error('not a layer cache file of this version');
+  }
+  const payload = buf.subarray(PREFIX);
+  const sum = createHash('sha256').update(payload).digest();
+  if (!sum.equals(buf.subarray(MAGIC.length + 1, PREFIX))) throw new Error('checksum mismatch');
+  const len = payload.readUInt32BE(0);
+  if (4 + len > payload.length) throw new Error('truncated header');
+  const h = JSON.parse(payload.toString('utf8', 4, 4 + len)) as Header;
+  const data = payload.subarray(4 + len);
+  const files = new Map<string, Buffer>();
+  for (const [p, at, n] of h.f) {
+    if (at + n > data.length) throw new Error('file contents out of range');
+    files.set(p, data.subarray(at, at + n));
+  }
+  const entries: EntryMeta[] = h.e.map(([p, t, mode, size, uid, gid, linkname]) => {
+    const type = TYPES[t];
+    if (!type) throw new Error('bad entry type');
+    const e: EntryMeta = { path: p, type, mode, size, uid, gid };
+    if (linkname !== undefined) e.linkname = linkname;
+    return e;
+  });
+  if (typeof h.d !== 'string' || typeof h.i !== 'string' || !Array.isArray(h.w) || !Array.isArray(h.o)) throw new Error('bad header');
+  return { digest: h.d, diffId: h.i, entries, files, whiteouts: h.w, opaqueDirs: h.o };
+}
+
+/** Per-layer results on disk. Never throws: an unreadable entry is a miss, an unwritable cache is skipped. */
+export class LayerCache {
+  readonly dir: string;
+
+  constructor(dir: string = defaultCacheDir()) {
+    this.dir = dir;
+  }
+
+  private file(key: string): string {
+    if (!KEY_RE.test(key)) throw new ShipshapeError('internal', `invalid layer cache key "${key}"`);
+    return path.join(this.dir, `${key}.layer`);
+  }
+
+  get(key: string): LayerIndex | undefined {
+    const file = this.file(key);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file);
+    } catch {
+      return undefined;
+    }
+    try {
+      return decodeLayerIndex(buf);
+    } catch {
+      // Damaged or foreign: never trusted, removed so the next scan rewrites it.
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone, or not ours to delete: a miss either way
+      }
+      return undefined;
+    }
+  }
+
+  put(key: string, index: LayerIndex): void {
+    const file = this.file(key);
+    // Same directory as the target, so the rename is atomic: readers see the old file or the whole new one.
+    const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(tmp, encodeLayerIndex(index));
+      renameSync(tmp, file);
+    } catch {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // the directory itself is unusable: nothing was written
+      }
+    }
+  }
+}
