@@ -21,6 +21,8 @@ export interface FeedFetchOptions {
 export interface FeedInfo {
   /** Where the data came from: a directory path or the URLs fetched. */
   source: string;
+  /** The namespaces (releases) the last fetch covered, even those without any advisory. */
+  namespaces?: string[];
 }
 
 export interface Feed {

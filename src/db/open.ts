@@ -1,0 +1,151 @@
+/** Opens a built advisory database read-only and answers lookups by (namespace, package), fast enough for bulk matching. */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { ShipshapeError } from '../errors.js';
+import type { Advisory } from '../model/index.js';
+import type { SqlStatement } from './driver.js';
+import { fromRow, SCHEMA_VERSION, SELECT_ADVISORIES, type AdvisoryRow } from './schema.js';
+import { openSqlite, type SqliteDriver } from './sqlite.js';
+import type { DbStatus, FeedStatus } from './status.js';
+
+export interface AdvisoryDb {
+  readonly path: string;
+  /**
+   * Advisories of one package in one namespace. The arrays and objects are shared between calls
+   * (cached): read them, do not change them.
+   */
+  lookup(namespace: string, pkg: string): Advisory[];
+  /** Every namespace with advisories or covered by a feed: a scan of a release outside it warns. */
+  namespaces(): Set<string>;
+  /** Loads a whole namespace into memory in one query; later lookups there are map reads. */
+  preload(namespace: string): void;
+  status(): DbStatus;
+  close(): void;
+}
+
+/** After this many lookups in one namespace, the namespace is loaded whole (one query beats thousands). */
+const PRELOAD_AFTER = 32;
+// Shared by every empty answer; frozen so a caller's push cannot leak into other lookups.
+const NONE = Object.freeze([]) as unknown as Advisory[];
+
+function notOurs(file: string, cause?: unknown): ShipshapeError {
+  return new ShipshapeError('bad-db', `${file} is not a shipshape database`, cause ? { cause } : undefined);
+}
+
+export function openDb(file: string): AdvisoryDb {
+  const dbPath = path.resolve(file);
+  let st;
+  try {
+    st = statSync(dbPath);
+  } catch {
+    throw new ShipshapeError('not-found', `no database at ${dbPath}: run shipshape db build`);
+  }
+  if (!st.isFile()) throw notOurs(dbPath);
+
+  let driver: SqliteDriver;
+  try {
+    driver = openSqlite(dbPath, { readonly: true });
+  } catch (err) {
+    throw notOurs(dbPath, err);
+  }
+  try {
+    // Any query on a file that is not SQLite fails here (SQLITE_NOTADB).
+    const userVersion = driver.userVersion();
+    const hasMeta = driver.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (!hasMeta) throw notOurs(dbPath);
+    const version = Number(driver.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get<{ value: string }>()?.value);
+    if (!Number.isInteger(version)) throw notOurs(dbPath);
+    if (version !== SCHEMA_VERSION || userVersion !== SCHEMA_VERSION) {
+      throw new ShipshapeError('bad-db', `${dbPath}: schema version ${version}, expected ${SCHEMA_VERSION}: run shipshape db build`);
+    }
+  } catch (err) {
+    driver.close();
+    if (err instanceof ShipshapeError) throw err;
+    throw notOurs(dbPath, err);
+  }
+  return new SqliteAdvisoryDb(dbPath, driver);
+}
+
+class SqliteAdvisoryDb implements AdvisoryDb {
+  private readonly byPackage: SqlStatement;
+  private readonly byNamespace: SqlStatement;
+  private readonly cache = new Map<string, Advisory[]>();
+  private readonly loaded = new Set<string>();
+  private readonly misses = new Map<string, number>();
+  private namespaceSet: Set<string> | undefined;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly driver: SqliteDriver,
+  ) {
+    this.byPackage = driver.prepare(`${SELECT_ADVISORIES} WHERE namespace = ? AND package = ? ORDER BY id`);
+    this.byNamespace = driver.prepare(`${SELECT_ADVISORIES} WHERE namespace = ? ORDER BY package, id`);
+  }
+
+  lookup(namespace: string, pkg: string): Advisory[] {
+    const key = `${namespace}\0${pkg}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    if (this.loaded.has(namespace)) return NONE;
+    const n = (this.misses.get(namespace) ?? 0) + 1;
+    this.misses.set(namespace, n);
+    if (n >= PRELOAD_AFTER) {
+      this.preload(namespace);
+      return this.cache.get(key) ?? NONE;
+    }
+    const rows = this.byPackage.all<AdvisoryRow>(namespace, pkg);
+    const list = rows.length ? rows.map(fromRow) : NONE;
+    this.cache.set(key, list);
+    return list;
+  }
+
+  preload(namespace: string): void {
+    if (this.loaded.has(namespace)) return;
+    // Drop what single lookups cached, so preloaded and looked-up results are the same objects.
+    for (const k of this.cache.keys()) if (k.startsWith(`${namespace}\0`)) this.cache.delete(k);
+    for (const row of this.byNamespace.all<AdvisoryRow>(namespace)) {
+      const key = `${namespace}\0${row.package}`;
+      let list = this.cache.get(key);
+      if (!list) this.cache.set(key, (list = []));
+      list.push(fromRow(row));
+    }
+    this.loaded.add(namespace);
+  }
+
+  namespaces(): Set<string> {
+    if (!this.namespaceSet) {
+      const set = new Set<string>();
+      for (const r of this.driver.prepare('SELECT DISTINCT namespace FROM advisories').all<{ namespace: string }>()) set.add(r.namespace);
+      for (const f of this.feeds()) for (const ns of f.namespaces) set.add(ns);
+      this.namespaceSet = set;
+    }
+    return new Set(this.namespaceSet);
+  }
+
+  private feeds(): FeedStatus[] {
+    type Row = { id: string; source: string; fetched_at: string; records: number; namespaces: string };
+    return this.driver
+      .prepare('SELECT id, source, fetched_at, records, namespaces FROM feeds ORDER BY id')
+      .all<Row>()
+      .map((r) => ({ id: r.id, source: r.source, fetchedAt: r.fetched_at, records: r.records, namespaces: JSON.parse(r.namespaces) as string[] }));
+  }
+
+  status(): DbStatus {
+    const meta = new Map(this.driver.prepare('SELECT key, value FROM meta').all<{ key: string; value: string }>().map((r) => [r.key, r.value]));
+    return {
+      path: this.path,
+      schemaVersion: Number(meta.get('schema_version')),
+      builtAt: meta.get('built_at') ?? '',
+      digest: meta.get('digest') ?? '',
+      feeds: this.feeds(),
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cache.clear();
+    this.driver.close();
+  }
+}

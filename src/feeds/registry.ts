@@ -1,0 +1,10 @@
+/** The feeds `db build` and `db update` run, in order: an explicit list, no registration by import. */
+import { alpineSecdbFeed } from './alpine-secdb/index.js';
+import { debianTrackerFeed } from './debian-tracker/index.js';
+import type { Feed } from './types.js';
+
+export const feeds: readonly Feed[] = [alpineSecdbFeed(), debianTrackerFeed()];
+
+export function getFeed(id: string): Feed | undefined {
+  return feeds.find((f) => f.id === id);
+}
