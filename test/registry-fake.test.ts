@@ -203,6 +203,12 @@ describe('registry client against an in-test registry', () => {
     const v2 = reg.hits.filter((h) => h.url.startsWith('/v2/'));
     expect(v2[0]!.authorization).toBeUndefined();
     expect(v2.slice(1).every((h) => h.authorization === 'Bearer tok-123')).toBe(true);
+    // Requests made together share one token request.
+    const client = new RegistryClient(reg.host, opts({ username: 'alice', password: 'pw' }));
+    const digests = await Promise.all(['amd', 'arm', 'latest', 'amd', 'arm'].map((t) => client.getManifest('app', t).then((m) => m.digest)));
+    await client.close();
+    expect(digests[0]).toBe(amdDigest);
+    expect(tokenRequests).toHaveLength(2);
   });
 
   it('gets an anonymous token without credentials, and says unauthorized when the token server refuses a password', async () => {
@@ -336,6 +342,21 @@ describe('registry client against an in-test registry', () => {
     };
     expect((await errorOf(openRegistryImage(ref(`${reg.host}/app:amd`), opts()))).code).toBe('digest-mismatch');
     expect((await errorOf(openRegistryImage(ref(`${reg.host}/app@${amdDigest}`), opts()))).code).toBe('digest-mismatch');
+  });
+
+  it('closes while a layer stream is still open, without waiting for it', async () => {
+    const d = sha(amd.layer);
+    reg.hook = (req, res) => {
+      if (!req.url!.endsWith(`/blobs/${d}`)) return false;
+      res.writeHead(200, { 'content-length': amd.layer.length });
+      res.write(amd.layer.subarray(0, 4)); // and never the rest
+      return true;
+    };
+    const img = await openRegistryImage(ref(`${reg.host}/app:amd`), opts());
+    const stream = await img.layers[0]!.open();
+    const failed = errorOf(drain(stream));
+    await img.close();
+    expect((await failed).code).toBe('network');
   });
 
   it('fails a layer that runs past its descriptor size with too-large', async () => {

@@ -62,7 +62,8 @@ interface CachedToken {
 export class Authenticator {
   private challenge: Challenge | undefined;
   private credentials: Promise<Credentials | undefined> | undefined;
-  private readonly tokens = new Map<string, CachedToken>();
+  /** Promises, so that layers opened together share one token request. */
+  private readonly tokens = new Map<string, Promise<CachedToken>>();
 
   constructor(
     private readonly registry: string,
@@ -87,11 +88,22 @@ export class Authenticator {
     }
     if (creds?.kind === 'bearer') return `Bearer ${creds.token}`;
     const key = [...scopes].sort().join(' ');
-    const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt > this.now()) return `Bearer ${cached.value}`;
-    const token = await this.fetchToken(ch, scopes, creds);
-    this.tokens.set(key, token);
-    return `Bearer ${token.value}`;
+    let pending = this.tokens.get(key);
+    if (pending) {
+      const t = await pending.catch(() => undefined);
+      if (t && t.expiresAt > this.now()) return `Bearer ${t.value}`;
+      if (this.tokens.get(key) === pending) this.tokens.delete(key);
+    }
+    pending = this.tokens.get(key);
+    if (!pending) {
+      pending = this.fetchToken(ch, scopes, creds);
+      this.tokens.set(key, pending);
+      // A failed fetch must not be cached; the caller still sees the failure.
+      pending.catch(() => {
+        if (this.tokens.get(key) === pending) this.tokens.delete(key);
+      });
+    }
+    return `Bearer ${(await pending).value}`;
   }
 
   /**
@@ -160,7 +172,7 @@ export class Authenticator {
       throw new ShipshapeError('unauthorized', await this.failureMessage(401));
     }
     if (res.status !== 200) {
-      throw new ShipshapeError('registry', `token server ${url.host} for registry ${this.registry} answered ${res.status}`);
+      throw new ShipshapeError(res.status >= 500 ? 'network' : 'registry', `token server ${url.host} for registry ${this.registry} answered ${res.status}`);
     }
     let doc: { token?: string; access_token?: string; expires_in?: number };
     try {

@@ -208,8 +208,9 @@ export class Transport {
     return d / 2 + Math.random() * (d / 2);
   }
 
+  /** Ends every connection, aborting streams still open: the image is done with. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 }
 
