@@ -44,6 +44,11 @@ export interface Package {
   licenses?: string[];
   purl?: string;
   locations: Location[];
+  /**
+   * Built from local sources (a Cargo path dependency, a Bundler PATH gem), not from a public
+   * registry: a registry advisory for the same name is most likely about another package.
+   */
+  local?: boolean;
 }
 
 export interface OsInfo {
