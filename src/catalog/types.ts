@@ -5,6 +5,8 @@ import type { OsInfo, Package, Warning } from '../model/index.js';
 export interface CatalogResult {
   packages: Package[];
   warnings: Warning[];
+  /** Paths an OS package manager says it installed (apk, dpkg): language catalogers may skip them. */
+  ownedFiles?: Set<string>;
 }
 
 export interface Cataloger {

@@ -1,0 +1,49 @@
+/** Package cataloging: the public surface of src/catalog (registry, OS detection, run-them-all). */
+import { describeError } from '../errors.js';
+import type { EntryMeta, FileView } from '../image/types.js';
+import type { OsInfo, Package, Warning } from '../model/index.js';
+import { wantsOsFile } from './os-release/index.js';
+import type { CatalogResult, Cataloger } from './types.js';
+
+export type { CatalogResult, Cataloger } from './types.js';
+export { CATALOGERS } from './registry.js';
+export { detectOs, parseOsRelease, wantsOsFile, OS_RELEASE_PATHS } from './os-release/index.js';
+export { apkCataloger, parseApkDb, type ApkRecord } from './apk/index.js';
+export { dpkgCataloger, parseStanzas, type Stanza } from './dpkg/index.js';
+
+/** Bumped when OS detection changes what it reads: part of the cache key like a cataloger's version. */
+export const OS_RELEASE_VERSION = 1;
+
+/** One predicate for the layer walker: keep a file's content if OS detection or any cataloger wants it. */
+export function wantedBy(catalogers: readonly Cataloger[]): (path: string, entry: EntryMeta) => boolean {
+  return (path, entry) => wantsOsFile(path) || catalogers.some((c) => c.wants(path, entry));
+}
+
+/** `os-release@1,apk-db@1,dpkg-db@1`: changes whenever what gets kept or reported may change. */
+export function catalogersVersion(catalogers: readonly Cataloger[]): string {
+  const parts = catalogers.map((c) => `${c.id}@${c.version}`).sort();
+  return [`os-release@${OS_RELEASE_VERSION}`, ...parts].join(',');
+}
+
+/**
+ * Runs every cataloger over the squashed filesystem and merges their results, in registry order.
+ * A cataloger that throws (a bug, never bad input) becomes a warning: the others still report.
+ */
+export async function catalogAll(files: FileView, os: OsInfo | null, catalogers: readonly Cataloger[]): Promise<Required<CatalogResult>> {
+  const packages: Package[] = [];
+  const warnings: Warning[] = [];
+  const ownedFiles = new Set<string>();
+  for (const c of catalogers) {
+    let r: CatalogResult;
+    try {
+      r = await c.catalog(files, os);
+    } catch (err) {
+      warnings.push({ message: `${c.id}: cataloger failed: ${describeError(err)}` });
+      continue;
+    }
+    packages.push(...r.packages);
+    warnings.push(...r.warnings);
+    for (const p of r.ownedFiles ?? []) ownedFiles.add(p);
+  }
+  return { packages, warnings, ownedFiles };
+}
