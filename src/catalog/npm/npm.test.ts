@@ -1,0 +1,141 @@
+/** Tests of the npm cataloger over fixtures with real paths, malformed input, and debian-app's /app. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sharedPath } from '../../../test/helpers/shared.js';
+import { dirFileView } from '../../image/dir-view.js';
+import type { Package } from '../../model/index.js';
+import { memView, runCataloger } from '../fixtures/mem-view.js';
+import { isInstalledManifest, npmCataloger, parsePnpmKey } from './npm.js';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const run = (dir: string) => runCataloger(npmCataloger(), dirFileView(path.join(fixtures, dir), 'sha256:npm'));
+const summary = (ps: Package[]) => ps.map((p) => `${p.locations[0]!.path} ${p.name}@${p.version}`);
+
+describe('npm installed tree and lockfile', () => {
+  it('reports node_modules packages (nested and scoped) and lockfile-only entries, once each', async () => {
+    const { packages, warnings } = await run('app');
+    expect(warnings).toEqual([]);
+    expect(summary(packages)).toEqual([
+      '/node_modules/@types/node/package.json @types/node@18.11.9',
+      '/node_modules/lodash/package.json lodash@4.17.15',
+      '/node_modules/ms/package.json ms@2.0.0',
+      '/node_modules/send/node_modules/ms/package.json ms@2.1.1',
+      '/node_modules/send/package.json send@0.17.1',
+      // Not installed: only the lockfile knows it.
+      '/package-lock.json left-pad@1.3.0',
+    ]);
+    const types = packages[0]!;
+    expect(types).toEqual({
+      name: '@types/node',
+      version: '18.11.9',
+      type: 'npm',
+      licenses: ['MIT'],
+      purl: 'pkg:npm/%40types/node@18.11.9',
+      locations: [{ layer: 'sha256:npm', path: '/node_modules/@types/node/package.json' }],
+    });
+    expect(packages[5]!.licenses).toEqual(['WTFPL']);
+  });
+
+  it('reads every entry of a lockfile when nothing is installed', async () => {
+    const view = dirFileView(path.join(fixtures, 'app'));
+    const onlyLock = memView([{ path: '/app/package-lock.json', data: view.read('/package-lock.json')! }]);
+    const { packages } = await runCataloger(npmCataloger(), onlyLock);
+    expect(packages.map((p) => `${p.name}@${p.version}`)).toEqual([
+      '@types/node@18.11.9',
+      'left-pad@1.3.0',
+      'lodash@4.17.15',
+      'ms@2.0.0',
+      'ms@2.1.1',
+      'send@0.17.1',
+    ]);
+  });
+
+  it('reads the v1 dependency tree, skipping git versions', async () => {
+    const { packages, warnings } = await run('lock-v1');
+    expect(warnings).toEqual([]);
+    expect(packages.map((p) => `${p.name}@${p.version}`)).toEqual(['debug@2.6.9', 'minimist@1.2.0', 'ms@2.0.0']);
+    expect(packages.every((p) => p.locations[0]!.path === '/srv/legacy/package-lock.json')).toBe(true);
+  });
+
+  it.each([
+    ['yarn-classic', ['@babel/code-frame@7.12.13', 'lodash@4.17.15', 'string-width@4.2.3']],
+    ['yarn-berry', ['@babel/code-frame@7.12.13', 'lodash@4.17.15']],
+    ['pnpm-v5', ['@babel/core@7.20.2', 'lodash@4.17.15', 'react-dom@18.2.0']],
+    ['pnpm-v6', ['@babel/core@7.20.2', 'lodash@4.17.15', 'react-dom@18.2.0']],
+    ['pnpm-v9', ['@babel/core@7.20.2', 'lodash@4.17.15', 'react-dom@18.2.0']],
+  ])('reads %s', async (dir, want) => {
+    const { packages, warnings } = await run(dir);
+    expect(warnings).toEqual([]);
+    expect(packages.map((p) => `${p.name}@${p.version}`)).toEqual(want);
+    expect(packages[0]!.purl).toMatch(/^pkg:npm\/%40babel\//);
+  });
+
+  it('parses pnpm keys of each lockfile generation', () => {
+    expect(parsePnpmKey('/@babel/core/7.20.2', 5)).toEqual({ name: '@babel/core', version: '7.20.2' });
+    expect(parsePnpmKey('/react-dom/18.2.0_react@18.2.0', 5)).toEqual({ name: 'react-dom', version: '18.2.0' });
+    expect(parsePnpmKey('/@babel/core@7.20.2', 6)).toEqual({ name: '@babel/core', version: '7.20.2' });
+    expect(parsePnpmKey('react-dom@18.2.0(react@18.2.0)', 9)).toEqual({ name: 'react-dom', version: '18.2.0' });
+  });
+
+  it('keeps only package.json files of package directories', () => {
+    expect(isInstalledManifest('/app/node_modules/lodash/package.json')).toBe(true);
+    expect(isInstalledManifest('/app/node_modules/@scope/pkg/package.json')).toBe(true);
+    expect(isInstalledManifest('/app/node_modules/.pnpm/a@1.0.0/node_modules/a/package.json')).toBe(true);
+    expect(isInstalledManifest('/app/node_modules/lodash/test/fixtures/package.json')).toBe(false);
+    expect(isInstalledManifest('/app/node_modules/@scope/package.json')).toBe(false);
+    expect(isInstalledManifest('/app/package.json')).toBe(false);
+  });
+});
+
+describe('malformed npm input', () => {
+  it('warns about bad JSON, bad YAML and broken yarn.lock files and keeps going', async () => {
+    const view = memView([
+      { path: '/a/node_modules/broken/package.json', data: '{"name": "broken", "version": ' },
+      { path: '/a/node_modules/array/package.json', data: '[1, 2]' },
+      { path: '/a/node_modules/ok/package.json', data: '{"name":"ok","version":"1.0.0","license":{"type":"ISC"}}' },
+      { path: '/b/package-lock.json', data: 'lockfileVersion: 2' },
+      { path: '/c/pnpm-lock.yaml', data: 'lockfileVersion: [unclosed' },
+      { path: '/d/yarn.lock', data: 'this is not a yarn lockfile\n' },
+      { path: '/e/yarn.lock', data: Buffer.from([0xff, 0xfe, 0x00, 0x01]) },
+    ]);
+    const { packages, warnings } = await runCataloger(npmCataloger(), view);
+    expect(summary(packages)).toEqual(['/a/node_modules/ok/package.json ok@1.0.0']);
+    expect(packages[0]!.licenses).toEqual(['ISC']);
+    expect(warnings.map((w) => w.path)).toEqual([
+      '/a/node_modules/array/package.json',
+      '/a/node_modules/broken/package.json',
+      '/b/package-lock.json',
+      '/c/pnpm-lock.yaml',
+      '/d/yarn.lock',
+      '/e/yarn.lock',
+    ]);
+    expect(warnings[1]!.message).toMatch(/^package\.json: bad JSON/);
+  });
+});
+
+describe('debian-app /app', () => {
+  const images = sharedPath('images');
+  const tmp = mkdtempSync(path.join(tmpdir(), 'shipshape-npm-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it.skipIf(!images)('matches expected-facts.json: every installed package, once, at its package.json', async () => {
+    const facts = JSON.parse(readFileSync(path.join(images!, 'expected-facts.json'), 'utf8'));
+    const img = facts.images.find((i: { name: string }) => i.name === 'debian-app');
+    const blobs = path.join(images!, 'oci/debian-app/blobs/sha256');
+    for (const layer of img.layers) {
+      spawnSync('tar', ['-xzf', path.join(blobs, layer.digest.replace('sha256:', '')), '-C', tmp, '--wildcards', 'app/*'], { stdio: 'ignore' });
+    }
+    const { packages, warnings } = await runCataloger(npmCataloger(), dirFileView(tmp));
+    expect(warnings).toEqual([]);
+    const want = img.packages.npm.map((p: { name: string; version: string; path: string }) => `${p.path}/package.json ${p.name}@${p.version}`).sort();
+    expect(summary(packages).sort()).toEqual(want);
+    const byName = new Map(packages.map((p) => [p.name, p]));
+    expect(byName.get('lodash')?.version).toBe('4.17.15');
+    expect(byName.get('minimist')?.purl).toBe('pkg:npm/minimist@1.2.0');
+    expect(byName.get('express')?.version).toBe('4.17.1');
+  });
+});
