@@ -74,30 +74,39 @@ export function normalizeEntryPath(name: string): string | undefined {
 const ZSTD_OUT = binding.dStreamOutSize();
 
 /** zstd decompression as a pull-based stage: output is produced only as fast as it is consumed, so a bomb cannot flood memory. */
-function zstdStage(what: string) {
+function zstdStage(what: string, fail: (err: unknown) => void) {
   return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    const dctx = new binding.DCtx();
-    let inFrame = false;
-    for await (const chunk of source) {
-      let src = chunk;
-      for (;;) {
-        const dst = Buffer.allocUnsafe(ZSTD_OUT);
-        let ret: number, produced: number, consumed: number;
-        try {
-          [ret, produced, consumed] = dctx.decompressStream(dst, src);
-        } catch (err) {
-          throw new ShipshapeError('corrupt-layer', `${what}: corrupt zstd stream (${(err as Error).message})`, { cause: err });
-        }
-        if (produced > 0) yield dst.subarray(0, produced);
-        src = src.subarray(consumed);
-        if (src.length === 0 && (produced < dst.length || ret === 0)) {
-          inFrame = ret !== 0;
-          break;
-        }
+    try {
+      yield* zstdChunks(source, what);
+    } catch (err) {
+      fail(err);
+      throw err;
+    }
+  };
+}
+
+async function* zstdChunks(source: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
+  const dctx = new binding.DCtx();
+  let inFrame = false;
+  for await (const chunk of source) {
+    let src = chunk;
+    for (;;) {
+      const dst = Buffer.allocUnsafe(ZSTD_OUT);
+      let ret: number, produced: number, consumed: number;
+      try {
+        [ret, produced, consumed] = dctx.decompressStream(dst, src);
+      } catch (err) {
+        throw new ShipshapeError('corrupt-layer', `${what}: corrupt zstd stream (${(err as Error).message})`, { cause: err });
+      }
+      if (produced > 0) yield dst.subarray(0, produced);
+      src = src.subarray(consumed);
+      if (src.length === 0 && (produced < dst.length || ret === 0)) {
+        inFrame = ret !== 0;
+        break;
       }
     }
-    if (inFrame) throw new ShipshapeError('corrupt-layer', `${what}: zstd stream ends in the middle of a frame (truncated?)`);
-  };
+  }
+  if (inFrame) throw new ShipshapeError('corrupt-layer', `${what}: zstd stream ends in the middle of a frame (truncated?)`);
 }
 
 /** Reads at least `n` bytes (or to the end) and puts them back, so the stream is unchanged. */
@@ -198,6 +207,8 @@ export async function walkLayer(
   let entryCount = 0;
 
   extract.on('entry', (h, stream, next) => {
+    // An entry stream dies with the parser when anything fails; the failure is reported once, by the walk.
+    stream.on('error', () => {});
     try {
       if (++entryCount > lim.maxEntries) {
         throw new ShipshapeError('too-large', `${what} has more than ${lim.maxEntries} entries (limit; set SHIPSHAPE_MAX_LAYER_ENTRIES to raise it)`);
@@ -256,6 +267,14 @@ export async function walkLayer(
   const hash = createHash(algorithm);
   let total = 0;
   const feedTar = async (source: AsyncIterable<Buffer>) => {
+    try {
+      await feed(source);
+    } catch (err) {
+      fail(err); // recorded before the pipeline's teardown errors (AbortError ...) can claim first place
+      throw err;
+    }
+  };
+  const feed = async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) {
       total += chunk.length;
       if (total > lim.maxLayerBytes) {
@@ -276,8 +295,12 @@ export async function walkLayer(
     const head = await peek(src, 4);
     if (head.length === 0) throw new ShipshapeError('corrupt-layer', `${what}: the blob is empty`);
     const compression = detectCompression(head);
-    if (compression === 'gzip') await pipeline(src, zlib.createGunzip({ chunkSize: 128 * 1024 }), feedTar);
-    else if (compression === 'zstd') await pipeline(src, zstdStage(what), feedTar);
+    src.on('error', fail);
+    if (compression === 'gzip') {
+      const gunzip = zlib.createGunzip({ chunkSize: 128 * 1024 });
+      gunzip.on('error', fail);
+      await pipeline(src, gunzip, feedTar);
+    } else if (compression === 'zstd') await pipeline(src, zstdStage(what, fail), feedTar);
     else await pipeline(src, feedTar);
     const actual = `${algorithm}:${hash.digest('hex')}`;
     if (actual !== blob.diffId) {

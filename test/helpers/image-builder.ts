@@ -5,7 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { compress as zstdCompress } from 'zstd-napi';
-import type { ImageConfig, Manifest, Platform } from '../../src/image/types.js';
+import type { ImageConfig, LayerBlob, Manifest, Platform } from '../../src/image/types.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -290,4 +290,70 @@ export function corruptOciBlob(dir: string, digest: string, change: (b: Buffer) 
 export function linkInLayout(dir: string, rel: string, target: string): void {
   mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
   symlinkSync(target, path.join(dir, rel));
+}
+
+/** One raw tar header + data, written byte for byte (no sanitising): GNU long names, odd type flags, hostile paths. */
+export interface RawEntry {
+  name: string;
+  /** Tar type flag: '0' file, '1' hardlink, '2' symlink, '5' dir, 'L' GNU long name, 'x' PAX ... */
+  typeflag?: string;
+  data?: Buffer | string;
+  linkname?: string;
+  mode?: number;
+}
+
+function rawHeader(e: RawEntry, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  const put = (s: string, at: number, len: number) => h.write(s.slice(0, len), at, len, 'utf8');
+  const oct = (n: number, at: number, len: number) => put(`${n.toString(8).padStart(len - 1, '0')}\0`, at, len);
+  put(e.name, 0, 100);
+  oct(e.mode ?? 0o644, 100, 8);
+  oct(0, 108, 8);
+  oct(0, 116, 8);
+  oct(size, 124, 12);
+  oct(0, 136, 12);
+  put(e.typeflag ?? '0', 156, 1);
+  put(e.linkname ?? '', 157, 100);
+  put('ustar\u000000', 257, 8);
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  return h;
+}
+
+/** A tar made of raw entries, with the two end-of-archive blocks. */
+export function rawTar(entries: RawEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
+    parts.push(rawHeader(e, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+/** A LayerBlob over bytes in memory, served in chunks of `chunk` bytes. */
+export function memoryBlob(
+  data: Buffer,
+  opts: { diffId?: string; digest?: string; chunk?: number; mediaType?: string } = {},
+): LayerBlob {
+  const chunk = opts.chunk ?? 64 * 1024;
+  return {
+    digest: opts.digest ?? sha256(data),
+    diffId: opts.diffId ?? sha256(data),
+    mediaType: opts.mediaType ?? 'application/vnd.oci.image.layer.v1.tar',
+    size: data.length,
+    open: async () => {
+      const { Readable } = await import('node:stream');
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < data.length; i += chunk) pieces.push(data.subarray(i, i + chunk));
+      return Readable.from(pieces);
+    },
+  };
+}
+
+/** A LayerBlob for a built layer: stored bytes as blob, uncompressed tar's digest as diffId. */
+export function builtBlob(layer: BuiltLayer, chunk?: number): LayerBlob {
+  return memoryBlob(layer.data, { diffId: layer.diffId, digest: layer.digest, mediaType: layer.mediaType, ...(chunk ? { chunk } : {}) });
 }

@@ -1,0 +1,284 @@
+/** The layer walker on layers built in code: compressions, tar dialects, links, whiteouts, limits and hostile input. */
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { compress as zstdCompress } from 'zstd-napi';
+import { buildImage, builtBlob, memoryBlob, packTar, rawTar, sha256, type Compression, type EntrySpec } from '../../test/helpers/image-builder.js';
+import { detectCompression, layerLimits, normalizeEntryPath, walkLayer } from './layer.js';
+import type { LayerBlob } from './types.js';
+
+const all = () => true;
+const none = () => false;
+
+async function layerOf(entries: EntrySpec[], compression: Compression = 'gzip') {
+  const img = await buildImage({ layers: [{ entries, compression }] });
+  return img.layers[0]!;
+}
+
+const sample: EntrySpec[] = [
+  { path: './', type: 'dir' },
+  { path: './etc/', type: 'dir' },
+  { path: './etc/os-release', content: 'ID=alpine\nVERSION_ID=3.20.3\n' },
+  { path: 'etc/hostname', content: 'box\n', mode: 0o600, uid: 1000, gid: 2000 },
+  { path: 'bin/sh', type: 'symlink', linkname: '/bin/busybox' },
+  { path: 'bin/busybox', content: 'ELF...' },
+  { path: 'bin/ash', type: 'hardlink', linkname: 'bin/busybox' },
+];
+
+describe('walkLayer', () => {
+  it.each(['gzip', 'zstd', 'none'] as const)('reads a %s layer: every entry, wanted contents only', async (compression) => {
+    const layer = await layerOf(sample, compression);
+    const idx = await walkLayer(builtBlob(layer), (p) => p === '/etc/os-release' || p === '/bin/busybox' || p === '/bin/ash');
+    expect(idx.digest).toBe(layer.digest);
+    expect(idx.diffId).toBe(layer.diffId);
+    expect(idx.entries.map((e) => [e.path, e.type])).toEqual([
+      ['/', 'dir'],
+      ['/etc', 'dir'],
+      ['/etc/os-release', 'file'],
+      ['/etc/hostname', 'file'],
+      ['/bin/sh', 'symlink'],
+      ['/bin/busybox', 'file'],
+      ['/bin/ash', 'hardlink'],
+    ]);
+    expect(idx.entries[3]).toMatchObject({ mode: 0o600, uid: 1000, gid: 2000, size: 4 });
+    expect(idx.entries[4]!.linkname).toBe('/bin/busybox');
+    expect(idx.entries[6]!.linkname).toBe('/bin/busybox');
+    expect([...idx.files.keys()].sort()).toEqual(['/bin/ash', '/bin/busybox', '/etc/os-release']);
+    expect(idx.files.get('/etc/os-release')!.toString()).toBe('ID=alpine\nVERSION_ID=3.20.3\n');
+    expect(idx.files.get('/bin/ash')!.toString()).toBe('ELF...');
+  });
+
+  it('keeps a wanted hardlink only when its target was kept', async () => {
+    const layer = await layerOf(sample);
+    const idx = await walkLayer(builtBlob(layer), (p) => p === '/bin/ash');
+    expect(idx.files.size).toBe(0);
+  });
+
+  it('passes each entry to want with its metadata', async () => {
+    const layer = await layerOf(sample);
+    const seen: string[] = [];
+    await walkLayer(builtBlob(layer), (p, e) => {
+      seen.push(`${p}:${e.type}:${e.size}`);
+      return false;
+    });
+    expect(seen).toEqual(['/etc/os-release:file:28', '/etc/hostname:file:4', '/bin/busybox:file:6', '/bin/ash:hardlink:0']);
+  });
+
+  it('records whiteouts and opaque dirs, never as entries', async () => {
+    const layer = await layerOf([
+      { path: 'app/', type: 'dir' },
+      { path: 'app/.wh..env', content: '' },
+      { path: 'var/log/', type: 'dir' },
+      { path: 'var/log/.wh..wh..opq', content: '' },
+      { path: 'var/log/app/', type: 'dir' },
+      { path: '.wh.tmp', content: '' },
+      { path: 'x/.wh..wh.plnk', content: '' }, // aufs bookkeeping: neither entry nor whiteout
+    ]);
+    const idx = await walkLayer(builtBlob(layer), all);
+    expect(idx.whiteouts).toEqual(['/app/.env', '/tmp']);
+    expect(idx.opaqueDirs).toEqual(['/var/log']);
+    expect(idx.entries.map((e) => e.path)).toEqual(['/app', '/var/log', '/var/log/app']);
+    expect(idx.files.size).toBe(0);
+  });
+
+  it('reads PAX long names and GNU long names and long link targets', async () => {
+    const long = `${'d'.repeat(120)}/${'f'.repeat(120)}`;
+    const pax = await layerOf([{ path: long, content: 'pax' }], 'none');
+    const paxIdx = await walkLayer(builtBlob(pax), all);
+    expect(paxIdx.files.get(`/${long}`)!.toString()).toBe('pax');
+
+    const gnu = rawTar([
+      { name: '././@LongLink', typeflag: 'L', data: `${long}\0` },
+      { name: long.slice(0, 100), data: 'gnu' },
+      { name: '././@LongLink', typeflag: 'K', data: `/${long}\0` },
+      { name: 'short-link', typeflag: '2', linkname: 'truncated' },
+    ]);
+    const idx = await walkLayer(memoryBlob(gnu), all);
+    expect(idx.entries.map((e) => e.path)).toEqual([`/${long}`, '/short-link']);
+    expect(idx.files.get(`/${long}`)!.toString()).toBe('gnu');
+    expect(idx.entries[1]!.linkname).toBe(`/${long}`);
+  });
+
+  it('detects compression by magic bytes, whatever the media type says', async () => {
+    const layer = await layerOf(sample, 'zstd');
+    const lying = { ...builtBlob(layer), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' };
+    expect((await walkLayer(lying, none)).entries.length).toBe(7);
+    expect(detectCompression(Buffer.from([0x1f, 0x8b, 8, 0]))).toBe('gzip');
+    expect(detectCompression(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe('zstd');
+    expect(detectCompression(Buffer.from('./etc'))).toBe('none');
+  });
+
+  it('works on blobs that arrive in tiny chunks (headers split across chunks)', async () => {
+    for (const c of ['gzip', 'zstd', 'none'] as const) {
+      const layer = await layerOf(sample, c);
+      const idx = await walkLayer(builtBlob(layer, 3), all);
+      expect(idx.files.get('/etc/os-release')!.toString()).toContain('alpine');
+      expect(idx.entries.length).toBe(7);
+    }
+  });
+
+  it('reads a multi-member gzip stream', async () => {
+    const tarBytes = await packTar(sample);
+    const blob = Buffer.concat([zlib.gzipSync(tarBytes.subarray(0, 1000)), zlib.gzipSync(tarBytes.subarray(1000))]);
+    const idx = await walkLayer(memoryBlob(blob, { diffId: sha256(tarBytes) }), all);
+    expect(idx.entries.length).toBe(7);
+  });
+
+  it('is safe to run concurrently on many layers', async () => {
+    const layers = await Promise.all(['gzip', 'zstd', 'none', 'gzip'].map((c, i) => layerOf([...sample, { path: `layer${i}`, content: `${i}` }], c as Compression)));
+    const results = await Promise.all(layers.map((l) => walkLayer(builtBlob(l, 100), all)));
+    results.forEach((r, i) => expect(r.files.get(`/layer${i}`)!.toString()).toBe(`${i}`));
+  });
+
+  it('normalises paths and refuses ones that climb out of the root', () => {
+    expect(normalizeEntryPath('./etc/x')).toBe('/etc/x');
+    expect(normalizeEntryPath('/etc//x/')).toBe('/etc/x');
+    expect(normalizeEntryPath('a/../b')).toBe('/b');
+    expect(normalizeEntryPath('./')).toBe('/');
+    expect(normalizeEntryPath('../etc/passwd')).toBeUndefined();
+    expect(normalizeEntryPath('a/../../x')).toBeUndefined();
+  });
+});
+
+describe('walkLayer on bad input', () => {
+  const expectCode = async (p: Promise<unknown>, code: string, msg?: RegExp) => {
+    const t0 = Date.now();
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, 'the walk should have failed').toBeDefined();
+    expect(err).toMatchObject({ name: 'ShipshapeError', code });
+    if (msg) expect((err as Error).message).toMatch(msg);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  };
+
+  it.each(['gzip', 'zstd'] as const)('truncated %s stream → corrupt-layer naming the layer', async (compression) => {
+    const img = await buildImage({ layers: [{ entries: [{ path: 'big', content: Buffer.from(Buffer.alloc(200_000, 7).map((_, i) => (i * 7919) % 251)) }], compression, mutate: (b) => b.subarray(0, b.length - 200) }] });
+    const layer = img.layers[0]!;
+    await expectCode(walkLayer(builtBlob(layer), all), 'corrupt-layer', new RegExp(`layer ${layer.digest}`));
+  });
+
+  it('corrupt gzip bytes → corrupt-layer', async () => {
+    const img = await buildImage({ layers: [{ entries: sample, mutate: (b) => Buffer.concat([b.subarray(0, 20), Buffer.alloc(40, 0xff), b.subarray(60)]) }] });
+    await expectCode(walkLayer(builtBlob(img.layers[0]!), all), 'corrupt-layer');
+  });
+
+  it('a plain tar cut mid-entry → corrupt-layer', async () => {
+    const tarBytes = await packTar([{ path: 'f', content: Buffer.alloc(5000, 1) }]);
+    const cut = tarBytes.subarray(0, 2048);
+    await expectCode(walkLayer(memoryBlob(cut), all), 'corrupt-layer');
+  });
+
+  it('bytes that are not a tar → corrupt-layer', async () => {
+    const junk = Buffer.alloc(4096, 0x41);
+    await expectCode(walkLayer(memoryBlob(junk), all), 'corrupt-layer');
+  });
+
+  it('an empty blob → corrupt-layer', async () => {
+    await expectCode(walkLayer(memoryBlob(Buffer.alloc(0)), all), 'corrupt-layer');
+  });
+
+  it('uncompressed content not matching the diff_id → digest-mismatch', async () => {
+    const img = await buildImage({ layers: [{ entries: sample, diffId: `sha256:${'0'.repeat(64)}` }] });
+    await expectCode(walkLayer(builtBlob(img.layers[0]!), all), 'digest-mismatch', /diff_id sha256:0000/);
+  });
+
+  it.each([
+    ['../etc/passwd', [{ path: '../etc/passwd', content: 'root::0:0' }]],
+    ['a/../../x', [{ path: 'a/../../x', content: 'x' }]],
+    ['a hardlink to ../../etc/shadow', [{ path: 'ok', type: 'hardlink', linkname: '../../etc/shadow' }]],
+  ] as Array<[string, EntrySpec[]]>)('%s → unsafe-path', async (_name, entries) => {
+    const layer = await layerOf(entries);
+    await expectCode(walkLayer(builtBlob(layer), all), 'unsafe-path');
+  });
+
+  it('absolute entry paths stay inside the root', async () => {
+    const layer = await layerOf([{ path: '/etc/passwd', content: 'root' }]);
+    expect((await walkLayer(builtBlob(layer), all)).files.get('/etc/passwd')!.toString()).toBe('root');
+  });
+
+  it.each(['gzip', 'zstd'] as const)('%s decompression bomb → too-large, early', async (compression) => {
+    const img = await buildImage({ layers: [{ entries: [{ path: 'zeros', zeros: 10 * 1024 * 1024 }], compression }] });
+    const layer = img.layers[0]!;
+    expect(layer.data.length).toBeLessThan(64 * 1024);
+    await expectCode(
+      walkLayer(builtBlob(layer), none, { maxLayerBytes: 1024 * 1024 }),
+      'too-large',
+      new RegExp(`layer ${layer.digest} decompresses past the limit of 1048576 bytes \\(decompression bomb\\?\\)`),
+    );
+  });
+
+  it('too many entries → too-large', async () => {
+    const layer = await layerOf(sample);
+    await expectCode(walkLayer(builtBlob(layer), none, { maxEntries: 3 }), 'too-large', /more than 3 entries/);
+  });
+
+  it('a wanted file over maxFileBytes → too-large naming it', async () => {
+    const layer = await layerOf([{ path: 'var/lib/big', zeros: 4096 }]);
+    await expectCode(walkLayer(builtBlob(layer), all, { maxFileBytes: 1000 }), 'too-large', /\/var\/lib\/big is 4096 bytes/);
+    // Not wanted: not read into memory, so no limit applies.
+    expect((await walkLayer(builtBlob(layer), none, { maxFileBytes: 1000 })).entries.length).toBe(1);
+  });
+
+  describe('limits from the environment', () => {
+    afterEach(() => vi.unstubAllEnvs());
+    it('SHIPSHAPE_MAX_LAYER_BYTES overrides the default; explicit limits override both', async () => {
+      vi.stubEnv('SHIPSHAPE_MAX_LAYER_BYTES', '2048');
+      expect(layerLimits().maxLayerBytes).toBe(2048);
+      expect(layerLimits({ maxLayerBytes: 10 }).maxLayerBytes).toBe(10);
+      const layer = await layerOf([{ path: 'f', zeros: 10_000 }]);
+      await expectCode(walkLayer(builtBlob(layer), none), 'too-large');
+      vi.stubEnv('SHIPSHAPE_MAX_LAYER_BYTES', 'lots');
+      expect(() => layerLimits()).toThrow(/SHIPSHAPE_MAX_LAYER_BYTES/);
+    });
+    it('defaults: 16 GiB per layer, 512 MiB per kept file, 2,000,000 entries', () => {
+      vi.stubEnv('SHIPSHAPE_MAX_LAYER_BYTES', '');
+      expect(layerLimits()).toEqual({ maxLayerBytes: 16 * 1024 ** 3, maxFileBytes: 512 * 1024 ** 2, maxEntries: 2_000_000 });
+    });
+  });
+
+  it('a blob stream that fails midway → one rejection, streams torn down', async () => {
+    const layer = await layerOf([{ path: 'f', content: Buffer.alloc(300_000, 3) }], 'none');
+    let destroyed = false;
+    const blob: LayerBlob = {
+      ...builtBlob(layer),
+      open: async () => {
+        let sent = 0;
+        const r = new Readable({
+          read() {
+            if (sent++ < 2) this.push(layer.data.subarray((sent - 1) * 65536, sent * 65536));
+            else this.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+          },
+        });
+        r.on('close', () => (destroyed = true));
+        return r;
+      },
+    };
+    await expectCode(walkLayer(blob, all), 'network', /socket hang up/);
+    expect(destroyed).toBe(true);
+  });
+
+  it('a blob whose own digest check fails → that digest-mismatch, unchanged', async () => {
+    const { verifiedStream } = await import('./oci-layout/index.js');
+    const layer = await layerOf(sample);
+    const blob: LayerBlob = {
+      ...builtBlob(layer),
+      digest: `sha256:${'e'.repeat(64)}`,
+      open: async () => verifiedStream(Readable.from([layer.data]), `sha256:${'e'.repeat(64)}`, layer.data.length, 'blob X'),
+    };
+    await expectCode(walkLayer(blob, all), 'digest-mismatch', /blob X/);
+  });
+
+  it('a blob that cannot be opened → its error', async () => {
+    const { ShipshapeError } = await import('../errors.js');
+    const blob: LayerBlob = { ...memoryBlob(Buffer.alloc(10)), open: async () => Promise.reject(new ShipshapeError('not-found', 'gone')) };
+    await expectCode(walkLayer(blob, all), 'not-found', /gone/);
+  });
+
+  it('zstd frames cut at the end → corrupt-layer, not a silent short read', async () => {
+    const tarBytes = await packTar(sample);
+    const z = zstdCompress(tarBytes);
+    await expectCode(walkLayer(memoryBlob(z.subarray(0, z.length - 5), { diffId: sha256(tarBytes) }), all), 'corrupt-layer');
+  });
+});
