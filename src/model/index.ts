@@ -80,6 +80,20 @@ export interface Advisory {
   status?: string;
   title?: string;
   url?: string;
+  /**
+   * Version requirements in the scheme's own syntax, for feeds that publish requirements instead
+   * of OSV events (nodejs-security-wg: npm ranges; rubysec: gem requirements). When present,
+   * `ranges` is empty and `versions` absent, and the matcher uses this instead: a version is
+   * affected when it satisfies `vulnerable` (if given) and none of `patched` and `unaffected`.
+   * `patched` also names the fix for reports. See docs/osv.md.
+   */
+  requirements?: VersionRequirements;
+}
+
+export interface VersionRequirements {
+  vulnerable?: string;
+  patched?: string[];
+  unaffected?: string[];
 }
 
 /** How a finding came about, in words and data a user can check. */
