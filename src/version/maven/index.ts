@@ -1,15 +1,14 @@
 /** Maven version ordering: a port of Maven 3.8's org.apache.maven.artifact.versioning.ComparableVersion. */
 // Items: numbers (any size), strings (qualifiers) and lists (opened by `-` and by digit/letter
 // transitions). Known qualifiers, case-insensitive: alpha = a1 < beta = b1 < milestone = m1 <
-// rc = cr < snapshot < "" = ga = final < sp; unknown ones (including `release`, which Maven 3.8
-// does not alias) come after them in lexical order. Trailing nulls (0, "", empty lists) are
-// dropped. Every string is a Maven version, so valid() only refuses blank strings.
+// rc = cr < snapshot < "" = ga = final = release < sp; unknown ones come after them in lexical
+// order. Trailing nulls (0, "", empty lists) are dropped. Every string is a Maven version, so valid() only refuses blank strings.
 import type { Comparator } from '../types.js';
 
 type Item = { t: 'num'; v: string } | { t: 'str'; v: string } | { t: 'list'; v: Item[] };
 
 const QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp'];
-const ALIASES: Record<string, string> = { ga: '', final: '', cr: 'rc' };
+const ALIASES: Record<string, string> = { ga: '', final: '', release: '', cr: 'rc' };
 const RELEASE_VERSION_INDEX = String(QUALIFIERS.indexOf(''));
 const ZERO: Item = { t: 'num', v: '0' };
 
