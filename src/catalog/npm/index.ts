@@ -1,0 +1,2 @@
+/** npm cataloger: node_modules package.json files and npm, yarn and pnpm lockfiles. */
+export { npmCataloger } from './npm.js';

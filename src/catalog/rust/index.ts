@@ -1,0 +1,2 @@
+/** Rust cataloger: Cargo.lock files and cargo-auditable data in binaries. */
+export { rustCataloger } from './rust.js';
