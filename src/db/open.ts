@@ -23,8 +23,11 @@ export interface AdvisoryDb {
   close(): void;
 }
 
-/** After this many lookups in one namespace, the namespace is loaded whole (one query beats thousands). */
-const PRELOAD_AFTER = 32;
+/*
+ * A namespace is loaded whole once lookups there pass a quarter of its package count (at least 32):
+ * one query then beats many, while a small image against a big namespace stays on single queries.
+ */
+const PRELOAD_MIN = 32;
 // Shared by every empty answer; frozen so a caller's push cannot leak into other lookups.
 const NONE = Object.freeze([]) as unknown as Advisory[];
 
@@ -69,9 +72,11 @@ export function openDb(file: string): AdvisoryDb {
 class SqliteAdvisoryDb implements AdvisoryDb {
   private readonly byPackage: SqlStatement;
   private readonly byNamespace: SqlStatement;
+  private readonly packageCount: SqlStatement;
   private readonly cache = new Map<string, Advisory[]>();
   private readonly loaded = new Set<string>();
   private readonly misses = new Map<string, number>();
+  private readonly preloadAt = new Map<string, number>();
   private namespaceSet: Set<string> | undefined;
   private closed = false;
 
@@ -81,6 +86,7 @@ class SqliteAdvisoryDb implements AdvisoryDb {
   ) {
     this.byPackage = driver.prepare(`${SELECT_ADVISORIES} WHERE namespace = ? AND package = ? ORDER BY id`);
     this.byNamespace = driver.prepare(`${SELECT_ADVISORIES} WHERE namespace = ? ORDER BY package, id`);
+    this.packageCount = driver.prepare('SELECT COUNT(DISTINCT package) AS n FROM advisories WHERE namespace = ?');
   }
 
   lookup(namespace: string, pkg: string): Advisory[] {
@@ -90,7 +96,7 @@ class SqliteAdvisoryDb implements AdvisoryDb {
     if (this.loaded.has(namespace)) return NONE;
     const n = (this.misses.get(namespace) ?? 0) + 1;
     this.misses.set(namespace, n);
-    if (n >= PRELOAD_AFTER) {
+    if (n >= PRELOAD_MIN && n >= this.threshold(namespace)) {
       this.preload(namespace);
       return this.cache.get(key) ?? NONE;
     }
@@ -98,6 +104,16 @@ class SqliteAdvisoryDb implements AdvisoryDb {
     const list = rows.length ? rows.map(fromRow) : NONE;
     this.cache.set(key, list);
     return list;
+  }
+
+  private threshold(namespace: string): number {
+    let t = this.preloadAt.get(namespace);
+    if (t === undefined) {
+      const row = this.packageCount.get<{ n: number }>(namespace);
+      t = Math.max(PRELOAD_MIN, Math.ceil((row?.n ?? 0) / 4));
+      this.preloadAt.set(namespace, t);
+    }
+    return t;
   }
 
   preload(namespace: string): void {
