@@ -73,7 +73,9 @@ const MEDIA: Record<Compression, string> = {
 export async function packTar(entries: EntrySpec[]): Promise<Buffer> {
   const pack = tar.pack();
   const out: Buffer[] = [];
-  pack.on('data', (c: Buffer) => out.push(c));
+  pack.on('data', (c) => {
+    out.push(c as Buffer);
+  });
   const done = new Promise<void>((resolve, reject) => {
     pack.on('end', () => resolve());
     pack.on('error', reject);
@@ -228,7 +230,10 @@ export async function writeDockerArchive(
       const tag = tags[i];
       const ref = tag?.includes(':') ? tag.slice(tag.lastIndexOf(':') + 1) : undefined;
       index.push(
-        descriptor(img.manifest, tag ? { annotations: { 'io.containerd.image.name': tag, ...(ref ? { 'org.opencontainers.image.ref.name': ref } : {}) } } : {}),
+        descriptor(img.manifest, {
+          platform: img.platform,
+          ...(tag ? { annotations: { 'io.containerd.image.name': tag, ...(ref ? { 'org.opencontainers.image.ref.name': ref } : {}) } } : {}),
+        }),
       );
       manifest.push({
         Config: `blobs/sha256/${hex(img.config.digest)}`,
