@@ -228,12 +228,15 @@ function catalogPnpmLock(ctx: Ctx, path: string, buf: Buffer): void {
  * describes that installed tree. Entries the tree lacks (not installed, or installed elsewhere) stay.
  */
 function dropInstalled(lockPkgs: Package[], installed: Package[]): Package[] {
+  const where = new Map<string, string[]>(); // name@version → package.json paths
+  for (const ip of installed) {
+    const k = `${ip.name}@${ip.version}`;
+    where.set(k, [...(where.get(k) ?? []), ip.locations[0]!.path]);
+  }
   return lockPkgs.filter((lp) => {
     const root = dirname(lp.locations[0]!.path);
     const prefix = `${root === '/' ? '' : root}/node_modules/`;
-    return !installed.some(
-      (ip) => ip.name === lp.name && ip.version === lp.version && ip.locations[0]!.path.startsWith(prefix),
-    );
+    return !(where.get(`${lp.name}@${lp.version}`) ?? []).some((p) => p.startsWith(prefix));
   });
 }
 
