@@ -22,6 +22,12 @@ describe('php', () => {
     ]);
   });
 
+  it('ignores composer.lock files shipped inside vendor/', () => {
+    const e = { path: '', type: 'file' as const, mode: 0o644, size: 10, uid: 0, gid: 0 };
+    expect(phpCataloger().wants('/var/www/html/vendor/guzzlehttp/guzzle/composer.lock', e)).toBe(false);
+    expect(phpCataloger().wants('/var/www/html/composer.lock', e)).toBe(true);
+  });
+
   it('warns about bad JSON and documents without packages', async () => {
     const view = memView([
       { path: '/a/vendor/composer/installed.json', data: '{"packages": [' },

@@ -6,7 +6,8 @@ import { purl, splitLast } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
 
 const isInstalledJson = (p: string) => p.endsWith('/vendor/composer/installed.json');
-const isComposerLock = (p: string) => basename(p) === 'composer.lock';
+/** A project's composer.lock; those inside vendor/ ship with installed packages and describe nothing installed. */
+const isComposerLock = (p: string) => basename(p) === 'composer.lock' && !p.includes('/vendor/');
 
 /** `v5.4.0` → `5.4.0`: Composer tags often carry a `v` that advisories (GHSA, FriendsOfPHP) leave out. */
 export function composerVersion(v: string): string {

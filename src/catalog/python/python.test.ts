@@ -52,6 +52,15 @@ describe('python lockfiles', () => {
   });
 });
 
+describe('lockfile paths', () => {
+  it('ignores requirements files shipped inside installed packages', () => {
+    const e = { path: '', type: 'file' as const, mode: 0o644, size: 10, uid: 0, gid: 0 };
+    expect(pythonCataloger().wants('/usr/lib/python3/dist-packages/foo/requirements.txt', e)).toBe(false);
+    expect(pythonCataloger().wants('/app/requirements-prod.txt', e)).toBe(true);
+    expect(pythonCataloger().wants('/app/requirements.in', e)).toBe(false);
+  });
+});
+
 describe('malformed python input', () => {
   it('warns about bad METADATA, lockfiles and JSON, and keeps going', async () => {
     const sp = '/usr/lib/python3.11/site-packages';

@@ -31,7 +31,9 @@ export function isInstalledMetadata(path: string): boolean {
   return /\.dist-info\/METADATA$/.test(path) || /\.egg-info\/PKG-INFO$/.test(path) || /\.egg-info$/.test(path);
 }
 
+/** A project's lockfile; those inside installed packages (site-packages) describe nothing installed. */
 export function isPythonLockfile(path: string): boolean {
+  if (/\/(site|dist)-packages\//.test(path)) return false;
   const b = basename(path);
   return b === 'poetry.lock' || b === 'Pipfile.lock' || /^requirements[^/]*\.txt$/.test(b);
 }

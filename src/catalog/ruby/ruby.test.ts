@@ -36,6 +36,15 @@ describe('ruby', () => {
     expect(stripPlatform('2.0.0.pre.1')).toBe('2.0.0.pre.1');
   });
 
+  it('ignores the Gemfile.lock files gems ship', () => {
+    const c = rubyCataloger();
+    const e = { path: '', type: 'file' as const, mode: 0o644, size: 10, uid: 0, gid: 0 };
+    expect(c.wants('/usr/local/bundle/gems/rack-2.2.4/Gemfile.lock', e)).toBe(false);
+    expect(c.wants('/usr/local/bundle/bundler/gems/sidekiq-cron-2b1a8c2f7e4d/Gemfile.lock', e)).toBe(false);
+    expect(c.wants('/srv/gems/myapp/Gemfile.lock', e)).toBe(true);
+    expect(c.wants('/srv/app/Gemfile.lock', e)).toBe(true);
+  });
+
   it('warns about gemspecs and lockfiles it cannot read', async () => {
     const view = memView([
       { path: '/gems/specifications/bad-1.0.gemspec', data: 'Gem::Specification.new do |s|\n  s.summary = "no name"\nend\n' },

@@ -9,7 +9,8 @@ import { purl } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
 
 export const isGemspec = (p: string) => /\/specifications\/[^/]+\.gemspec$/.test(p);
-const isGemfileLock = (p: string) => basename(p) === 'Gemfile.lock';
+/** A project's Gemfile.lock; gems often ship theirs (gems/<name>-<version>/Gemfile.lock): not installed. */
+const isGemfileLock = (p: string) => basename(p) === 'Gemfile.lock' && !/\/gems\/[^/]+-\d[^/]*\/Gemfile\.lock$/.test(p) && !/\/bundler\/gems\//.test(p);
 
 interface Ctx {
   files: FileView;

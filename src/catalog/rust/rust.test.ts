@@ -47,6 +47,12 @@ describe('rust', () => {
     expect(packages.every((p) => p.type === 'cargo' && p.locations[0]!.path === '/usr/local/bin/myapp')).toBe(true);
   });
 
+  it("ignores the Cargo.lock files of crate sources in cargo's cache", () => {
+    const e = { path: '', type: 'file' as const, mode: 0o644, size: 10, uid: 0, gid: 0 };
+    expect(rustCataloger().wants('/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/regex-1.7.1/Cargo.lock', e)).toBe(false);
+    expect(rustCataloger().wants('/src/app/Cargo.lock', e)).toBe(true);
+  });
+
   it('skips executables without audit data quietly and warns about corrupt data', async () => {
     const view = memView([
       { path: '/bin/plain', data: makeElf({ bits: 64, sections: [{ name: '.text', data: Buffer.alloc(8), addr: 0x1000 }] }), mode: 0o755 },

@@ -16,7 +16,8 @@ export const MAX_RUST_BINARY = 256 * 1024 * 1024;
 /** The audit JSON of a big project is tens of KB; more than this decompressed is not audit data. */
 const MAX_AUDIT_JSON = 8 * 1024 * 1024;
 
-const isCargoLock = (p: string) => basename(p) === 'Cargo.lock';
+/** A project's Cargo.lock; crate sources unpacked by cargo (~/.cargo/registry, git checkouts) ship their own. */
+const isCargoLock = (p: string) => basename(p) === 'Cargo.lock' && !/\/\.cargo\/(registry|git)\//.test(p);
 
 interface Ctx {
   files: FileView;
