@@ -6,7 +6,7 @@ import { wantsOsFile } from './os-release/index.js';
 import type { CatalogResult, Cataloger } from './types.js';
 
 export type { CatalogResult, Cataloger } from './types.js';
-export { CATALOGERS } from './registry.js';
+export { CATALOGERS, CATALOGERS as catalogers } from './registry.js';
 export { detectOs, parseOsRelease, wantsOsFile, OS_RELEASE_PATHS } from './os-release/index.js';
 export { apkCataloger, parseApkDb, type ApkRecord } from './apk/index.js';
 export { dpkgCataloger, parseStanzas, type Stanza } from './dpkg/index.js';

@@ -34,7 +34,7 @@ function prng(seed: number): () => number {
 export function versionGenerator(seed: number) {
   const rnd = prng(seed);
   const int = (n: number) => Math.floor(rnd() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const pick = <T>(xs: ArrayLike<T>): T => xs[int(xs.length)]!;
   const digits = (): string => {
     const r = rnd();
     if (r < 0.1) return '0'.repeat(1 + int(3)) + String(int(100)); // leading zeros
