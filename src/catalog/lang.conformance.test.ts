@@ -24,7 +24,6 @@ import { rustCataloger } from './rust/index.js';
 import type { Cataloger } from './types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ECOSYSTEMS = ['npm', 'python', 'go-binary', 'java', 'rust', 'ruby', 'php', 'dotnet'];
 
 const LANGUAGE_CATALOGERS: Cataloger[] = [
   npmCataloger(),
@@ -37,9 +36,10 @@ const LANGUAGE_CATALOGERS: Cataloger[] = [
   dotnetCataloger(),
 ];
 
+/** Every `src/catalog/<ecosystem>/fixtures/<case>/` tree, the OS ecosystems' too: other files must not confuse us. */
 function fixtureTrees(): ConformanceTree[] {
   const trees: ConformanceTree[] = [];
-  for (const eco of ECOSYSTEMS) {
+  for (const eco of readdirSync(here).sort()) {
     const dir = path.join(here, eco, 'fixtures');
     let cases: string[] = [];
     try {

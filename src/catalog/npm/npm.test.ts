@@ -139,3 +139,19 @@ describe('debian-app /app', () => {
     expect(byName.get('express')?.version).toBe('4.17.1');
   });
 });
+
+describe('lockfile scalars', () => {
+  it('keeps yarn berry and pnpm versions that look like numbers as written', async () => {
+    const view = memView([
+      { path: '/a/yarn.lock', data: '__metadata:\n  version: 6\n\n"tiny@npm:1.10":\n  version: 1.10\n  resolution: "tiny@npm:1.10"\n' },
+      { path: '/b/pnpm-lock.yaml', data: "lockfileVersion: '9.0'\n\npackages:\n\n  tiny@1.10:\n    resolution: {integrity: sha512-x}\n" },
+      {
+        path: '/c/package-lock.json',
+        data: JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/fork': { version: 'git+ssh://git@github.com/x/fork.git#abc' }, 'node_modules/ok': { version: '1.0.0' } } }),
+      },
+    ]);
+    const { packages, warnings } = await runCataloger(npmCataloger(), view);
+    expect(warnings).toEqual([]);
+    expect(summary(packages)).toEqual(['/a/yarn.lock tiny@1.10', '/b/pnpm-lock.yaml tiny@1.10', '/c/package-lock.json ok@1.0.0']);
+  });
+});

@@ -22,6 +22,8 @@ import { purl } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
 
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']);
+/** Every scalar a string: `version: 1.10` must stay "1.10", not become the number 1.1. */
+const YAML_STRINGS = { schema: 'failsafe' } as const;
 
 /**
  * The package.json of an installed package: its directory is node_modules/<name> or
@@ -102,7 +104,8 @@ function catalogPackageLock(ctx: Ctx, path: string, buf: Buffer): void {
       if (key === '' || !isRecord(entry) || entry.link === true) continue;
       const name = str(entry.name) ?? nameFromLockPath(key);
       const version = str(entry.version);
-      if (name && version) add(ctx, path, name, version, licensesOf(entry));
+      // git, file and alias versions name no registry release.
+      if (name && version && /^\d/.test(version)) add(ctx, path, name, version, licensesOf(entry));
     }
     return;
   }
@@ -169,7 +172,7 @@ function catalogYarnLock(ctx: Ctx, path: string, buf: Buffer): void {
 function catalogYarnBerry(ctx: Ctx, path: string, text: string): void {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, YAML_STRINGS);
   } catch (err) {
     return void ctx.warnings.push({ path, message: `yarn.lock: bad YAML: ${(err as Error).message}` });
   }
@@ -177,7 +180,7 @@ function catalogYarnBerry(ctx: Ctx, path: string, text: string): void {
   for (const [key, entry] of Object.entries(doc)) {
     if (key === '__metadata' || !isRecord(entry)) continue;
     const resolution = str(entry.resolution) ?? key.split(',')[0]!.trim();
-    const version = str(String(entry.version ?? ''));
+    const version = str(entry.version);
     // Workspaces, links and local folders are the project's own code, not registry packages.
     if (/@(workspace|link|portal|file):/.test(resolution) || !version || version === '0.0.0-use.local') continue;
     const at = resolution.indexOf('@', 1);
@@ -205,7 +208,7 @@ function catalogPnpmLock(ctx: Ctx, path: string, buf: Buffer): void {
   if (text === undefined) return void ctx.warnings.push({ path, message: 'pnpm-lock.yaml: not UTF-8 text' });
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, YAML_STRINGS);
   } catch (err) {
     return void ctx.warnings.push({ path, message: `pnpm-lock.yaml: bad YAML: ${(err as Error).message}` });
   }
