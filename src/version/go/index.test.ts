@@ -43,6 +43,13 @@ describe('go: module versions (x/mod/semver)', () => {
     expect(compareGo(b, a)).toBe(1);
   });
 
+  it('reads OSV’s module versions, which lack the `v`, as the same versions', () => {
+    expect(compareGo('v1.2.3', '1.2.3')).toBe(0);
+    expect(compareGo('v0.0.0-20220314234659-1baeb1ce4c0b', '0.0.0-20220314234659-1baeb1ce4c0b')).toBe(0);
+    expect(compareGo('v0.0.0-20220101000000-0123456789ab', '0.0.0-20220314234659-1baeb1ce4c0b')).toBe(-1);
+    expect(compareGo('v2.3.0+incompatible', '2.4.0')).toBe(-1);
+  });
+
   it('ignores +incompatible and other build metadata', () => {
     expect(compareGo('v2.0.0+incompatible', 'v2.0.0')).toBe(0);
   });
