@@ -73,7 +73,8 @@ class SqliteAdvisoryDb implements AdvisoryDb {
   private readonly byPackage: SqlStatement;
   private readonly byNamespace: SqlStatement;
   private readonly packageCount: SqlStatement;
-  private readonly cache = new Map<string, Advisory[]>();
+  /** namespace → package → advisories: two map reads per lookup, no key strings built. */
+  private readonly cache = new Map<string, Map<string, Advisory[]>>();
   private readonly loaded = new Set<string>();
   private readonly misses = new Map<string, number>();
   private readonly preloadAt = new Map<string, number>();
@@ -90,19 +91,20 @@ class SqliteAdvisoryDb implements AdvisoryDb {
   }
 
   lookup(namespace: string, pkg: string): Advisory[] {
-    const key = `${namespace}\0${pkg}`;
-    const hit = this.cache.get(key);
+    let byPkg = this.cache.get(namespace);
+    const hit = byPkg?.get(pkg);
     if (hit) return hit;
     if (this.loaded.has(namespace)) return NONE;
     const n = (this.misses.get(namespace) ?? 0) + 1;
     this.misses.set(namespace, n);
     if (n >= PRELOAD_MIN && n >= this.threshold(namespace)) {
       this.preload(namespace);
-      return this.cache.get(key) ?? NONE;
+      return this.cache.get(namespace)?.get(pkg) ?? NONE;
     }
     const rows = this.byPackage.all<AdvisoryRow>(namespace, pkg);
     const list = rows.length ? rows.map(fromRow) : NONE;
-    this.cache.set(key, list);
+    if (!byPkg) this.cache.set(namespace, (byPkg = new Map()));
+    byPkg.set(pkg, list);
     return list;
   }
 
@@ -118,14 +120,14 @@ class SqliteAdvisoryDb implements AdvisoryDb {
 
   preload(namespace: string): void {
     if (this.loaded.has(namespace)) return;
-    // Drop what single lookups cached, so preloaded and looked-up results are the same objects.
-    for (const k of this.cache.keys()) if (k.startsWith(`${namespace}\0`)) this.cache.delete(k);
+    // Replaces what single lookups cached, so every answer in the namespace comes from one load.
+    const byPkg = new Map<string, Advisory[]>();
     for (const row of this.byNamespace.all<AdvisoryRow>(namespace)) {
-      const key = `${namespace}\0${row.package}`;
-      let list = this.cache.get(key);
-      if (!list) this.cache.set(key, (list = []));
+      let list = byPkg.get(row.package);
+      if (!list) byPkg.set(row.package, (list = []));
       list.push(fromRow(row));
     }
+    this.cache.set(namespace, byPkg);
     this.loaded.add(namespace);
   }
 

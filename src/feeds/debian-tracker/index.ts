@@ -218,7 +218,7 @@ export function debianTrackerFeed(options: DebianTrackerOptions = {}): Feed {
       }
       if (opts.mirror) sources.push(`via ${opts.mirror}`);
     }
-    last = { source: sources.join(' '), namespaces: [...merger.namespaces].sort() };
+    last = { source: sources.join(' '), namespaces: [...merger.namespaces].sort(new Intl.Collator('en', { numeric: true }).compare) };
     for (const { adv } of merger.byKey.values()) yield adv;
   }
 
