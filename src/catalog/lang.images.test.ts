@@ -56,7 +56,7 @@ describe.skipIf(!images)('language packages in the shared images', () => {
     const py = out.get('python')!.packages;
     expect(py.map((p) => `${p.name}@${p.version}`).sort()).toEqual(f.packages.python.map((p: { name: string; version: string }) => `${p.name}@${p.version}`).sort());
     const java = out.get('java')!.packages;
-    expect(java.map((p) => [p.name, p.version, p.locations[0]!.path])).toEqual([['log4j', '1.2.17', f.packages.java[0].jar]]);
+    expect(java.map((p) => [p.name, p.version, p.locations[0]!.path])).toEqual([['log4j:log4j', '1.2.17', f.packages.java[0].jar]]);
     for (const id of ['go-binary', 'rust', 'ruby', 'php', 'dotnet']) expect(out.get(id)!.packages, id).toEqual([]);
   });
 

@@ -138,6 +138,32 @@ describe('zip bomb limits', () => {
   });
 });
 
+describe("Debian's maven-repo links", () => {
+  const mf = makeZip([{ name: 'META-INF/MANIFEST.MF', data: 'Bundle-SymbolicName: org.apache.commons.io\nBundle-Version: 2.11.0\n' }]);
+  const withPom = makeZip([pomProperties('org.example', 'real', '2.11.0')]);
+
+  it('give the group and artifact of a jar that lacks pom.properties, when the version matches', async () => {
+    const view = memView([
+      { path: '/usr/share/java/commons-io.jar', data: mf },
+      { path: '/usr/share/maven-repo/commons-io/commons-io/2.11.0/commons-io-2.11.0.jar', type: 'symlink', linkname: '../../../../java/commons-io.jar' },
+      { path: '/usr/share/maven-repo/commons-io/commons-io/debian/commons-io-debian.jar', type: 'symlink', linkname: '../../../../java/commons-io.jar' },
+      { path: '/usr/share/java/other.jar', data: mf },
+      { path: '/usr/share/maven-repo/org/other/other/9.9/other-9.9.jar', type: 'symlink', linkname: '/usr/share/java/other.jar' },
+      { path: '/usr/share/java/pom.jar', data: withPom },
+      { path: '/usr/share/maven-repo/org/wrong/wrong/2.11.0/wrong-2.11.0.jar', type: 'symlink', linkname: '/usr/share/java/pom.jar' },
+    ]);
+    const r = await runCataloger(javaCataloger(), view);
+    expect(r.warnings).toEqual([]);
+    expect(r.packages.map((p) => `${p.locations[0]!.path} ${p.purl}`)).toEqual([
+      '/usr/share/java/commons-io.jar pkg:maven/commons-io/commons-io@2.11.0',
+      // The link's version differs from the jar's: not trusted.
+      '/usr/share/java/other.jar pkg:maven/org.apache.commons.io@2.11.0',
+      // pom.properties beats any link.
+      '/usr/share/java/pom.jar pkg:maven/org.example/real@2.11.0',
+    ]);
+  });
+});
+
 describe('names from files and manifests', () => {
   it.each([
     ['commons-lang3-3.12.0.jar', { name: 'commons-lang3', version: '3.12.0' }],
@@ -166,11 +192,16 @@ describe('debian-app log4j jar', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'shipshape-java-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it.skipIf(!blob)('reports log4j 1.2.17 once, at the jar file (symlinks to it are not packages)', async () => {
+  it.skipIf(!blob)('reports log4j:log4j 1.2.17 once, at the jar file, its group from the maven-repo link', async () => {
     const facts = JSON.parse(readFileSync(sharedPath('images/expected-facts.json')!, 'utf8'));
     const img = facts.images.find((i: { name: string }) => i.name === 'debian-app');
     const want = img.packages.java[0];
-    const wanted = ['usr/share/java/log4j-1.2-1.2.17.jar', 'usr/share/java/log4j-1.2.jar', 'usr/share/maven-repo/log4j/log4j/1.2.17/log4j-1.2.17.jar'];
+    const wanted = [
+      'usr/share/java/log4j-1.2-1.2.17.jar',
+      'usr/share/java/log4j-1.2.jar',
+      'usr/share/maven-repo/log4j/log4j/1.2.17/log4j-1.2.17.jar',
+      'usr/share/maven-repo/log4j/log4j/1.2.x/log4j-1.2.x.jar',
+    ];
     for (const layer of img.layers) {
       spawnSync('tar', ['-xzf', path.join(blob!, layer.digest.replace('sha256:', '')), '-C', tmp, ...wanted], { stdio: 'ignore' });
     }
@@ -178,10 +209,10 @@ describe('debian-app log4j jar', () => {
     expect(r.warnings).toEqual([]);
     expect(r.packages).toEqual([
       {
-        name: 'log4j',
+        name: 'log4j:log4j',
         version: want.version,
         type: 'maven',
-        purl: `pkg:maven/log4j@${want.version}`,
+        purl: `pkg:maven/log4j/log4j@${want.version}`,
         locations: [{ layer: 'sha256:layer2', path: want.jar }],
       },
     ]);

@@ -32,6 +32,36 @@ export interface MavenCoordinates {
   groupId?: string;
   artifactId: string;
   version: string;
+  /** From a manifest or file name, not a pom.properties, for the outer archive itself. */
+  guessed?: boolean;
+}
+
+function fileNameCoordinates(file: string): MavenCoordinates | undefined {
+  const f = parseFileName(file);
+  return f.version ? { artifactId: f.name, version: f.version } : undefined;
+}
+
+const MAVEN_REPO = '/usr/share/maven-repo/';
+
+/**
+ * Debian states the Maven coordinates of the jars it packages with links
+ * /usr/share/maven-repo/<group path>/<artifact>/<version>/<artifact>-<version>.jar → /usr/share/java/x.jar
+ * (https://wiki.debian.org/Java/MavenRepoSpec). Map: resolved jar path → the coordinates linked to it.
+ */
+export function debianMavenLinks(files: FileView): Map<string, MavenCoordinates[]> {
+  const out = new Map<string, MavenCoordinates[]>();
+  for (const p of files.paths()) {
+    if (!p.startsWith(MAVEN_REPO) || !p.endsWith('.jar') || files.stat(p)?.type !== 'symlink') continue;
+    const parts = p.slice(MAVEN_REPO.length).split('/');
+    if (parts.length < 4) continue;
+    const [artifactId, version, file] = parts.slice(-3) as [string, string, string];
+    if (file !== `${artifactId}-${version}.jar`) continue;
+    const target = files.resolve(p);
+    if (!target) continue;
+    const c: MavenCoordinates = { groupId: parts.slice(0, -3).join('.'), artifactId, version };
+    out.set(target, [...(out.get(target) ?? []), c]);
+  }
+  return out;
 }
 
 /** Java .properties as written by Maven: `key=value` lines, `#` comments. */
@@ -171,11 +201,9 @@ async function scanArchive(ctx: ArchiveCtx, buf: Buffer, name: string, depth: nu
       const mfEntry = zip.entries.find((e) => e.fileName === 'META-INF/MANIFEST.MF');
       const text = mfEntry && (await readText(mfEntry));
       const fromMf = text ? fromManifest(parseManifest(text), name) : undefined;
-      if (fromMf) out.push(fromMf);
-      else {
-        const f = parseFileName(name);
-        if (f.version) out.push({ artifactId: f.name, version: f.version });
-      }
+      const guessed = fromMf ?? fileNameCoordinates(name);
+      // Only the outer archive's own guess can be corrected from Debian's maven-repo links.
+      if (guessed) out.push(depth === 0 ? { ...guessed, guessed: true } : guessed);
     }
     const nested = zip.entries.filter((e) => JAVA_ARCHIVE.test(e.fileName) && !e.fileName.endsWith('/')).sort(byName);
     if (nested.length && depth >= ctx.limits.maxDepth) {
@@ -210,13 +238,18 @@ export function javaCataloger(limits: Partial<JavaLimits> = {}): Cataloger {
     async catalog(files: FileView): Promise<CatalogResult> {
       const packages: Package[] = [];
       const warnings: Warning[] = [];
+      let linkMap: Map<string, MavenCoordinates[]> | undefined;
+      const links = () => (linkMap ??= debianMavenLinks(files));
       for (const path of matchingFiles(files, (p) => JAVA_ARCHIVE.test(p))) {
         const buf = files.read(path);
         if (!buf) continue;
         const ctx: ArchiveCtx = { limits: lim, path, warnings, budget: { bytesLeft: lim.maxArchiveBytes } };
         const found = await scanArchive(ctx, buf, path, 0);
         const seen = new Set<string>();
-        for (const c of found) {
+        for (let c of found) {
+          // A version-matching maven-repo link names the group and artifact the jar itself does not.
+          const linked = c.guessed && !c.groupId ? links().get(path)?.find((l) => l.version === c.version) : undefined;
+          if (linked) c = linked;
           const key = `${c.groupId ?? ''}:${c.artifactId}@${c.version}`;
           if (seen.has(key)) continue;
           seen.add(key);
