@@ -31,6 +31,7 @@ const YAML_STRINGS = { schema: 'failsafe' } as const;
  * (node_modules/x/test/fixtures/package.json) and the project's own package.json.
  */
 export function isInstalledManifest(path: string): boolean {
+  if (!path.endsWith('/package.json')) return false; // cheap test first: called for every tar entry
   const parts = path.split('/');
   const n = parts.length;
   if (parts[n - 1] !== 'package.json' || n < 3) return false;
