@@ -64,17 +64,27 @@ export function osvFeed(spec: OsvFeedSpec, options: OsvFeedOptions = {}): Feed {
     const stats = emptyStats();
     const conv = { feed: spec.id, idPrefixes: spec.idPrefixes, stats, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) };
     // Read ahead a few files at a time; parse and yield in order.
-    const pending: Array<Promise<string>> = [];
+    // A read error is settled into a value at once, so a failure ahead of the consumer is never an
+    // unhandled rejection; it becomes a warning for that one file when its turn comes.
+    const pending: Array<Promise<string | Error>> = [];
     let next = 0;
     const fill = () => {
-      while (pending.length < READ_AHEAD && next < files.length) pending.push(readFile(files[next++]!, 'utf8'));
+      while (pending.length < READ_AHEAD && next < files.length) {
+        pending.push(readFile(files[next++]!, 'utf8').catch((err: Error) => err));
+      }
     };
     fill();
     for (const file of files) {
       opts.signal?.throwIfAborted();
       const text = await pending.shift()!;
       fill();
-      yield* convertOsvText(text, /\.json$/.test(file) ? 'json' : 'yaml', path.relative(dir, file), conv);
+      const rel = path.relative(dir, file);
+      if (text instanceof Error) {
+        stats.malformed++;
+        opts.onWarning?.(`${spec.id}: ${rel}: cannot read: ${text.message}`);
+        continue;
+      }
+      yield* convertOsvText(text, /\.json$/.test(file) ? 'json' : 'yaml', rel, conv);
     }
     finish(stats, opts);
     last = { source: dir, namespaces: namespacesOf(spec) };

@@ -1,7 +1,5 @@
 /** OSV conversion: events → ranges, schema checks, real records from ../shared/vulndata, and zip downloads through a mirror. */
-import { createServer, type Server } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +7,7 @@ import { sharedPath } from '../../../test/helpers/shared.js';
 import type { Advisory } from '../../model/index.js';
 import { normalizePackageName } from './ecosystems.js';
 import { ghsaMavenFeed, ghsaNpmFeed, goVulndbFeed, osvFeed, pypaFeed, rustsecFeed } from './feed.js';
-import { makeZip } from './fixtures/make-zip.js';
+import { makeZip, serveFiles } from './fixtures/make-zip.js';
 import { convertOsvText, emptyStats, eventsToRanges } from './parse.js';
 
 async function collect(it: AsyncIterable<Advisory>): Promise<Advisory[]> {
@@ -286,10 +284,10 @@ const rec = (id: string, name: string, fixed: string) =>
   );
 
 describe('download of OSV.dev all.zip through a mirror', () => {
-  let server: Server;
+  let server: Awaited<ReturnType<typeof serveFiles>>;
   let mirror: string;
+  let served: string[];
   let cacheDir: string;
-  const served: string[] = [];
   const files = new Map<string, Buffer>();
 
   beforeAll(async () => {
@@ -311,20 +309,12 @@ describe('download of OSV.dev all.zip through a mirror', () => {
         { name: 'GO-2024-0003.json', data: rec('GO-2024-0003', 'x', '1.0.0') },
       ]),
     );
-    server = createServer((req, res) => {
-      served.push(req.url ?? '');
-      const body = files.get(req.url ?? '');
-      if (!body) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length }).end(body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveFiles(files);
+    mirror = server.url;
+    served = server.served;
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server.close();
     await rm(cacheDir, { recursive: true, force: true });
   });
 
@@ -362,6 +352,20 @@ describe('download of OSV.dev all.zip through a mirror', () => {
   it('reads a local folder of OSV files and refuses one holding none', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'shipshape-osv-dir-'));
     try {
+      await mkdir(path.join(dir, 'data', 'osv'), { recursive: true });
+      await writeFile(path.join(dir, 'data', 'osv', 'GO-2024-0003.json'), rec('GO-2024-0003', 'x', '1.0.0'));
+      await writeFile(path.join(dir, 'data', 'osv', 'GO-2024-0004.json'), '{"id": "GO-2024-0004", "modified": 7}');
+      await writeFile(path.join(dir, 'data', 'osv', 'index.json'), '[]');
+      const warnings: string[] = [];
+      const feed = goVulndbFeed();
+      const got = await collect(feed.fetch({ dir, cacheDir, onWarning: (m) => warnings.push(m) }));
+      expect(got.map((a) => a.id)).toEqual(['GO-2024-0003']);
+      expect(warnings).toEqual([
+        expect.stringMatching(/data\/osv\/GO-2024-0004\.json: not an OSV record: modified/),
+        'go-vulndb: 1 malformed record(s) skipped',
+      ]);
+      expect(feed.describe({ dir, cacheDir })).toEqual({ source: dir, namespaces: ['go'] });
+      await rm(path.join(dir, 'data'), { recursive: true });
       await expect(collect(osvFeed({ id: 'x', dirName: 'x', idPrefixes: ['X-'], ecosystems: ['npm'] }).fetch({ dir, cacheDir }))).rejects.toMatchObject({
         code: 'bad-feed',
       });
