@@ -4,13 +4,31 @@ import { isShipshapeError } from '../errors.js';
 import { comparatorConformance } from './conformance.case.js';
 import { COMPARATORS, compareVersions, getComparator, schemes } from './index.js';
 
-for (const { comparator, samples } of COMPARATORS) {
+/** The `samples` a scheme's module (its folder is named as the scheme) exports, if any. */
+async function samplesOf(scheme: string): Promise<readonly string[]> {
+  try {
+    // A computed specifier, so the bundler does not try to resolve it statically.
+    const url = new URL(`./${scheme}/index.ts`, import.meta.url).href;
+    const mod = (await import(/* @vite-ignore */ url)) as { samples?: unknown };
+    return Array.isArray(mod.samples) ? mod.samples.filter((s): s is string => typeof s === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+const registered = await Promise.all(COMPARATORS.map(async (c) => ({ comparator: c, samples: await samplesOf(c.scheme) })));
+
+for (const { comparator, samples } of registered) {
   describe(`comparator conformance: ${comparator.scheme}`, () => {
     comparatorConformance(comparator, samples);
   });
 }
 
 describe('version registry', () => {
+  it('finds the samples each scheme exports', () => {
+    for (const r of registered.filter((x) => ['apk', 'deb'].includes(x.comparator.scheme))) expect(r.samples.length).toBeGreaterThan(10);
+  });
+
   it('has unique scheme ids and finds each one', () => {
     expect(new Set(schemes()).size).toBe(COMPARATORS.length);
     for (const s of schemes()) expect(getComparator(s)?.scheme).toBe(s);

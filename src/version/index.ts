@@ -4,14 +4,14 @@ import { COMPARATORS } from './registry.js';
 import type { Comparator } from './types.js';
 
 export type { Comparator } from './types.js';
-export { COMPARATORS, type RegisteredComparator } from './registry.js';
+export { COMPARATORS } from './registry.js';
 export { apkComparator, compareApk, validApk } from './apk/index.js';
 export { compareDeb, debComparator, parseDebVersion, validDeb, type DebVersion } from './deb/index.js';
 
 let byScheme: Map<string, Comparator> | undefined;
 
 function index(): Map<string, Comparator> {
-  byScheme ??= new Map(COMPARATORS.map((r) => [r.comparator.scheme, r.comparator]));
+  byScheme ??= new Map(COMPARATORS.map((c) => [c.scheme, c]));
   return byScheme;
 }
 
@@ -22,7 +22,7 @@ export function getComparator(scheme: string): Comparator | undefined {
 
 /** Ids of every registered scheme, in registry order. */
 export function schemes(): string[] {
-  return COMPARATORS.map((r) => r.comparator.scheme);
+  return COMPARATORS.map((c) => c.scheme);
 }
 
 /** Compares two versions of a scheme; throws a `usage` error for a scheme nobody registered. */
