@@ -214,3 +214,38 @@ describe.skipIf(!vunnel)('the vunnel fixture samples', () => {
     expect(advisories.some((a) => a.package === 'coreutils' && a.id === 'CVE-2016-2781')).toBe(false);
   });
 });
+
+describe('alpineSecdbFeed from upstream (a local mirror directory)', () => {
+  let mirror: string;
+  beforeAll(async () => {
+    mirror = await mkdtemp(path.join(os.tmpdir(), 'shipshape-secdb-mirror-'));
+    const rel = path.join(mirror, 'secdb.alpinelinux.org', 'v3.20');
+    await mkdir(rel, { recursive: true });
+    await writeFile(
+      path.join(rel, 'main.json'),
+      JSON.stringify({ distroversion: 'v3.20', packages: [{ pkg: { name: 'busybox', secfixes: { '1.36.1-r29': ['CVE-2023-42366'] } } }] }),
+    );
+  });
+  afterAll(() => rm(mirror, { recursive: true, force: true }));
+
+  it('fetches the configured releases only', async () => {
+    const warnings: string[] = [];
+    const feed = alpineSecdbFeed({ releases: ['3.20'] });
+    const opts = { mirror, cacheDir: mirror, onWarning: (m: string) => warnings.push(m) };
+    const all = await collect(feed.fetch(opts));
+    expect(all.map((a) => `${a.namespace} ${a.package} ${a.id}`)).toEqual(['alpine:3.20 busybox CVE-2023-42366']);
+    expect(warnings).toEqual(['alpine-secdb: https://secdb.alpinelinux.org/v3.20/community.json is absent: skipped']);
+    expect(feed.describe(opts)).toEqual({ source: `https://secdb.alpinelinux.org/ via ${mirror}`, namespaces: ['alpine:3.20'] });
+  });
+
+  it('falls back to the known releases when the index page is absent', async () => {
+    const warnings: string[] = [];
+    const all = await collect(alpineSecdbFeed().fetch({ mirror, cacheDir: mirror, onWarning: (m) => warnings.push(m) }));
+    expect(all).toHaveLength(1);
+    expect(warnings[0]).toMatch(/no index page at https:\/\/secdb\.alpinelinux\.org\/: trying releases v3\.12 to v3\.22/);
+  });
+
+  it('fails when no release could be fetched', async () => {
+    await expect(collect(alpineSecdbFeed({ releases: ['v9.9'] }).fetch({ mirror, cacheDir: mirror }))).rejects.toMatchObject({ code: 'bad-feed' });
+  });
+});

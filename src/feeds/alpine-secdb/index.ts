@@ -10,6 +10,10 @@ import { alpineNamespace, FEED_ID, parseSecdb } from './parse.js';
 export { alpineNamespace, parseSecdb, splitEntry } from './parse.js';
 
 export const ALPINE_SECDB_URL = 'https://secdb.alpinelinux.org/';
+/** Used when the index page is absent (a mirror that copied only the files): the releases secdb has published JSON for. */
+export const FALLBACK_RELEASES = [
+  'v3.12', 'v3.13', 'v3.14', 'v3.15', 'v3.16', 'v3.17', 'v3.18', 'v3.19', 'v3.20', 'v3.21', 'v3.22',
+];
 /** The repositories secdb publishes per release. */
 export const ALPINE_REPOS = ['main', 'community'] as const;
 
@@ -93,9 +97,15 @@ export function alpineSecdbFeed(options: AlpineSecdbOptions = {}): Feed {
     };
     let releases = options.releases?.map(normaliseRelease);
     if (!releases) {
-      const index = await download(baseUrl, dl);
-      releases = releasesFromIndex((await index.read()).toString('utf8'));
-      if (releases.length === 0) throw new ShipshapeError('bad-feed', `${index.url}: no vX.Y/ release links on the secdb index page`);
+      try {
+        const index = await download(baseUrl, dl);
+        releases = releasesFromIndex((await index.read()).toString('utf8'));
+        if (releases.length === 0) throw new ShipshapeError('bad-feed', `${index.url}: no vX.Y/ release links on the secdb index page`);
+      } catch (err) {
+        if (!(err instanceof ShipshapeError && err.code === 'not-found')) throw err;
+        opts.onWarning?.(`alpine-secdb: no index page at ${baseUrl}: trying releases ${FALLBACK_RELEASES[0]} to ${FALLBACK_RELEASES.at(-1)}`);
+        releases = FALLBACK_RELEASES;
+      }
     }
     const namespaces: string[] = [];
     let files = 0;
