@@ -119,6 +119,22 @@ describe('download', () => {
     expect(n).toBe(2);
   });
 
+  it('retries a body cut short, leaving no temp file behind', async () => {
+    let n = 0;
+    const ok = staticBody('the whole body');
+    handler = (req, res) => {
+      if (n++ === 0) {
+        res.writeHead(200, { 'content-length': '1000' });
+        res.write('the wh');
+        setTimeout(() => res.socket?.destroy(), 10);
+      } else ok(req, res);
+    };
+    const r = await download(`${base}/cut/data.json`, { cacheDir: await cacheDir('cut'), retryDelayMs: 5 });
+    expect((await r.read()).toString()).toBe('the whole body');
+    expect(n).toBe(2);
+    expect((await readdir(path.dirname(r.path))).sort()).toEqual(['data.json', 'data.json.meta.json']);
+  });
+
   it('honours Retry-After on 429 (capped by the test to a short wait)', async () => {
     let n = 0;
     const ok = staticBody('slow down');
