@@ -199,7 +199,9 @@ export async function buildDb(opts: BuildOptions): Promise<DbStatus> {
       closeSync(fd);
     }
     renameSync(tmp, dbPath);
-    return { path: dbPath, schemaVersion: SCHEMA_VERSION, builtAt, digest, feeds: feedStatus };
+    // Ordered by id, as openDb().status() reads them back.
+    const feeds = [...feedStatus].sort((a, b) => cmp(a.id, b.id));
+    return { path: dbPath, schemaVersion: SCHEMA_VERSION, builtAt, digest, feeds };
   } catch (err) {
     try {
       db?.close();

@@ -106,6 +106,18 @@ describe('buildDb and openDb', () => {
     expect(tempFiles(path.dirname(file))).toEqual([]);
   });
 
+  it('reports the same status from the build and from the file', async () => {
+    const file = path.join(tmp, 'order.db');
+    const built = await buildDb({ path: file, cacheDir: tmp, feeds: [fakeFeed('zeta', BASE.slice(0, 1)), fakeFeed('alpha', BASE.slice(1))] });
+    expect(built.feeds.map((f) => [f.id, f.records])).toEqual([
+      ['alpha', 2],
+      ['zeta', 1],
+    ]);
+    const db = openDb(file);
+    expect(db.status()).toEqual(built);
+    db.close();
+  });
+
   it('gives the same digest for the same data in any order, another for other data', async () => {
     const a = await buildDb({ path: path.join(tmp, 'd1.db'), cacheDir: tmp, feeds: [fakeFeed('fake', BASE)] });
     const b = await buildDb({ path: path.join(tmp, 'd2.db'), cacheDir: tmp, feeds: [fakeFeed('fake', [...BASE].reverse())] });
@@ -148,6 +160,7 @@ describe('buildDb and openDb', () => {
         },
       ]);
       expect(db.lookup('alpine:3.10', 'openssl')[0]?.feed).toBe('two');
+      expect(db.status().feeds.map((f) => f.id)).toEqual(['one', 'two']);
       expect(db.status().feeds.map((f) => [f.id, f.records])).toEqual([
         ['one', 1],
         ['two', 1],
