@@ -270,6 +270,14 @@ describe('walkLayer on bad input', () => {
     await expectCode(walkLayer(blob, all), 'digest-mismatch', /blob X/);
   });
 
+  it('a path filter that throws → internal, not blamed on the layer', async () => {
+    const layer = await layerOf(sample);
+    const boom = () => {
+      throw new TypeError('oops');
+    };
+    await expectCode(walkLayer(builtBlob(layer), boom), 'internal', /path filter failed on \/etc\/os-release \(oops\)/);
+  });
+
   it('a blob that cannot be opened → its error', async () => {
     const { ShipshapeError } = await import('../errors.js');
     const blob: LayerBlob = { ...memoryBlob(Buffer.alloc(10)), open: async () => Promise.reject(new ShipshapeError('not-found', 'gone')) };

@@ -205,6 +205,14 @@ export async function walkLayer(
     if (!extract.destroyed) extract.destroy(failure);
   };
   let entryCount = 0;
+  const wants = (path: string, meta: EntryMeta): boolean => {
+    try {
+      return want(path, meta);
+    } catch (err) {
+      // A consumer's bug, not the layer's fault: say so rather than blame the image.
+      throw new ShipshapeError('internal', `${what}: the path filter failed on ${path} (${(err as Error)?.message ?? err})`, { cause: err });
+    }
+  };
 
   extract.on('entry', (h, stream, next) => {
     // An entry stream dies with the parser when anything fails; the failure is reported once, by the walk.
@@ -240,12 +248,12 @@ export async function walkLayer(
       }
       index.entries.push(meta);
 
-      if (type === 'hardlink' && want(path, meta)) {
+      if (type === 'hardlink' && wants(path, meta)) {
         const kept = index.files.get(meta.linkname!);
         if (kept) index.files.set(path, kept);
         return skip();
       }
-      if (type !== 'file' || !want(path, meta)) return skip();
+      if (type !== 'file' || !wants(path, meta)) return skip();
       if (meta.size > lim.maxFileBytes) {
         throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a file read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
       }
