@@ -195,7 +195,8 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
       continue;
     }
   }
-  throw new ShipshapeError('network', `GET ${target}: ${lastError} after ${retries + 1} attempts`);
+  const n = retries + 1;
+  throw new ShipshapeError('network', `GET ${target}: ${lastError} after ${n} attempt${n === 1 ? '' : 's'}`);
 }
 
 /** Exponential backoff, stretched to the server's Retry-After (capped, so a hostile value cannot stall us). */
