@@ -1,6 +1,6 @@
 /** The layer cache: round trips, atomic writes, damaged entries treated as misses, and read speed. */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,20 @@ describe('LayerCache', () => {
     expect(back.files.get('/var/lib/dpkg/status')!.toString()).toBe('Package: a\nVersion: 1.0\n');
     expect(back.files.get('/var/lib/dpkg/status-link')!.equals(idx.files.get('/var/lib/dpkg/status')!)).toBe(true);
     expect(back.files.get('/empty')!.length).toBe(0);
+  });
+
+  it('gives the caller\'s blob digest to an entry written from the same content stored another way', () => {
+    const cache = new LayerCache(dir);
+    cache.put('k', sampleIndex());
+    expect(cache.get('k')!.digest).toBe(`sha256:${'1'.repeat(64)}`);
+    expect(cache.get('k', `sha256:${'9'.repeat(64)}`)!.digest).toBe(`sha256:${'9'.repeat(64)}`);
+  });
+
+  it('writes private files in a private directory', () => {
+    const cache = new LayerCache(path.join(dir, 'private'));
+    cache.put('k', sampleIndex());
+    expect(statSync(path.join(dir, 'private')).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dir, 'private', 'k.layer')).mode & 0o777).toBe(0o600);
   });
 
   it('keys differ by diff_id and by the wanted-set version', () => {

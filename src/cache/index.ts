@@ -124,7 +124,12 @@ export class LayerCache {
     return path.join(this.dir, `${key}.layer`);
   }
 
-  get(key: string): LayerIndex | undefined {
+  /**
+   * The cached index, or undefined. `digest`: the blob digest of the layer being scanned now; the
+   * entry may have been written from the same content stored another way (gzip in a registry,
+   * uncompressed in a docker archive), so the caller's digest replaces the stored one.
+   */
+  get(key: string, digest?: string): LayerIndex | undefined {
     const file = this.file(key);
     let buf: Buffer;
     try {
@@ -133,7 +138,9 @@ export class LayerCache {
       return undefined;
     }
     try {
-      return decodeLayerIndex(buf);
+      const idx = decodeLayerIndex(buf);
+      if (digest) idx.digest = digest;
+      return idx;
     } catch {
       // Damaged or foreign: never trusted, removed so the next scan rewrites it.
       try {
@@ -150,8 +157,9 @@ export class LayerCache {
     // Same directory as the target, so the rename is atomic: readers see the old file or the whole new one.
     const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileSync(tmp, encodeLayerIndex(index));
+      // Private: entries hold file contents from images, which may include secrets.
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(tmp, encodeLayerIndex(index), { mode: 0o600 });
       renameSync(tmp, file);
     } catch {
       try {
