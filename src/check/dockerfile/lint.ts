@@ -1,0 +1,49 @@
+/** lintDockerfile: parse, run every enabled rule, turn hits into sorted lint findings. Never throws on input. */
+import type { Finding } from '../../model/index.js';
+import { parseDockerfile } from './parser.js';
+import { RULES } from './rules/registry.js';
+import { collectRuns, finalLineage } from './runs.js';
+import type { LintOptions, Rule, RuleContext, Stage } from './types.js';
+
+export interface LintResult {
+  findings: Finding[];
+  stages: Stage[];
+}
+
+function enabledRules(disabled: readonly string[] | undefined): readonly Rule[] {
+  if (!disabled || disabled.length === 0) return RULES;
+  const off = new Set(disabled.map((d) => d.trim().toLowerCase()));
+  return RULES.filter((r) => !off.has(r.id) && !(r.hadolint && off.has(r.hadolint.toLowerCase())));
+}
+
+export function lintDockerfile(text: string, opts: LintOptions = {}): LintResult {
+  const parse = parseDockerfile(text);
+  const ctx: RuleContext = { parse, runs: collectRuns(parse), finalLineage: finalLineage(parse.stages), options: opts };
+  const path = opts.path ?? 'Dockerfile';
+  const findings: Finding[] = [];
+  for (const rule of enabledRules(opts.disabled)) {
+    let hits;
+    try {
+      hits = rule.check(ctx);
+    } catch (err) {
+      // A rule bug must not hide the other rules' findings; it is reported like a parse problem.
+      hits = [{ line: 1, message: `rule ${rule.id} failed: ${err instanceof Error ? err.message : String(err)}`, severity: 'unknown' as const }];
+    }
+    for (const hit of hits) {
+      findings.push({
+        kind: 'lint',
+        id: rule.id,
+        aliases: rule.hadolint ? [rule.hadolint] : [],
+        severity: hit.severity ?? rule.severity,
+        title: rule.title,
+        message: `${hit.message}. ${rule.remediation}`,
+        line: hit.line,
+        fixedVersion: null,
+        locations: [{ layer: '', path }],
+        url: rule.url,
+      });
+    }
+  }
+  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { findings, stages: parse.stages };
+}
