@@ -21,7 +21,8 @@ import type { RegistryOptions } from '../src/registry/index.js';
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const fast: RegistryOptions = { env: {}, retry: { baseDelayMs: 5 } };
+/** Fast retries, and none of the machine's docker config or SHIPSHAPE_* variables. */
+const fast: RegistryOptions = { env: { HOME: '/nonexistent-shipshape-home' }, retry: { baseDelayMs: 5 } };
 
 function image(arch: string, content: string) {
   const tar = Buffer.from(`pretend tar ${arch} ${content}`);

@@ -8,14 +8,20 @@ import { createGunzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShipshapeError } from '../src/errors.js';
 import { openRegistryImage } from '../src/image/registry/index.js';
+import type { ImageRef, OpenOptions } from '../src/image/types.js';
 import { parseReference } from '../src/image/reference.js';
-import type { ImageSource } from '../src/image/types.js';
 import { RegistryClient } from '../src/registry/index.js';
-import { freePort, pushWithSkopeo, registryToolsMissing, startRegistry, writeTinyOciLayout, type StartedRegistry, type TinyImage } from './helpers/registry.js';
+import { freePort, openOptionsFor, pushWithSkopeo, registryToolsMissing, startRegistry, writeTinyOciLayout, type StartedRegistry, type TinyImage } from './helpers/registry.js';
 import { sharedPath } from './helpers/shared.js';
 
 const missing = registryToolsMissing();
 const auth = { username: 'scanner', password: 's3cret:with-colon' };
+/** Keeps the machine's own docker config and SHIPSHAPE_* variables out of these tests. */
+const isolated = { env: { HOME: '/nonexistent-shipshape-home' } };
+
+function open(ref: Extract<ImageRef, { kind: 'registry' }>, opts: OpenOptions) {
+  return openRegistryImage(ref, opts, isolated);
+}
 
 async function sha256(stream: Readable): Promise<string> {
   const h = createHash('sha256');
@@ -24,7 +30,7 @@ async function sha256(stream: Readable): Promise<string> {
 }
 
 /** The digest the opened image's reference was pinned to. */
-function pinned(img: ImageSource): string | undefined {
+function pinned(img: Awaited<ReturnType<typeof openRegistryImage>>): string | undefined {
   return img.ref.kind === 'registry' ? img.ref.digest : undefined;
 }
 
@@ -48,7 +54,7 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
   let reg: StartedRegistry;
   let work: string;
   let tiny: TinyImage;
-  const opts = () => ({ caCerts: [reg.caCert], username: auth.username, password: auth.password, env: {} });
+  const opts = (): OpenOptions => openOptionsFor(reg);
 
   beforeAll(async () => {
     reg = await startRegistry({ tls: true, auth });
@@ -62,7 +68,7 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
   });
 
   it('opens a tiny image: manifest, config and layer verified against their digests', async () => {
-    const img = await openRegistryImage(registryRef(`${reg.host}/test/tiny:1.0`), opts(), { env: {} });
+    const img = await open(registryRef(`${reg.host}/test/tiny:1.0`), opts());
     try {
       expect(img.digest).toBe(tiny.manifestDigest);
       expect(img.configDigest).toBe(tiny.configDigest);
@@ -77,7 +83,7 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
   });
 
   it('opens the same image by digest, and HEAD gives that digest', async () => {
-    const client = new RegistryClient(reg.host, opts());
+    const client = new RegistryClient(reg.host, { ...opts(), ...isolated });
     try {
       const head = await client.headManifest('test/tiny', '1.0');
       expect(head.digest).toBe(tiny.manifestDigest);
@@ -86,31 +92,31 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
     } finally {
       await client.close();
     }
-    const img = await openRegistryImage(registryRef(`${reg.host}/test/tiny@${tiny.manifestDigest}`), opts());
+    const img = await open(registryRef(`${reg.host}/test/tiny@${tiny.manifestDigest}`), opts());
     expect(img.digest).toBe(tiny.manifestDigest);
     await img.close();
   });
 
   it('says unauthorized for a wrong password', async () => {
-    const err = await errorOf(openRegistryImage(registryRef(`${reg.host}/test/tiny:1.0`), { ...opts(), password: 'wrong' }));
+    const err = await errorOf(open(registryRef(`${reg.host}/test/tiny:1.0`), { ...opts(), password: 'wrong' }));
     expect(err.code).toBe('unauthorized');
     expect(err.message).toBe(`authentication failed for ${reg.host}: check the username and password`);
   });
 
   it('says unauthorized, naming the missing credentials, without any', async () => {
-    const err = await errorOf(openRegistryImage(registryRef(`${reg.host}/test/tiny:1.0`), { caCerts: [reg.caCert] }, { env: {} }));
+    const err = await errorOf(open(registryRef(`${reg.host}/test/tiny:1.0`), { caCerts: [reg.caCert] }));
     expect(err.code).toBe('unauthorized');
     expect(err.message).toMatch(/no credentials/);
   });
 
   it('says not-found for an unknown tag, naming the reference', async () => {
-    const err = await errorOf(openRegistryImage(registryRef(`${reg.host}/test/tiny:nope`), opts()));
+    const err = await errorOf(open(registryRef(`${reg.host}/test/tiny:nope`), opts()));
     expect(err.code).toBe('not-found');
     expect(err.message).toContain(`${reg.host}/test/tiny:nope`);
   });
 
   it('says network, with a TLS hint, when the CA is not trusted', async () => {
-    const err = await errorOf(openRegistryImage(registryRef(`${reg.host}/test/tiny:1.0`), { username: auth.username, password: auth.password }));
+    const err = await errorOf(open(registryRef(`${reg.host}/test/tiny:1.0`), { username: auth.username, password: auth.password }));
     expect(err.code).toBe('network');
     expect(err.message).toContain(reg.host);
     expect(err.message).toMatch(/TLS/);
@@ -119,7 +125,7 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
   it('says network within seconds for a port nobody listens on', async () => {
     const port = await freePort();
     const started = Date.now();
-    const err = await errorOf(openRegistryImage(registryRef(`127.0.0.1:${port}/x/y:1`), { timeoutMs: 3000 }));
+    const err = await errorOf(open(registryRef(`127.0.0.1:${port}/x/y:1`), { timeoutMs: 3000 }));
     expect(err.code).toBe('network');
     expect(err.message).toContain(`127.0.0.1:${port}`);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -133,7 +139,7 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
       config: { digest: string };
       layers: Array<{ digest: string }>;
     };
-    const img = await openRegistryImage(registryRef(`${reg.host}/library/alpine:3.10`), opts());
+    const img = await open(registryRef(`${reg.host}/library/alpine:3.10`), opts());
     try {
       expect(img.digest).toBe(index.manifests[0]!.digest);
       expect(img.configDigest).toBe(manifest.config.digest);
@@ -149,8 +155,8 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
   it.skipIf(!multi)('selects linux/amd64 and linux/arm64 from a multi-arch index', async () => {
     await pushWithSkopeo(`oci:${multi}:latest`, `docker://${reg.host}/library/alpine:3.20-multi`, reg, { all: true });
     const ref = registryRef(`${reg.host}/library/alpine:3.20-multi`);
-    const amd = await openRegistryImage(ref, { ...opts(), platform: { os: 'linux', architecture: 'amd64' } });
-    const arm = await openRegistryImage(ref, { ...opts(), platform: { os: 'linux', architecture: 'arm64' } });
+    const amd = await open(ref, { ...opts(), platform: { os: 'linux', architecture: 'amd64' } });
+    const arm = await open(ref, { ...opts(), platform: { os: 'linux', architecture: 'arm64' } });
     try {
       expect(amd.config.architecture).toBe('amd64');
       expect(arm.config.architecture).toBe('arm64');
@@ -159,7 +165,7 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
       expect(pinned(amd)).toBe(pinned(arm));
       expect(pinned(amd)).not.toBe(amd.digest);
       expect(await sha256(await arm.layers[0]!.open())).toBe(arm.layers[0]!.digest);
-      const err = await errorOf(openRegistryImage(ref, { ...opts(), platform: { os: 'linux', architecture: 's390x' } }));
+      const err = await errorOf(open(ref, { ...opts(), platform: { os: 'linux', architecture: 's390x' } }));
       expect(err.code).toBe('not-found');
       expect(err.message).toMatch(/s390x/);
     } finally {
@@ -184,14 +190,14 @@ describe.skipIf(missing)('registry over plain HTTP', () => {
   });
 
   it('reaches an insecure registry anonymously over HTTP', async () => {
-    const img = await openRegistryImage(registryRef(`${reg.host}/plain/tiny`), { insecureRegistries: [reg.host] }, { env: {} });
+    const img = await open(registryRef(`${reg.host}/plain/tiny`), { insecureRegistries: [reg.host] });
     expect(img.layers).toHaveLength(1);
     expect(await sha256(await img.layers[0]!.open())).toBe(img.layers[0]!.digest);
     await img.close();
   });
 
   it('does not fall back to HTTP for a registry not listed as insecure', async () => {
-    const err = await errorOf(openRegistryImage(registryRef(`${reg.host}/plain/tiny`), {}, { env: {} }));
+    const err = await errorOf(open(registryRef(`${reg.host}/plain/tiny`), {}));
     expect(err.code).toBe('network');
   });
 });

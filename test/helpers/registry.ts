@@ -4,13 +4,12 @@
  * plus `skopeo copy` to push images into it. Tests skip when the tools are not installed.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 
 export interface StartedRegistry {
   /** 127.0.0.1:PORT */
@@ -137,6 +136,10 @@ async function startOnce(opts: RegistryStartOptions, dir: string): Promise<Start
       .join('\n') + '\n',
   );
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Should the test process die without calling stop(), take the registry down with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-4000);
@@ -179,6 +182,14 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<St
   }
   rmSync(dir, { recursive: true, force: true });
   throw lastErr;
+}
+
+/** OpenOptions that reach `reg`: its CA, its credentials, or plain HTTP. */
+export function openOptionsFor(reg: StartedRegistry): { caCerts?: string[]; insecureRegistries?: string[]; username?: string; password?: string } {
+  return {
+    ...(reg.tls ? { caCerts: [reg.caCert] } : { insecureRegistries: [reg.host] }),
+    ...(reg.auth ? { username: reg.auth.username, password: reg.auth.password } : {}),
+  };
 }
 
 /**
