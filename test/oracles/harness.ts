@@ -42,6 +42,13 @@ export class Gen {
     if (opts.zeros && this.chance(0.1)) n = '0'.repeat(1 + this.int(2)) + n;
     return n;
   }
+  /** A random string over `alphabet`: shapes no hand-written generator thinks of. */
+  soup(alphabet: string, maxLen: number): string {
+    let s = '';
+    const n = this.int(maxLen + 1);
+    for (let i = 0; i < n; i++) s += alphabet[this.int(alphabet.length)];
+    return s;
+  }
   /** Joins 1..max parts made by `part` with separators picked from `seps`. */
   join(min: number, max: number, part: () => string, seps: readonly string[]): string {
     const n = min + this.int(max - min + 1);
@@ -102,4 +109,14 @@ export class Disagreements {
   toString(): string {
     return `${this.items.length} disagreements:\n${this.items.slice(0, 15).join('\n')}`;
   }
+}
+
+/**
+ * Pair count and seed of a differential test: the defaults keep CI fast and deterministic;
+ * SHIPSHAPE_ORACLE_PAIRS and SHIPSHAPE_ORACLE_SEED widen a local fuzzing run.
+ */
+export function fuzzConfig(defaultSeed: number, defaultPairs = 20_000): { seed: number; pairs: number; pool: number } {
+  const pairs = Number(process.env.SHIPSHAPE_ORACLE_PAIRS) || defaultPairs;
+  const seed = defaultSeed + (Number(process.env.SHIPSHAPE_ORACLE_SEED) || 0);
+  return { seed, pairs, pool: Math.max(4000, Math.floor(pairs / 5)) };
 }
