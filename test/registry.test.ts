@@ -122,6 +122,12 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
     expect(err.message).toMatch(/TLS/);
   });
 
+  it('says network, with a hint, when an HTTPS registry is listed as insecure', async () => {
+    const err = await errorOf(open(registryRef(`${reg.host}/test/tiny:1.0`), { insecureRegistries: [reg.host] }));
+    expect(err.code).toBe('network');
+    expect(err.message).toBe(`registry ${reg.host} speaks HTTPS: remove it from insecureRegistries`);
+  });
+
   it('says network within seconds for a port nobody listens on', async () => {
     const port = await freePort();
     const started = Date.now();

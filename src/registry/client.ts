@@ -102,6 +102,9 @@ export class RegistryClient {
       await res.body.dump().catch(() => undefined);
     }
     const suffix = detail ? ` (${detail})` : '';
+    if (res.status === 400 && /HTTP request to an HTTPS server/i.test(detail ?? '')) {
+      return new ShipshapeError('network', `registry ${this.registry} speaks HTTPS: remove it from insecureRegistries`);
+    }
     if (res.status === 401 || res.status === 403) return new ShipshapeError('unauthorized', await this.auth.failureMessage(res.status, detail));
     if (res.status === 404) return new ShipshapeError('not-found', `${req.what} not found${suffix}`);
     if (res.status === 429) return new ShipshapeError('registry', `registry ${this.registry} kept rate-limiting ${req.what} (429 Too Many Requests)${suffix}`);
