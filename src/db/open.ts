@@ -58,7 +58,9 @@ export function openDb(file: string): AdvisoryDb {
     if (!hasMeta) throw notOurs(dbPath);
     const version = Number(driver.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get<{ value: string }>()?.value);
     if (!Number.isInteger(version)) throw notOurs(dbPath);
-    if (version !== SCHEMA_VERSION || userVersion !== SCHEMA_VERSION) {
+    // Both markers agree in every file buildDb wrote; a file where they differ was made by something else.
+    if (version !== userVersion) throw notOurs(dbPath);
+    if (version !== SCHEMA_VERSION) {
       throw new ShipshapeError('bad-db', `${dbPath}: schema version ${version}, expected ${SCHEMA_VERSION}: run shipshape db build`);
     }
   } catch (err) {
