@@ -39,13 +39,13 @@ describe.skipIf(!hasOracle)('go vs golang.org/x/mod/semver', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'shipshape-go-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('agrees on validity and order of generated pairs (20,000 by default)', () => {
+  it('agrees on validity and order of generated pairs (30,000 by default)', () => {
     // GOPATH mode against Debian's x/mod sources: no module download, no network.
     const env = { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: path.join(work, 'cache'), GOFLAGS: '', GOPROXY: 'off' };
     const bin = path.join(work, 'oracle');
     const b = spawnSync('go', ['build', '-o', bin, path.join(oraclesDir, 'go', 'main.go')], { encoding: 'utf8', env, cwd: work });
     expect(b.status, b.stderr).toBe(0);
-    const cfg = fuzzConfig(1);
+    const cfg = fuzzConfig(1, 30_000);
     const g = new Gen(prng(cfg.seed));
     const pool = Array.from({ length: cfg.pool }, () => (g.chance(0.1) ? g.soup('v0123456789.-+abinrcV', 14) : version(g)));
     const pairs = pairsFrom(pool, cfg.pairs, g);

@@ -27,8 +27,8 @@ function tally(outcomes: Record<string, number>, want: number): void {
 }
 
 describe('semver vs node-semver (loose)', () => {
-  it('agrees on validity and order of generated pairs (20,000 by default)', () => {
-    const cfg = fuzzConfig(11);
+  it('agrees on validity and order of generated pairs (30,000 by default)', () => {
+    const cfg = fuzzConfig(11, 30_000);
     const g = new Gen(prng(cfg.seed));
     const pool = Array.from({ length: cfg.pool }, () => (g.chance(0.1) ? g.soup('0123456789.-+vV= abrx', 14) : version(g, false)));
     const d = new Disagreements();
@@ -51,8 +51,8 @@ describe('semver vs node-semver (loose)', () => {
 });
 
 describe('cargo vs node-semver (strict SemVer 2.0)', () => {
-  it('agrees on validity and order of generated pairs (20,000 by default)', () => {
-    const cfg = fuzzConfig(12);
+  it('agrees on validity and order of generated pairs (30,000 by default)', () => {
+    const cfg = fuzzConfig(12, 30_000);
     const g = new Gen(prng(cfg.seed));
     const pool = Array.from({ length: cfg.pool }, () => (g.chance(0.1) ? g.soup('0123456789.-+vabrx', 14) : version(g, true)));
     const d = new Disagreements();
