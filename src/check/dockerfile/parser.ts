@@ -213,7 +213,7 @@ function buildInstruction(b: Builder, logical: string, startLine: number, endLin
     else if (depth > 0) b.warnings.push({ line: startLine, message: 'chaining ONBUILD via ONBUILD ONBUILD is not allowed' });
     else {
       const sub = buildInstruction(b, rest, startLine, endLine, depth + 1);
-      if (sub.keyword === 'FROM' || sub.keyword === 'MAINTAINER' || sub.keyword === 'ONBUILD') {
+      if (sub.keyword === 'FROM' || sub.keyword === 'MAINTAINER') {
         b.warnings.push({ line: startLine, message: `${sub.keyword} isn't allowed as an ONBUILD trigger` });
       }
       ins.onbuild = sub;
