@@ -25,6 +25,7 @@ interface ScanFlags {
   maxDbAge?: string;
   checks?: string;
   requireMinimal?: boolean;
+  includeOsOwned?: boolean;
   maxImageAge?: string;
 }
 
@@ -49,6 +50,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--timeout <duration>', 'per-request registry timeout', '30s')
     .option('--max-db-age <duration>', 'refuse to scan with a database older than this (e.g. 7d)')
     .option('--checks <ids>', 'image checks to report: all, none, or a comma-separated list of ids', 'all')
+    .option('--include-os-owned', 'also report language packages installed by an OS package (e.g. python3-requests) and match them against language feeds')
     .option('--require-minimal', 'fail (exit 1) unless the image is minimal: no shell, package manager, root user or setuid file')
     .option('--max-image-age <duration>', 'stale-image check: images older than this are reported', '90d')
     .action(async (image: string, flags: ScanFlags) => {
@@ -62,6 +64,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
         ignoreUnfixed: flags.ignoreUnfixed ?? false,
         checks: selectChecks(flags.checks),
         requireMinimal: flags.requireMinimal ?? false,
+        includeOsOwned: flags.includeOsOwned ?? false,
         checkOptions: { maxImageAgeDays: parseDuration(flags.maxImageAge ?? '90d', '--max-image-age') / 86_400_000 },
         ...(flags.maxDbAge ? { maxDbAgeMs: parseDuration(flags.maxDbAge, '--max-db-age') } : {}),
         open: {

@@ -26,6 +26,8 @@ export interface ScanOptions {
   /** Image checks to run and report (default all); `minimal` is judged regardless. */
   checks?: readonly Check[];
   checkOptions?: Partial<CheckOptions>;
+  /** Also report (and match against language feeds) language packages that an OS package installed. */
+  includeOsOwned?: boolean;
   /** Fail the verdict when the image is not minimal. */
   requireMinimal?: boolean;
   /** Lowest severity that fails the verdict; null never fails on findings. */
@@ -57,7 +59,7 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Reads every layer once (or from the cache), squashes them and runs the catalogers. */
 export async function inventory(
   image: ImageSource,
-  opts: Pick<ScanOptions, 'cacheDir' | 'catalogers' | 'concurrency' | 'onLayer'>,
+  opts: Pick<ScanOptions, 'cacheDir' | 'catalogers' | 'concurrency' | 'onLayer' | 'includeOsOwned'>,
 ): Promise<Inventory> {
   const cats = opts.catalogers ?? defaultCatalogers;
   // Checks always keep what they need (a few small files), so the cache key does not depend on --checks.
@@ -74,7 +76,7 @@ export async function inventory(
       const i = next++;
       const blob = image.layers[i]!;
       const key = createHash('sha256').update(`${blob.diffId}\0${version}`).digest('hex');
-      let idx = cache?.get(key);
+      let idx = cache?.get(key, blob.digest);
       const cached = idx !== undefined;
       if (!idx) {
         idx = await walkLayer(blob, want);
@@ -90,7 +92,23 @@ export async function inventory(
   const { view } = squash(layers);
   const os = detectOs(view);
   const result = await catalogAll(view, os, cats);
-  return { layers, files: view, os, packages: sortPackages(result.packages), warnings: result.warnings };
+  const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
+  return { layers, files: view, os, packages: sortPackages(packages), warnings: result.warnings };
+}
+
+const OS_TYPES = new Set(['apk', 'deb', 'rpm']);
+
+/**
+ * Drops language packages whose files an OS package installed (Debian's python3-requests,
+ * liblog4j1.2-java's jar): the distro patches those in place and backports fixes without changing
+ * the upstream version, so only the distro feed can judge them (docs/os-owned-packages.md).
+ */
+export function withoutOsOwned(packages: Package[], owned: Set<string>): Package[] {
+  if (owned.size === 0) return packages;
+  return packages.filter((p) => {
+    if (OS_TYPES.has(p.type)) return true;
+    return !p.locations.some((l) => owned.has(l.path) || owned.has(l.path.slice(0, l.path.lastIndexOf('/'))));
+  });
 }
 
 export function sortPackages(packages: Package[]): Package[] {
