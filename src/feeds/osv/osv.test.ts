@@ -90,13 +90,14 @@ describe('convertOsvText', () => {
           { package: { ecosystem: 'PyPI', name: 'b' }, ranges: [{ type: 'GIT', repo: 'https://x', events: [{ introduced: '0' }] }], versions: ['1.0'] },
           { package: { ecosystem: 'PyPI', name: 'c' } },
           { package: { ecosystem: 'Debian:12', name: 'd' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] },
+          { package: { ecosystem: 'PyPI', name: 'e' }, ranges: [{ type: 'ECOSYSTEM', events: [{ limit: '*' }] }] }, // says nothing
         ],
       },
       warnings,
     );
     expect(warnings).toEqual([]);
     expect(stats.gitRangesSkipped).toBe(2);
-    expect(stats.affectedWithoutVersions).toBe(1);
+    expect(stats.affectedWithoutVersions).toBe(2);
     expect(stats.otherEcosystems).toBe(1);
     expect(advisories.map((a) => [a.package, a.ranges, a.versions])).toEqual([
       ['b', [], ['1.0']],

@@ -165,7 +165,9 @@ function affectedVersions(aff: OsvAffected, stats: OsvStats): { ranges: Affected
       skipped++;
       continue;
     }
-    ranges.push(...eventsToRanges(r.events));
+    const got = eventsToRanges(r.events);
+    if (got.length === 0) skipped++; // e.g. only `limit`: says nothing, and must not read as "every version"
+    ranges.push(...got);
   }
   const versions = [...new Set(aff.versions ?? [])];
   if (ranges.length === 0 && versions.length === 0) {

@@ -3,13 +3,15 @@
  * schema in its README), → advisories in namespace `rubygems`. `patched_versions` and
  * `unaffected_versions` are lists of Gem::Requirement strings (each a comma-separated
  * conjunction like `~> 5.2.4, >= 5.2.4.3`); a version is affected when it satisfies none of
- * them. That does not map to OSV events without comparing versions, so the lists are kept as
- * they are in `requirements` and the matcher evaluates them with the gem comparator.
+ * them. The complement of their union is computed with the gem comparator and stored as OSV
+ * ranges when it has an OSV form; otherwise the lists are kept as they are in `requirements`
+ * and the matcher evaluates them itself.
  */
 import { z } from 'zod';
 import type { Advisory, Severity } from '../../model/index.js';
 import { severityFromScore } from '../cvss/index.js';
 import { parseYamlKeepingNumbers } from '../osv/parse.js';
+import { requirementsToRanges } from './requirements.js';
 
 export const FEED_ID = 'rubysec';
 
@@ -63,11 +65,17 @@ export function parseRubysecRecord(yamlText: string, opts: RubysecParseOptions):
     opts.onWarning?.(`${FEED_ID}: ${opts.source}: not a ruby-advisory-db record: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`);
     return undefined;
   }
-  return rubysecToAdvisory(parsed.data, opts.source);
+  const adv = rubysecToAdvisory(parsed.data, opts.source);
+  if (!adv) opts.onWarning?.(`${FEED_ID}: ${opts.source}: every version is patched or unaffected: skipped`);
+  return adv;
 }
 
-/** The id bundler-audit shows: CVE, else GHSA, else OSVDB, else the file's own name. */
-export function rubysecToAdvisory(rec: RubysecRecord, source: string): Advisory {
+/**
+ * The id bundler-audit shows: CVE, else GHSA, else OSVDB, else the file's own name. Undefined
+ * when the requirements leave no version affected (the record says nothing is vulnerable, and
+ * an advisory without ranges would read as "every version").
+ */
+export function rubysecToAdvisory(rec: RubysecRecord, source: string): Advisory | undefined {
   const ids = [
     rec.cve ? `CVE-${rec.cve.replace(/^CVE-/i, '')}` : undefined,
     rec.ghsa ? `GHSA-${rec.ghsa.replace(/^GHSA-/i, '')}` : undefined,
@@ -87,12 +95,17 @@ export function rubysecToAdvisory(rec: RubysecRecord, source: string): Advisory 
   };
   if (rec.title) adv.title = rec.title;
   if (rec.url) adv.url = rec.url;
-  if (rec.patched_versions.length || rec.unaffected_versions.length) {
+  // Affected = satisfying none of the patched and unaffected requirements: as OSV ranges when
+  // that complement has an OSV form (nearly always), else the requirement lists as written.
+  // No list at all gives [{introduced: '0'}]: every version, said explicitly.
+  const ranges = requirementsToRanges([...rec.patched_versions, ...rec.unaffected_versions]);
+  if (ranges) {
+    if (ranges.length === 0) return undefined;
+    adv.ranges = ranges;
+  } else {
     adv.requirements = {};
     if (rec.patched_versions.length) adv.requirements.patched = rec.patched_versions;
     if (rec.unaffected_versions.length) adv.requirements.unaffected = rec.unaffected_versions;
-  } else {
-    adv.ranges = [{ introduced: '0' }]; // nothing patched, nothing unaffected: every version, said explicitly
   }
   // An advisory for one Ruby platform (jruby) only: the gem comparator cannot see platforms, say so.
   if (rec.platform) adv.title = `${adv.title ?? id} (platform: ${rec.platform})`;
