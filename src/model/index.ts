@@ -150,6 +150,8 @@ export interface DbInfo {
 
 export interface ScanReport {
   schemaVersion: 1;
+  /** When the scan ran (ISO 8601): the one timestamp reporters use where a format requires one. */
+  createdAt?: string;
   image: ImageInfo;
   os: OsInfo | null;
   packages: Package[];

@@ -189,6 +189,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
           : undefined;
       return {
         schemaVersion: 1,
+        createdAt: now.toISOString(),
         image: {
           reference: ref.name,
           digest: image.digest,
