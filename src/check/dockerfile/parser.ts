@@ -333,14 +333,21 @@ export function parseDockerfile(text: string): ParseResult {
 }
 
 /** Resolves what a FROM or `--from` names: scratch, an earlier stage, or an image reference. */
-function resolveSource(raw: string, vars: ReadonlyMap<string, string | undefined>, escape: string, stages: Stage[], allowIndex: boolean): BaseImage {
+function resolveSource(
+  raw: string,
+  vars: ReadonlyMap<string, string | undefined>,
+  escape: string,
+  stages: readonly Stage[],
+  byName: ReadonlyMap<string, Stage>,
+  allowIndex: boolean,
+): BaseImage {
   const e = expand(raw, vars, escape);
   const resolved = e.value;
   if (e.unresolved.length > 0) return { kind: 'unresolved', raw, resolved, variables: [...new Set(e.unresolved)] };
   if (resolved === 'scratch') return { kind: 'scratch', raw, resolved };
   const lower = resolved.toLowerCase();
-  const byName = stages.find((s) => s.name !== undefined && s.name === lower);
-  if (byName) return { kind: 'stage', raw, resolved, stage: byName.index, name: byName.name };
+  const named = byName.get(lower);
+  if (named) return { kind: 'stage', raw, resolved, stage: named.index, name: named.name };
   if (allowIndex && /^[0-9]{1,6}$/.test(resolved)) {
     const idx = Number(resolved);
     if (idx < stages.length) return { kind: 'stage', raw, resolved, stage: idx, name: stages[idx]!.name };
@@ -359,6 +366,8 @@ const STAGE_NAME = /^[a-z][a-z0-9._-]*$/;
 
 function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]; globalArgs: Record<string, string | undefined> } {
   const stages: Stage[] = [];
+  // Earlier stages by name; the first definition wins, as BuildKit refuses duplicates anyway.
+  const byName = new Map<string, Stage>();
   const global = new Map<string, string | undefined>();
   let stageVars = new Map<string, string | undefined>();
   let current: Stage | null = null;
@@ -370,16 +379,17 @@ function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]
       else if (words.length === 3 && words[1]!.toLowerCase() === 'as') {
         name = words[2]!.toLowerCase();
         if (!STAGE_NAME.test(name)) b.warnings.push({ line: ins.startLine, message: `invalid stage name "${words[2]!.slice(0, 40)}"` });
-        if (stages.some((s) => s.name === name)) b.warnings.push({ line: ins.startLine, message: `duplicate stage name "${name.slice(0, 40)}"` });
+        if (byName.has(name)) b.warnings.push({ line: ins.startLine, message: `duplicate stage name "${name.slice(0, 40)}"` });
       } else if (words.length !== 1) b.warnings.push({ line: ins.startLine, message: 'FROM requires either one or three arguments (image [AS name])' });
       const raw = words[0] ?? '';
       const base: BaseImage = raw
-        ? resolveSource(raw, global, b.escape, stages, false)
+        ? resolveSource(raw, global, b.escape, stages, byName, false)
         : { kind: 'invalid', raw, resolved: raw, reason: 'missing image' };
       if (base.kind === 'invalid' && raw) b.warnings.push({ line: ins.startLine, message: `invalid image reference "${base.resolved.slice(0, 80)}": ${base.reason}` });
       const platform = flagValue(ins, 'platform');
       current = { index: stages.length, name, base, platform, line: ins.startLine, instructions: [], copyFrom: [] };
       stages.push(current);
+      if (name !== undefined && !byName.has(name)) byName.set(name, current);
       // Global ARGs are visible in a stage only once re-declared there; BuildKit's predefined ones always are.
       stageVars = new Map();
       ins.stage = current.index;
@@ -415,7 +425,7 @@ function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]
     } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       const from = flagValue(ins, 'from');
       if (from !== undefined && ins.keyword === 'COPY') {
-        const source = resolveSource(from, stageVars, b.escape, stages.slice(0, current.index), true);
+        const source = resolveSource(from, stageVars, b.escape, stages, byName, true);
         if (source.kind === 'stage' && source.stage === current.index) {
           b.warnings.push({ line: ins.startLine, message: 'COPY --from cannot reference its own stage' });
         }

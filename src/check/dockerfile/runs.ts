@@ -75,9 +75,11 @@ export function collectRuns(parse: ParseResult): RunInfo[] {
 /** The final stage and the stages it is built on through `FROM <stage>`, final first. */
 export function finalLineage(stages: readonly Stage[]): number[] {
   const out: number[] = [];
+  const seen = new Set<number>();
   let s = stages[stages.length - 1];
-  while (s && !out.includes(s.index)) {
+  while (s && !seen.has(s.index)) {
     out.push(s.index);
+    seen.add(s.index);
     s = s.base.kind === 'stage' ? stages[s.base.stage] : undefined;
   }
   return out;

@@ -1,5 +1,5 @@
 /** DL3019: apk add keeps its index in /var/cache/apk unless --no-cache is given. */
-import type { Rule } from '../types.js';
+import type { Rule, RuleHit } from '../types.js';
 import { apkSubcommand, mountsOver, uniqueByLine } from './helpers.js';
 
 export const apkNoCache: Rule = {
@@ -10,7 +10,7 @@ export const apkNoCache: Rule = {
   remediation: 'Use apk add --no-cache (no need for apk update or removing /var/cache/apk/*).',
   url: 'https://github.com/hadolint/hadolint/wiki/DL3019',
   check(ctx) {
-    const hits = [];
+    const hits: RuleHit[] = [];
     for (const run of ctx.runs) {
       if (mountsOver(run, '/var/cache/apk')) continue;
       for (const cmd of run.commands) {

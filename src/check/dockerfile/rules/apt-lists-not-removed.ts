@@ -1,5 +1,5 @@
 /** DL3009: package lists fetched by apt-get update stay in the layer unless removed in the same RUN. */
-import type { Rule } from '../types.js';
+import type { Rule, RuleHit } from '../types.js';
 import { aptSubcommand, mountsOver, removedPaths } from './helpers.js';
 
 export const aptListsNotRemoved: Rule = {
@@ -10,10 +10,11 @@ export const aptListsNotRemoved: Rule = {
   remediation: 'End the same RUN with rm -rf /var/lib/apt/lists/* (or use RUN --mount=type=cache,target=/var/lib/apt/lists).',
   url: 'https://github.com/hadolint/hadolint/wiki/DL3009',
   check(ctx) {
-    const hits = [];
+    const hits: RuleHit[] = [];
+    const inFinal = new Set(ctx.finalLineage);
     for (const run of ctx.runs) {
       // Only layers that end up in the final image matter; build stages are thrown away.
-      if (run.onbuild || !ctx.finalLineage.includes(run.stage)) continue;
+      if (run.onbuild || !inFinal.has(run.stage)) continue;
       const apt = run.commands.find((c) => {
         const sub = aptSubcommand(c)?.sub;
         return sub === 'install' || sub === 'update';

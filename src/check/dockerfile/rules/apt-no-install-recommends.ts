@@ -1,5 +1,5 @@
 /** DL3015: apt-get install pulls "recommended" packages too unless told not to. */
-import type { Rule } from '../types.js';
+import type { Rule, RuleHit } from '../types.js';
 import { aptSubcommand, uniqueByLine } from './helpers.js';
 
 function avoidsRecommends(args: readonly string[]): boolean {
@@ -19,7 +19,7 @@ export const aptNoInstallRecommends: Rule = {
   remediation: 'Use apt-get install --no-install-recommends to keep optional packages (and their CVEs) out of the image.',
   url: 'https://github.com/hadolint/hadolint/wiki/DL3015',
   check(ctx) {
-    const hits = [];
+    const hits: RuleHit[] = [];
     for (const run of ctx.runs) {
       for (const cmd of run.commands) {
         const apt = aptSubcommand(cmd);

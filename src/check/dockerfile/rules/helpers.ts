@@ -46,7 +46,8 @@ export function mountsOver(run: RunInfo, dir: string): boolean {
     const type = fields.find((x) => x.startsWith('type='))?.slice(5);
     if (type !== 'cache' && type !== 'tmpfs') return false;
     const target = fields.find((x) => x.startsWith('target=') || x.startsWith('dst=') || x.startsWith('destination='));
-    const path = target?.slice(target.indexOf('=') + 1).replace(/\/+$/, '');
+    let path = target?.slice(target.indexOf('=') + 1);
+    while (path && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     return path !== undefined && path.length > 0 && (dir === path || dir.startsWith(path + '/'));
   });
 }

@@ -56,8 +56,9 @@ export const shellInFinalStage: Rule = {
     if (!tools) return [];
     let pmRemoved = tools.packageManager === null;
     let shellRemoved = !tools.shell;
+    const inFinal = new Set(ctx.finalLineage);
     for (const run of ctx.runs) {
-      if (run.onbuild || !ctx.finalLineage.includes(run.stage)) continue;
+      if (run.onbuild || !inFinal.has(run.stage)) continue;
       for (const p of removedPaths(run)) {
         const b = basename(p);
         if (!inBinDir(p) && !p.startsWith('/var/lib/dpkg') && !p.startsWith('/lib/apk') && !p.startsWith('/etc/apk')) continue;
