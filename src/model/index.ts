@@ -129,9 +129,31 @@ export interface Finding {
   line?: number;
 }
 
+/** Why a finding was suppressed: a policy ignore entry or a VEX statement, and where it came from. */
+export interface Suppression {
+  kind: 'ignore' | 'vex';
+  /** The ignore entry's reason, or the VEX statement in words (status, justification, impact). */
+  reason: string;
+  /** VEX: the status (not_affected, fixed) and the machine-readable justification, when given. */
+  status?: string;
+  justification?: string;
+  /** The policy file or VEX document. */
+  source: string;
+  owner?: string;
+  expires?: string;
+}
+
+export type SuppressedFinding = Finding & { suppression: Suppression };
+
 export interface Warning {
   message: string;
   path?: string;
+  /**
+   * What kind of warning, for callers that act on it: 'no-data' = the database holds no advisories
+   * for the image's OS release (policy `noData: fail` fails on it); 'ignore-expired' and
+   * 'ignore-stale' = a policy ignore entry past its date, or matching nothing.
+   */
+  code?: 'no-data' | 'ignore-expired' | 'ignore-stale';
 }
 
 export interface ImageInfo {
@@ -156,6 +178,8 @@ export interface ScanReport {
   os: OsInfo | null;
   packages: Package[];
   findings: Finding[];
+  /** Findings a policy ignore entry or a VEX statement took out of `findings`, each with why. */
+  suppressed?: SuppressedFinding[];
   warnings: Warning[];
   db: DbInfo | null;
   verdict: {
