@@ -3,8 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from './parser.js';
 import type { Instruction } from './types.js';
 
-const D = 'sha256:' + 'ab'.repeat(32);
-
 function only(text: string, keyword: string): Instruction {
   const found = parseDockerfile(text).instructions.filter((i) => i.keyword === keyword);
   expect(found).toHaveLength(1);
@@ -90,22 +88,28 @@ describe('parseDockerfile', () => {
     expect(ob.onbuild!.heredocs.map((h) => h.content)).toEqual(['echo hi\n']);
   });
 
-  it('resolves stages: names lower-cased, platform, COPY --from by name, index, image, self', () => {
+  it('resolves stages: names lower-cased, platform, COPY --from by name (even a later stage), index, image, self', () => {
     const p = parseDockerfile(
-      `ARG V=1\nFROM --platform=linux/arm64 golang:\${V} AS Build\nARG V=2\nFROM build\nCOPY --from=0 /a /a\nCOPY --from=BUILD /b /b\nCOPY --from=later /c /c\nCOPY --from=1 /d /d\nFROM alpine@${D} AS later\n`,
+      `ARG V=1\nFROM --platform=linux/arm64 golang:\${V} AS Build\nARG V=2\nFROM build\nCOPY --from=0 /a /a\nCOPY --from=BUILD /b /b\nCOPY --from=later /c /c\nCOPY --from=1 /d /d\nCOPY --from=nginx:1 /e /e\nCOPY --from=7 /f /f\nFROM later AS later\n`,
     );
     expect(p.globalArgs).toEqual({ V: '1' });
     const [s0, s1, s2] = p.stages;
     expect(s0).toMatchObject({ name: 'build', platform: 'linux/arm64', base: { kind: 'image', tag: '1', repository: 'library/golang' } });
     expect(s1!.base).toMatchObject({ kind: 'stage', stage: 0, name: 'build' });
-    expect(s1!.copyFrom.map((c) => [c.line, c.source.kind])).toEqual([
-      [5, 'stage'],
-      [6, 'stage'],
-      [7, 'image'],
-      [8, 'stage'],
+    expect(s1!.copyFrom.map((c) => [c.line, c.source.kind, c.source.kind === 'stage' ? c.source.stage : null])).toEqual([
+      [5, 'stage', 0],
+      [6, 'stage', 0],
+      [7, 'stage', 2],
+      [8, 'stage', 1],
+      [9, 'image', null],
+      [10, 'invalid', null],
     ]);
-    expect(s2!.base).toMatchObject({ kind: 'image', digest: D, tag: undefined });
-    expect(p.warnings).toEqual([{ line: 8, message: 'COPY --from cannot reference its own stage' }]);
+    // FROM only sees earlier stages: "later" here is an image on Docker Hub
+    expect(s2!.base).toMatchObject({ kind: 'image', name: 'docker.io/library/later', tag: undefined });
+    expect(p.warnings).toEqual([
+      { line: 8, message: 'COPY --from cannot reference its own stage' },
+      { line: 10, message: 'invalid COPY --from reference "7": stage index out of range' },
+    ]);
   });
 
   it('reports malformed FROM lines, duplicate stage names and instructions before FROM', () => {

@@ -332,25 +332,32 @@ export function parseDockerfile(text: string): ParseResult {
   return { directives, escape: b.escape, instructions, globalArgs, stages, warnings: b.warnings };
 }
 
-/** Resolves what a FROM or `--from` names: scratch, an earlier stage, or an image reference. */
+interface StageName {
+  index: number;
+  name: string;
+}
+
+/**
+ * Resolves what a FROM or `--from` names: scratch, a stage, or an image reference. `indexNames`
+ * (each stage's name by index) is set for `--from`, which may also name a stage by index.
+ */
 function resolveSource(
   raw: string,
   vars: ReadonlyMap<string, string | undefined>,
   escape: string,
-  stages: readonly Stage[],
-  byName: ReadonlyMap<string, Stage>,
-  allowIndex: boolean,
+  names: ReadonlyMap<string, StageName>,
+  indexNames: ReadonlyArray<string | undefined> | null,
 ): BaseImage {
   const e = expand(raw, vars, escape);
   const resolved = e.value;
   if (e.unresolved.length > 0) return { kind: 'unresolved', raw, resolved, variables: [...new Set(e.unresolved)] };
   if (resolved === 'scratch') return { kind: 'scratch', raw, resolved };
-  const lower = resolved.toLowerCase();
-  const named = byName.get(lower);
+  const named = names.get(resolved.toLowerCase());
   if (named) return { kind: 'stage', raw, resolved, stage: named.index, name: named.name };
-  if (allowIndex && /^[0-9]{1,6}$/.test(resolved)) {
+  if (indexNames !== null && /^[0-9]{1,9}$/.test(resolved)) {
     const idx = Number(resolved);
-    if (idx < stages.length) return { kind: 'stage', raw, resolved, stage: idx, name: stages[idx]!.name };
+    if (idx < indexNames.length) return { kind: 'stage', raw, resolved, stage: idx, name: indexNames[idx] };
+    return { kind: 'invalid', raw, resolved, reason: 'stage index out of range' };
   }
   const ref = parseImageRef(resolved);
   if ('error' in ref) return { kind: 'invalid', raw, resolved, reason: ref.error };
@@ -366,8 +373,18 @@ const STAGE_NAME = /^[a-z][a-z0-9._-]*$/;
 
 function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]; globalArgs: Record<string, string | undefined> } {
   const stages: Stage[] = [];
-  // Earlier stages by name; the first definition wins, as BuildKit refuses duplicates anyway.
-  const byName = new Map<string, Stage>();
+  // FROM may only name an earlier stage; COPY --from may name any stage (BuildKit resolves it once
+  // every stage is known). The first definition of a name wins: BuildKit refuses duplicates anyway.
+  const byName = new Map<string, StageName>();
+  const allNames = new Map<string, StageName>();
+  const indexNames: Array<string | undefined> = [];
+  for (const ins of instructions) {
+    if (ins.keyword !== 'FROM') continue;
+    const w = ins.words;
+    const name = w.length === 3 && w[1]!.toLowerCase() === 'as' ? w[2]!.toLowerCase() : undefined;
+    if (name !== undefined && !allNames.has(name)) allNames.set(name, { index: indexNames.length, name });
+    indexNames.push(name);
+  }
   const global = new Map<string, string | undefined>();
   let stageVars = new Map<string, string | undefined>();
   let current: Stage | null = null;
@@ -383,13 +400,13 @@ function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]
       } else if (words.length !== 1) b.warnings.push({ line: ins.startLine, message: 'FROM requires either one or three arguments (image [AS name])' });
       const raw = words[0] ?? '';
       const base: BaseImage = raw
-        ? resolveSource(raw, global, b.escape, stages, byName, false)
+        ? resolveSource(raw, global, b.escape, byName, null)
         : { kind: 'invalid', raw, resolved: raw, reason: 'missing image' };
       if (base.kind === 'invalid' && raw) b.warnings.push({ line: ins.startLine, message: `invalid image reference "${base.resolved.slice(0, 80)}": ${base.reason}` });
       const platform = flagValue(ins, 'platform');
       current = { index: stages.length, name, base, platform, line: ins.startLine, instructions: [], copyFrom: [] };
       stages.push(current);
-      if (name !== undefined && !byName.has(name)) byName.set(name, current);
+      if (name !== undefined && !byName.has(name)) byName.set(name, { index: current.index, name });
       // Global ARGs are visible in a stage only once re-declared there; BuildKit's predefined ones always are.
       stageVars = new Map();
       ins.stage = current.index;
@@ -425,7 +442,7 @@ function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]
     } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       const from = flagValue(ins, 'from');
       if (from !== undefined && ins.keyword === 'COPY') {
-        const source = resolveSource(from, stageVars, b.escape, stages, byName, true);
+        const source = resolveSource(from, stageVars, b.escape, allNames, indexNames);
         if (source.kind === 'stage' && source.stage === current.index) {
           b.warnings.push({ line: ins.startLine, message: 'COPY --from cannot reference its own stage' });
         }
