@@ -1,8 +1,8 @@
 /** The advisory database schema: portable SQL (SQLite now, PostgreSQL later) and the row ↔ Advisory mapping. */
-import { SEVERITIES, type AffectedRange, type Advisory, type Severity } from '../model/index.js';
+import { SEVERITIES, type AffectedRange, type Advisory, type Severity, type VersionRequirements } from '../model/index.js';
 
 /** Bump on any change of tables or of the meaning of a column; openDb refuses other versions. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /*
  * Only TEXT and INTEGER columns, JSON kept as TEXT, no AUTOINCREMENT, no WITHOUT ROWID: the same
@@ -31,6 +31,7 @@ export const SCHEMA_SQL = [
     severity TEXT NOT NULL,
     ranges TEXT NOT NULL,
     versions TEXT,
+    requirements TEXT,
     status TEXT,
     title TEXT,
     url TEXT,
@@ -48,6 +49,7 @@ export const ADVISORY_COLUMNS = [
   'severity',
   'ranges',
   'versions',
+  'requirements',
   'status',
   'title',
   'url',
@@ -63,6 +65,7 @@ export type AdvisoryRow = {
   severity: string;
   ranges: string;
   versions: string | null;
+  requirements: string | null;
   status: string | null;
   title: string | null;
   url: string | null;
@@ -82,6 +85,14 @@ function canonicalRanges(ranges: AffectedRange[]): AffectedRange[] {
   });
 }
 
+function canonicalRequirements(r: VersionRequirements): VersionRequirements {
+  const out: VersionRequirements = {};
+  if (r.vulnerable !== undefined) out.vulnerable = r.vulnerable;
+  if (r.patched !== undefined) out.patched = r.patched;
+  if (r.unaffected !== undefined) out.unaffected = r.unaffected;
+  return out;
+}
+
 export function toRow(a: Advisory): AdvisoryRow {
   return {
     namespace: a.namespace,
@@ -93,6 +104,7 @@ export function toRow(a: Advisory): AdvisoryRow {
     severity: a.severity,
     ranges: JSON.stringify(canonicalRanges(a.ranges)),
     versions: a.versions && a.versions.length > 0 ? JSON.stringify(a.versions) : null,
+    requirements: a.requirements ? JSON.stringify(canonicalRequirements(a.requirements)) : null,
     status: a.status ?? null,
     title: a.title ?? null,
     url: a.url ?? null,
@@ -115,6 +127,7 @@ export function fromRow(r: AdvisoryRow): Advisory {
     ranges: JSON.parse(r.ranges) as AffectedRange[],
   };
   if (r.versions !== null) a.versions = JSON.parse(r.versions) as string[];
+  if (r.requirements !== null) a.requirements = JSON.parse(r.requirements) as VersionRequirements;
   if (r.status !== null) a.status = r.status;
   if (r.title !== null) a.title = r.title;
   if (r.url !== null) a.url = r.url;

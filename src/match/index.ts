@@ -1,9 +1,9 @@
 /** Matches packages against advisories, per ecosystem rules; every finding says how it was decided. */
-import type { Advisory, AffectedRange, Finding, OsInfo, Package, Warning } from '../model/index.js';
+import { severityRank, type Advisory, type AffectedRange, type Finding, type OsInfo, type Package, type Warning } from '../model/index.js';
 import type { Comparator } from '../version/types.js';
 import { lookupKey, osNamespace, type LookupKey } from './namespace.js';
 
-export { lookupKey, osNamespace, pep503 } from './namespace.js';
+export { lookupKey, osNamespace } from './namespace.js';
 
 /** What the matcher needs from the advisory database. */
 export interface AdvisorySource {
@@ -24,6 +24,18 @@ export interface MatchResult {
 /** Why a version is affected by an advisory, or null when it is not. */
 export function affects(adv: Advisory, version: string, cmp: Comparator): { rule: string; fixed: string | null } | null {
   const s = adv.scheme;
+  if (adv.requirements) {
+    // Feeds that publish requirements (npm ranges, Gem requirements) instead of OSV events.
+    const req = adv.requirements;
+    if (!cmp.satisfies) return null;
+    const sat = (r: string) => cmp.satisfies!(version, r);
+    if (req.vulnerable !== undefined && !sat(req.vulnerable)) return null;
+    if ([...(req.patched ?? []), ...(req.unaffected ?? [])].some(sat)) return null;
+    const parts = [req.vulnerable !== undefined ? `${version} satisfies vulnerable "${req.vulnerable}"` : `${version}`];
+    if (req.patched?.length) parts.push(`none of patched "${req.patched.join('", "')}"`);
+    if (req.unaffected?.length) parts.push(`none of unaffected "${req.unaffected.join('", "')}"`);
+    return { rule: `${parts.join(', ')} (${s})`, fixed: req.patched?.length ? req.patched.join(' || ') : null };
+  }
   if (adv.versions?.includes(version)) {
     return { rule: `${version} is listed as affected (${s})`, fixed: firstFixed(adv.ranges) };
   }
@@ -74,7 +86,6 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
     }
   }
 
-  const seen = new Set<string>();
   for (const pkg of packages) {
     const key: LookupKey | null = lookupKey(pkg, os);
     if (!key || missingNamespaces.has(key.namespace)) continue;
@@ -83,16 +94,24 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
       missingSchemes.add(key.scheme);
       continue;
     }
+    // A version the scheme cannot read (a Go main module's "(devel)") cannot be placed in a range.
+    if (!cmp.valid(key.version)) continue;
+    const mine: Finding[] = [];
     for (const adv of db.lookup(key.namespace, key.name)) {
       const hit = affects(adv, key.version, cmp);
       if (!hit) continue;
-      const dedupe = `${pkg.type}\0${pkg.name}\0${pkg.version}\0${pkg.locations[0]?.path ?? ''}\0${adv.id}`;
-      if (seen.has(dedupe)) continue;
-      seen.add(dedupe);
-      findings.push({
+      // Two feeds may describe one flaw (GHSA and the Node.js WG, Go vulndb and GHSA): one finding
+      // per flaw, its aliases united, the worse severity kept.
+      const same = mine.find((f) => f.id === adv.id || f.aliases.includes(adv.id) || adv.aliases.includes(f.id) || adv.aliases.some((a) => f.aliases.includes(a)));
+      if (same) {
+        same.aliases = [...new Set([...same.aliases, adv.id, ...adv.aliases])].filter((a) => a !== same.id).sort();
+        if (severityRank(adv.severity) > severityRank(same.severity)) same.severity = adv.severity;
+        continue;
+      }
+      mine.push({
         kind: 'vulnerability',
         id: adv.id,
-        aliases: adv.aliases,
+        aliases: [...adv.aliases],
         severity: adv.severity,
         ...(adv.title ? { title: adv.title } : {}),
         package: { name: pkg.name, version: pkg.version, type: pkg.type },
@@ -110,6 +129,7 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
         ...(adv.url ? { url: adv.url } : {}),
       });
     }
+    findings.push(...mine);
   }
   for (const s of missingSchemes) warnings.push({ message: `no version comparator for scheme ${s}: those packages were not matched` });
   return { findings, warnings };

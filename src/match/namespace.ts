@@ -1,5 +1,6 @@
 /** Which advisory namespace, package name and version scheme a package is looked up by. */
-import type { OsInfo, Package } from '../model/index.js';
+import { ecosystemFromNamespace, normalizePackageName } from '../feeds/osv/ecosystems.js';
+import type { OsInfo, Package, PackageType } from '../model/index.js';
 
 export interface LookupKey {
   namespace: string;
@@ -22,11 +23,6 @@ export function osNamespace(os: OsInfo | null): string | null {
   }
 }
 
-/** PEP 503 name normalisation: runs of -, _ and . become one -, lowercase. */
-export function pep503(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
 /**
  * The key a package is matched by. OS packages are looked up by their source (dpkg) or origin (apk)
  * package, because distro feeds are keyed on those; language packages by their ecosystem.
@@ -44,23 +40,24 @@ export function lookupKey(pkg: Package, os: OsInfo | null): LookupKey | null {
         scheme: pkg.type,
       };
     }
-    case 'npm':
-      return { namespace: 'npm', name: pkg.name, version: pkg.version, scheme: 'semver' };
-    case 'python':
-      return { namespace: 'pypi', name: pep503(pkg.name), version: pkg.version, scheme: 'pep440' };
-    case 'go-module':
-      return { namespace: 'go', name: pkg.name, version: pkg.version, scheme: 'go' };
-    case 'maven':
-      return { namespace: 'maven', name: pkg.name, version: pkg.version, scheme: 'maven' };
-    case 'cargo':
-      return { namespace: 'crates.io', name: pkg.name, version: pkg.version, scheme: 'cargo' };
-    case 'gem':
-      return { namespace: 'rubygems', name: pkg.name, version: pkg.version, scheme: 'gem' };
-    case 'composer':
-      return { namespace: 'packagist', name: pkg.name.toLowerCase(), version: pkg.version, scheme: 'composer' };
-    case 'nuget':
-      return { namespace: 'nuget', name: pkg.name.toLowerCase(), version: pkg.version, scheme: 'nuget' };
-    default:
-      return null;
+    default: {
+      // Packages built from local sources (path dependencies) are not the registry's releases.
+      const ns = LANGUAGE_NAMESPACE[pkg.type];
+      const eco = ns ? ecosystemFromNamespace(ns) : undefined;
+      if (!eco || pkg.local) return null;
+      return { namespace: eco.namespace, name: normalizePackageName(eco.namespace, pkg.name), version: pkg.version, scheme: eco.scheme };
+    }
   }
 }
+
+/** Language package types → advisory namespace; the namespace's version scheme comes from the OSV ecosystem table. */
+const LANGUAGE_NAMESPACE: Partial<Record<PackageType, string>> = {
+  npm: 'npm',
+  python: 'pypi',
+  'go-module': 'go',
+  maven: 'maven',
+  cargo: 'crates.io',
+  gem: 'rubygems',
+  composer: 'packagist',
+  nuget: 'nuget',
+};

@@ -7,4 +7,9 @@ export interface Comparator {
   compare(a: string, b: string): -1 | 0 | 1;
   /** Whether `v` is a well-formed version of the scheme. */
   valid(v: string): boolean;
+  /**
+   * Whether `version` meets a requirement in the ecosystem's own syntax (npm ranges, Gem
+   * requirements), for feeds that publish requirements instead of OSV events. Optional.
+   */
+  satisfies?(version: string, requirement: string): boolean;
 }

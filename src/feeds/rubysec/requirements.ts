@@ -6,7 +6,9 @@
  * not parse (`!=`), the result is undefined and the caller keeps the requirement strings.
  */
 import type { AffectedRange } from '../../model/index.js';
-import { compareGem, validGem } from '../../version/gem/index.js';
+import { compareGem, gemBump, validGem } from '../../version/gem/index.js';
+
+export { gemBump } from '../../version/gem/index.js';
 
 interface Bound {
   v: string;
@@ -19,20 +21,6 @@ interface Interval {
 }
 
 const OPS = ['~>', '>=', '<=', '!=', '=', '>', '<'] as const;
-
-/**
- * Gem::Version#bump: drop the prerelease part, then the last segment (when more than one),
- * then increment the new last one: `~> 5.2.4` means `>= 5.2.4, < 5.3`.
- */
-export function gemBump(v: string): string {
-  const segs = v.trim().replaceAll('-', '.pre.').match(/[0-9]+|[a-z]+/gi) ?? ['0'];
-  const firstString = segs.findIndex((s) => !/^[0-9]+$/.test(s));
-  const nums = (firstString < 0 ? segs : segs.slice(0, firstString)).map((s) => BigInt(s));
-  if (nums.length > 1) nums.pop();
-  if (nums.length === 0) nums.push(0n);
-  nums[nums.length - 1]! += 1n;
-  return nums.join('.');
-}
 
 /** One requirement string (`~> 5.2.4, >= 5.2.4.3`, a conjunction) as an interval; null when empty, undefined when it does not parse. */
 export function requirementInterval(req: string): Interval | null | undefined {

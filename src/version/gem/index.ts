@@ -70,7 +70,51 @@ export function validGem(v: string): boolean {
   return CORRECT.test(v);
 }
 
-export const gemComparator: Comparator = { scheme: 'gem', compare: compareGem, valid: validGem };
+/**
+ * Gem::Version#bump: drop the prerelease part, then the last segment (when more than one),
+ * then increment the new last one: `~> 5.2.4` means `>= 5.2.4, < 5.3`.
+ */
+export function gemBump(v: string): string {
+  const segs = v.trim().replaceAll('-', '.pre.').match(/[0-9]+|[a-z]+/gi) ?? ['0'];
+  const firstString = segs.findIndex((s) => !/^[0-9]+$/.test(s));
+  const nums = (firstString < 0 ? segs : segs.slice(0, firstString)).map((s) => BigInt(s));
+  if (nums.length > 1) nums.pop();
+  if (nums.length === 0) nums.push(0n);
+  nums[nums.length - 1]! += 1n;
+  return nums.join('.');
+}
+
+const REQ_OPS = ['~>', '>=', '<=', '!=', '=', '>', '<'] as const;
+
+/** Gem::Requirement#satisfied_by?: every comma-separated constraint holds. An unparseable requirement is not satisfied. */
+export function satisfiesGem(version: string, requirement: string): boolean {
+  if (!validGem(version)) return false;
+  return requirement.split(',').every((part) => {
+    const s = part.trim();
+    const op = REQ_OPS.find((o) => s.startsWith(o)) ?? '=';
+    const v = s.slice(s.startsWith(op) ? op.length : 0).trim();
+    if (!v || !validGem(v)) return false;
+    const c = compareGem(version, v);
+    switch (op) {
+      case '~>':
+        return c >= 0 && compareGem(version, gemBump(v)) < 0;
+      case '>=':
+        return c >= 0;
+      case '<=':
+        return c <= 0;
+      case '>':
+        return c > 0;
+      case '<':
+        return c < 0;
+      case '!=':
+        return c !== 0;
+      default:
+        return c === 0;
+    }
+  });
+}
+
+export const gemComparator: Comparator = { scheme: 'gem', compare: compareGem, valid: validGem, satisfies: satisfiesGem };
 
 /** Sample versions for the shared conformance suite. */
 export const samples: string[] = [

@@ -112,7 +112,7 @@ export function satisfies(version: string, range: string): boolean {
   }
 }
 
-export const semverComparator: Comparator = { scheme: 'semver', compare: compareSemver, valid: validSemver };
+export const semverComparator: Comparator = { scheme: 'semver', compare: compareSemver, valid: validSemver, satisfies };
 
 /** Sample versions for the shared conformance suite (valid, loose and invalid spellings). */
 export const samples: string[] = [
