@@ -3,7 +3,7 @@ import type { Finding } from '../../model/index.js';
 import { parseDockerfile } from './parser.js';
 import { RULES } from './rules/registry.js';
 import { collectRuns, finalLineage } from './runs.js';
-import type { LintOptions, Rule, RuleContext, Stage } from './types.js';
+import type { LintOptions, ParseResult, Rule, RuleContext, Stage } from './types.js';
 
 export interface LintResult {
   findings: Finding[];
@@ -17,7 +17,14 @@ function enabledRules(disabled: readonly string[] | undefined): readonly Rule[] 
 }
 
 export function lintDockerfile(text: string, opts: LintOptions = {}): LintResult {
-  const parse = parseDockerfile(text);
+  let parse: ParseResult;
+  try {
+    parse = parseDockerfile(text);
+  } catch (err) {
+    // Not expected (the parser is fuzzed), but the contract is: lint input never makes this throw.
+    const message = `internal parser error: ${err instanceof Error ? err.message : String(err)}`;
+    parse = { directives: {}, escape: '\\', instructions: [], globalArgs: {}, stages: [], warnings: [{ line: 1, message }] };
+  }
   const ctx: RuleContext = { parse, runs: collectRuns(parse), finalLineage: finalLineage(parse.stages), options: opts };
   const path = opts.path ?? 'Dockerfile';
   const findings: Finding[] = [];

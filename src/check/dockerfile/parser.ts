@@ -16,8 +16,12 @@ const MAYBE_JSON = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL']);
 const MAYBE_JSON_LIST = new Set(['ADD', 'COPY', 'VOLUME']);
 const VALID_DIRECTIVES = new Set(['escape', 'syntax', 'check']);
 
+/** Go's unicode.IsSpace, which BuildKit uses to trim lines and split flags. */
 function isSpace(ch: string | undefined): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\v' || ch === '\f' || ch === '\u00a0' || ch === '\u0085';
+  if (ch === undefined) return false;
+  const c = ch.charCodeAt(0);
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 function trimLeft(s: string): string {
