@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'bad-db' // a database file that is not shipshape's, or of another schema
   | 'stale-db' // the database is older than allowed
   | 'bad-policy'
+  | 'bad-sbom' // an SBOM file that does not parse or is of an unsupported format/version
   | 'io' // file system errors
   | 'internal';
 

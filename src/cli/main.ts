@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
 import { registerDb } from './db.js';
 import { installCrashHandlers } from './process.js';
+import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
 
 function version(): string {
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `shipshape: ${s}` : s) });
   registerScan(program, (code) => (exitCode = code));
   registerDb(program);
+  registerSbom(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
 

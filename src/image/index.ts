@@ -1,4 +1,5 @@
 /** The image area's public surface: references, opening an image from any source, walking and squashing layers. */
+import { ShipshapeError } from '../errors.js';
 import { openDockerArchive } from './docker-archive/index.js';
 import { openOciLayout } from './oci-layout/index.js';
 import type { ImageRef, ImageSource, OpenOptions } from './types.js';
@@ -36,5 +37,8 @@ export async function openImage(ref: ImageRef, opts: OpenOptions = {}): Promise<
       const { openRegistryImage } = await import('./registry/index.js');
       return openRegistryImage(ref, opts);
     }
+    case 'sbom':
+      // An SBOM has packages but no layers: src/scan reads it with src/sbom instead of opening it.
+      throw new ShipshapeError('usage', `${ref.name} is an SBOM, not an image: only shipshape scan reads SBOMs`);
   }
 }

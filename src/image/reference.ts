@@ -169,7 +169,7 @@ function parseBarePath(input: string): ImageRef | undefined {
 }
 
 /**
- * Parses any image reference: `oci:DIR[:TAG|@DIGEST]`, `docker-archive:FILE[:TAG]`, an existing
+ * Parses any image reference: `oci:DIR[:TAG|@DIGEST]`, `docker-archive:FILE[:TAG]`, `sbom:FILE`, an existing
  * path (a directory with `oci-layout` or an archive file), else a registry reference
  * (`docker://` prefix allowed) normalised as Docker does.
  */
@@ -178,6 +178,11 @@ export function parseReference(input: string): ImageRef {
   if (s.startsWith('oci:')) return parseOciLayout(input, s.slice('oci:'.length));
   if (s.startsWith('docker-archive:')) return parseDockerArchive(input, s.slice('docker-archive:'.length));
   if (s.startsWith('docker://')) return parseRegistryReference(s.slice('docker://'.length));
+  if (s.startsWith('sbom:')) {
+    const file = s.slice('sbom:'.length);
+    if (!file) throw bad(input, 'sbom: needs a file, e.g. sbom:image.cdx.json');
+    return { kind: 'sbom', path: path.resolve(file), name: `sbom:${file}` };
+  }
   const bare = parseBarePath(s);
   if (bare) return bare;
   return parseRegistryReference(s);

@@ -119,7 +119,7 @@ export function imageSourceSuite(kind: SourceKind, opts: OpenOptions = {}): void
       expect(await archOf(ref, { platform: { os: 'linux', architecture: 'arm64' } })).toBe('arm64');
       expect(await archOf(ref, { platform: { os: 'linux', architecture: 'amd64' } })).toBe('amd64');
       if (kind.tagsPerImage) {
-        expect(await archOf({ ...ref, tag: 'multi:arm64' }, {})).toBe('arm64');
+        expect(await archOf({ ...ref, tag: 'multi:arm64' } as ImageRef, {})).toBe('arm64');
       }
       await failsWith(openImage(ref, { platform: { os: 'linux', architecture: 'riscv64' } }), 'not-found');
     });

@@ -20,7 +20,9 @@ export type ImageRef =
       name: string;
     }
   | { kind: 'oci'; path: string; tag?: string; digest?: string; name: string }
-  | { kind: 'docker-archive'; path: string; tag?: string; name: string };
+  | { kind: 'docker-archive'; path: string; tag?: string; name: string }
+  /** A CycloneDX or SPDX JSON file standing in for the image: scanned for vulnerabilities only. */
+  | { kind: 'sbom'; path: string; name: string };
 
 export interface Descriptor {
   mediaType: string;

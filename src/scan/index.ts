@@ -11,8 +11,9 @@ import { openDb } from '../db/index.js';
 import { ShipshapeError } from '../errors.js';
 import { openImage, parseReference, squash, walkLayer } from '../image/index.js';
 import { formatPlatform } from '../image/schema.js';
-import type { EntryMeta, FileView, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
+import type { EntryMeta, FileView, ImageRef, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
 import { matchPackages } from '../match/index.js';
+import { readSbomFile } from '../sbom/index.js';
 import { severityRank, type Finding, type OsInfo, type Package, type ScanReport, type Severity, type Warning } from '../model/index.js';
 import { getComparator } from '../version/index.js';
 
@@ -163,6 +164,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     }
 
     const ref = parseReference(reference);
+    if (ref.kind === 'sbom') return scanSbom(ref, db, warnings, opts, now);
     const image = await openImage(ref, opts.open ?? {});
     try {
       const inv = await inventory(image, opts);
@@ -210,4 +212,37 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
   } finally {
     db.close();
   }
+}
+
+/**
+ * Rescans a stored SBOM (`sbom:FILE`): its packages and OS instead of an image's, so only
+ * vulnerability findings; no image checks, since there is no filesystem or config to check.
+ */
+function scanSbom(
+  ref: Extract<ImageRef, { kind: 'sbom' }>,
+  db: ReturnType<typeof openDb>,
+  warnings: Warning[],
+  opts: ScanOptions,
+  now: Date,
+): ScanReport {
+  const status = db.status();
+  const sbom = readSbomFile(ref.path);
+  const packages = sortPackages(sbom.packages);
+  const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator });
+  let vulns = matched.findings;
+  if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
+  const findings = sortFindings(vulns);
+  if (opts.requireMinimal) warnings.push({ message: `--require-minimal cannot be judged from an SBOM (${ref.name}): scan the image for that` });
+  return {
+    schemaVersion: 1,
+    createdAt: now.toISOString(),
+    // The SBOM's own subject names the image it was made from; the reference stays what the user typed.
+    image: { reference: ref.name, digest: sbom.subject.digest ?? '', layers: [] },
+    os: sbom.os,
+    packages,
+    findings,
+    warnings: [...warnings, ...sbom.warnings, ...matched.warnings],
+    db: { builtAt: status.builtAt, digest: status.digest, schemaVersion: status.schemaVersion },
+    verdict: verdictOf(findings, opts.failOn ?? null, null, opts.requireMinimal),
+  };
 }

@@ -1,0 +1,97 @@
+/** `shipshape sbom IMAGE`: the image's packages as a CycloneDX or SPDX document, no advisory database needed. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ShipshapeError } from '../errors.js';
+import { openImage, parseReference } from '../image/index.js';
+import { formatPlatform, parsePlatform } from '../image/schema.js';
+import type { ScanReport } from '../model/index.js';
+import { getReporter } from '../report/index.js';
+import { inventory } from '../scan/index.js';
+import { cacheHome, collect, parseDuration, progressBar, progressWanted, warn, writeOutput } from './common.js';
+
+export const SBOM_FORMATS = ['cyclonedx', 'spdx'] as const;
+
+interface SbomFlags {
+  format: string;
+  output?: string;
+  quiet?: boolean;
+  cache: boolean;
+  cacheDir?: string;
+  platform?: string;
+  username?: string;
+  password?: string;
+  caCert?: string[];
+  insecureRegistry?: string[];
+  timeout?: string;
+  includeOsOwned?: boolean;
+}
+
+/** SOURCE_DATE_EPOCH (reproducible-builds.org) pins the document's timestamp, so the same image gives the same bytes. */
+function createdAt(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString();
+  return new Date().toISOString();
+}
+
+export function registerSbom(program: Command): void {
+  program
+    .command('sbom')
+    .description('write the software bill of materials of an image (CycloneDX 1.6 or SPDX 2.3 JSON)')
+    .argument('<image>', 'alpine:3.20, host:5000/app@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:TAG], or a path')
+    .option('-f, --format <format>', `${SBOM_FORMATS.join(' or ')}`, 'cyclonedx')
+    .option('-o, --output <file>', 'write the SBOM to a file instead of stdout')
+    .option('-q, --quiet', 'no progress and no warnings on stderr')
+    .option('--no-cache', 'do not read or write the layer cache')
+    .option('--cache-dir <dir>', 'layer cache directory', path.join(cacheHome(), 'layers'))
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)')
+    .option('--username <user>', 'registry user name (also SHIPSHAPE_USERNAME)')
+    .option('--password <password>', 'registry password (also SHIPSHAPE_PASSWORD)')
+    .option('--ca-cert <file>', 'extra CA certificate (PEM) for registry TLS; repeatable', collect)
+    .option('--insecure-registry <host>', 'reach this registry over plain HTTP; repeatable', collect)
+    .option('--timeout <duration>', 'per-request registry timeout', '30s')
+    .option('--include-os-owned', 'also list language packages installed by an OS package (e.g. python3-requests)')
+    .action(async (image: string, flags: SbomFlags) => {
+      if (!(SBOM_FORMATS as readonly string[]).includes(flags.format)) {
+        throw new ShipshapeError('usage', `unknown SBOM format "${flags.format}" (one of: ${SBOM_FORMATS.join(', ')})`);
+      }
+      const reporter = getReporter(flags.format);
+      const ref = parseReference(image);
+      if (ref.kind === 'sbom') throw new ShipshapeError('usage', `${ref.name} is already an SBOM: shipshape sbom reads images`);
+      const bar = progressWanted(flags.quiet) ? progressBar('layers') : null;
+      const img = await openImage(ref, {
+        ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
+        ...(flags.username ? { username: flags.username } : {}),
+        ...(flags.password ? { password: flags.password } : {}),
+        caCerts: flags.caCert ?? [],
+        insecureRegistries: flags.insecureRegistry ?? [],
+        timeoutMs: parseDuration(flags.timeout ?? '30s', '--timeout'),
+      });
+      let report: ScanReport;
+      try {
+        const inv = await inventory(img, {
+          cacheDir: flags.cache ? (flags.cacheDir ?? path.join(cacheHome(), 'layers')) : null,
+          includeOsOwned: flags.includeOsOwned ?? false,
+          ...(bar ? { onLayer: (done: number, total: number, digest: string) => bar.update(done, total, digest.slice(7, 19)) } : {}),
+        });
+        const c = img.config;
+        const platform = c.os && c.architecture ? formatPlatform({ os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) }) : undefined;
+        // An inventory-only report: no findings and no database, rendered by the same reporters as a scan.
+        report = {
+          schemaVersion: 1,
+          createdAt: createdAt(),
+          image: { reference: ref.name, digest: img.digest, configDigest: img.configDigest, ...(platform ? { platform } : {}), layers: img.layers.map((l) => l.diffId) },
+          os: inv.os,
+          packages: inv.packages,
+          findings: [],
+          warnings: inv.warnings,
+          db: null,
+          verdict: { pass: true, failOn: null, reasons: [], minimal: null },
+        };
+      } finally {
+        bar?.end();
+        await img.close();
+      }
+      for (const w of report.warnings) warn(`${w.path ? `${w.path}: ` : ''}${w.message}`, flags.quiet);
+      writeOutput(reporter.render(report), flags.output);
+    });
+}
