@@ -14,5 +14,9 @@ export type {
   ParseResult,
   ParseWarning,
   Rule,
+  RuleContext,
+  RuleHit,
+  RunInfo,
+  ShellCommand,
   Stage,
 } from './types.js';

@@ -40,7 +40,8 @@ function runInfo(ins: Instruction, stage: number, onbuild: boolean): RunInfo {
   let text = ins.args;
   if (ins.json) {
     const argv = ins.json;
-    const c = argv.indexOf('-c');
+    // sh -c, bash -ec, bash -o pipefail -c ...: the word after the option holding `c` is the script
+    const c = argv.findIndex((a, k) => k > 0 && a.length > 1 && a[0] === '-' && a[1] !== '-' && a.includes('c'));
     if (argv.length > 0 && SHELLS.has(basename(argv[0]!)) && c >= 0 && c + 1 < argv.length) {
       text = argv[c + 1]!;
       commands = parseShell(text, ins.startLine).map((cmd) => ({ ...cmd, line: ins.startLine }));
