@@ -1,0 +1,125 @@
+/** SARIF reporter: the mapping GitHub relies on, and Microsoft's SARIF multitool finding no error in our output. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../../test/helpers/shared.js';
+import { mixedReport, SAMPLE_REPORTS } from '../reports.case.js';
+import { sarifReporter } from './index.js';
+
+interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: string;
+  message: { text: string };
+  locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number } } }[];
+  partialFingerprints: Record<string, string>;
+}
+interface SarifLog {
+  version: string;
+  runs: {
+    tool: { driver: { name: string; rules: { id: string; helpUri?: string; help: { text: string; markdown: string }; properties: { 'security-severity'?: string; tags: string[] } }[] } };
+    results: SarifResult[];
+  }[];
+}
+
+const parse = (s: string) => JSON.parse(s) as SarifLog;
+
+describe('sarif reporter', () => {
+  const log = parse(sarifReporter.render(mixedReport()));
+  const run = log.runs[0]!;
+
+  it('has one rule per id, sorted, each result pointing at its rule', () => {
+    expect(log.version).toBe('2.1.0');
+    expect(run.tool.driver.name).toBe('shipshape');
+    const ids = run.tool.driver.rules.map((r) => r.id);
+    expect(ids).toEqual(['CVE-2020-28500', 'CVE-2023-5678', 'CVE-2024-0727', 'GHSA-35jh-r3h4-6jhm', 'latest-tag', 'root-user', 'setuid-files']);
+    for (const res of run.results) expect(run.tool.driver.rules[res.ruleIndex]!.id).toBe(res.ruleId);
+    expect(run.results).toHaveLength(mixedReport().findings.length);
+  });
+
+  it('maps severities to levels and security-severity scores', () => {
+    const rule = (id: string) => run.tool.driver.rules.find((r) => r.id === id)!;
+    const level = (id: string) => run.results.find((r) => r.ruleId === id)!.level;
+    expect([level('GHSA-35jh-r3h4-6jhm'), level('root-user'), level('CVE-2023-5678'), level('CVE-2024-0727'), level('CVE-2020-28500')]).toEqual([
+      'error',
+      'error',
+      'warning',
+      'note',
+      'note',
+    ]);
+    expect(rule('GHSA-35jh-r3h4-6jhm').properties['security-severity']).toBe('9.5');
+    expect(rule('root-user').properties['security-severity']).toBe('8.0');
+    expect(rule('CVE-2023-5678').properties['security-severity']).toBe('5.5');
+    expect(rule('CVE-2024-0727').properties['security-severity']).toBe('2.0');
+    expect(rule('CVE-2020-28500').properties['security-severity']).toBeUndefined();
+    expect(rule('CVE-2023-5678').properties.tags).toEqual(['security', 'vulnerability', 'medium']);
+  });
+
+  it('says which package, installed and fixed version, with links in the help', () => {
+    const res = run.results.find((r) => r.ruleId === 'CVE-2023-5678')!;
+    expect(res.message.text).toContain('openssl 3.0.11-1~deb12u1');
+    expect(res.message.text).toContain('fixed in 3.0.13-1~deb12u1');
+    const rule = run.tool.driver.rules.find((r) => r.id === 'CVE-2023-5678')!;
+    expect(rule.helpUri).toBe('https://nvd.nist.gov/vuln/detail/CVE-2023-5678');
+    expect(rule.help.text).toContain('upgrade to 3.0.13-1~deb12u1');
+    expect(rule.help.markdown).toContain('| openssl (deb) | 3.0.11-1~deb12u1 | 3.0.13-1~deb12u1 |');
+    expect(run.results.find((r) => r.ruleId === 'CVE-2024-0727')!.message.text).toContain('no fix yet (no-dsa)');
+  });
+
+  it('locates package files inside the image and lint findings on their Dockerfile line', () => {
+    const vuln = run.results.find((r) => r.ruleId === 'CVE-2023-5678')!;
+    expect(vuln.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: 'var/lib/dpkg/status', uriBaseId: 'IMAGE' });
+    const lint = run.results.find((r) => r.ruleId === 'latest-tag')!;
+    expect(lint.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: 'docker/Dockerfile', uriBaseId: '%SRCROOT%' }, region: { startLine: 3 } });
+    const root = run.results.find((r) => r.ruleId === 'root-user')!;
+    expect(root.locations).toHaveLength(1);
+  });
+
+  it('fingerprints tell two installs of one package apart and survive a rescan with another database', () => {
+    const fps = run.results.filter((r) => r.ruleId === 'GHSA-35jh-r3h4-6jhm').map((r) => r.partialFingerprints['shipshape/v1']);
+    expect(fps).toHaveLength(2);
+    expect(fps[0]).not.toBe(fps[1]);
+    const other = mixedReport();
+    other.db = { builtAt: '2027-01-01T00:00:00.000Z', digest: `sha256:${'9'.repeat(64)}`, schemaVersion: 1 };
+    other.createdAt = '2027-01-01T00:00:00.000Z';
+    const again = parse(sarifReporter.render(other)).runs[0]!.results.map((r) => r.partialFingerprints['shipshape/v1']);
+    expect(again).toEqual(run.results.map((r) => r.partialFingerprints['shipshape/v1']));
+  });
+});
+
+const multitool = path.join(repoRoot, 'node_modules/.bin/sarif-multitool');
+
+describe.skipIf(!existsSync(multitool))('sarif output passes the SARIF multitool', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-sarif-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports no error for any sample report', () => {
+    const files = SAMPLE_REPORTS.map((s, i) => {
+      const f = path.join(dir, `sample-${i}.sarif`);
+      writeFileSync(f, sarifReporter.render(s.report()));
+      return f;
+    });
+    // A known-bad file proves the validator runs and that we read its verdicts right.
+    const bad = path.join(dir, 'bad.sarif');
+    writeFileSync(bad, JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [{ level: 'error' }] }] }));
+    const out = path.join(dir, 'validation.sarif');
+    // The multitool exits 0 even when files are invalid: its findings are in the output log.
+    execFileSync(multitool, ['validate', ...files, bad, '-o', out, '--log', 'ForceOverwrite', '--quiet'], { stdio: 'pipe', timeout: 120_000 });
+    const results = parse(readFileSync(out, 'utf8')).runs.flatMap((r) => r.results) as unknown as {
+      ruleId: string;
+      level?: string;
+      message: { id?: string; arguments?: string[] };
+      locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+    }[];
+    const errors = results.filter((r) => r.level === 'error');
+    const fileOf = (r: (typeof results)[number]) => decodeURIComponent(r.locations[0]!.physicalLocation.artifactLocation.uri);
+    expect(errors.filter((e) => fileOf(e).endsWith('bad.sarif')).length).toBeGreaterThan(0);
+    const ours = errors.filter((e) => !fileOf(e).endsWith('bad.sarif'));
+    expect(ours.map((e) => `${path.basename(fileOf(e))}: ${e.ruleId} ${JSON.stringify(e.message.arguments)}`)).toEqual([]);
+    // Warnings we accept, on purpose: files inside an image have no lines (SARIF2017, missing region).
+    const warnings = results.filter((r) => r.level !== 'error' && !fileOf(r).endsWith('bad.sarif'));
+    expect([...new Set(warnings.map((w) => w.ruleId))].sort()).toEqual(['SARIF2017']);
+  });
+});
