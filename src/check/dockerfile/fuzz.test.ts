@@ -1,8 +1,5 @@
-/**
- * Seeded fuzzing: mutates the fixture Dockerfiles (characters, lines, escapes, quotes, heredoc
- * markers, unicode) and checks lintDockerfile never throws, stays within a time bound per file and
- * returns well-formed, sorted findings. Plus hand-made pathological inputs aimed at backtracking.
- */
+/** Seeded fuzzing of lintDockerfile over mutated fixtures and pathological inputs: no throw, bounded time, sane output. */
+// Mutations: characters, lines, escapes, quotes, heredoc markers, unicode. Pathological inputs aim at backtracking.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

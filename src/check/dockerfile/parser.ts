@@ -1,8 +1,6 @@
-/**
- * Dockerfile parser following BuildKit's frontend/dockerfile/parser: parser directives, escape-char
- * continuations, comments inside continuations, heredocs, exec/shell forms, flags, stages and ARG
- * substitution in FROM. It never throws: what BuildKit would reject becomes a ParseWarning.
- */
+/** Dockerfile parser following BuildKit's frontend/dockerfile/parser; never throws, problems become warnings. */
+// Covers parser directives, escape-char continuations, comments inside continuations, heredocs,
+// exec/shell forms, flags, stages and ARG substitution in FROM.
 import { parseImageRef } from './image-ref.js';
 import type { BaseImage, Flag, Heredoc, Instruction, KeyValue, ParseResult, ParseWarning, Stage } from './types.js';
 import { expand, parseArgs, parseNameValues, splitWords, unquote } from './words.js';

@@ -1,7 +1,5 @@
-/**
- * A small POSIX-shell reader for RUN commands: splits a script into simple commands and pipelines,
- * removes quotes, skips comments and heredoc bodies. Enough for lint rules, linear on any input.
- */
+/** A small POSIX-shell reader for RUN commands: simple commands, pipelines, quotes, comments, heredoc bodies. */
+// Enough for lint rules, and linear on any input.
 import type { ShellCommand } from './types.js';
 
 const SEPARATOR_AFTER_DELIM = new Set([' ', '\t', '\n', ';', '|', '&', '<', '>', '(', ')']);

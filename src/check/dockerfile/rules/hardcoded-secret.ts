@@ -1,7 +1,4 @@
-/**
- * Secrets written into ENV or ARG end up in the image config or the build history for anyone who
- * pulls the image. Findings name the variable, never the value.
- */
+/** Secrets in ENV or ARG land in the image config or build history; findings name the variable, never the value. */
 import type { Instruction, KeyValue, Rule, RuleHit } from '../types.js';
 import { expand } from '../words.js';
 

@@ -1,8 +1,6 @@
-/**
- * The final image keeps a shell and a package manager when it is built on a full distribution (or
- * language) image and never removes them: both help an attacker who gets code execution.
- * Heuristic: the base is recognised by name (see docs/dockerfile-lint.md); unknown bases are not judged.
- */
+/** The final image keeps a shell and a package manager when built on a full distro image that never removes them. */
+// Both help an attacker who gets code execution. Heuristic: bases are recognised by name
+// (see docs/dockerfile-lint.md); unknown bases are not judged.
 import { basename } from '../shell.js';
 import type { ImageReference, Rule } from '../types.js';
 import { apkSubcommand, finalRoot, isChainguard, isDistroless, removedPaths } from './helpers.js';
