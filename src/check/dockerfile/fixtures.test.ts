@@ -18,7 +18,10 @@ interface Expected {
 }
 
 const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const names = readdirSync(fixturesDir).sort();
+const names = readdirSync(fixturesDir, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 
 function describeBase(b: BaseImage): string {
   switch (b.kind) {

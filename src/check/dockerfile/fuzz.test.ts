@@ -8,7 +8,9 @@ import { lintDockerfile } from './lint.js';
 import { RULES } from './rules/registry.js';
 
 const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const corpus = readdirSync(fixturesDir)
+const corpus = readdirSync(fixturesDir, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
   .sort()
   .map((n) => readFileSync(path.join(fixturesDir, n, 'Dockerfile'), 'utf8'));
 
