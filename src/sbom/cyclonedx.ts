@@ -144,6 +144,8 @@ export function readCycloneDx(doc: unknown, file: string): SbomContents {
     }
     // Files, containers and services are not packages; Syft also lists plain files.
     if (c.type === 'file' || c.type === 'container' || c.type === 'data') continue;
+    // Trivy groups language packages under an application per lockfile, with no purl of its own.
+    if (!c.purl && ((c.type !== 'library' && c.type !== 'framework') || c.components?.length)) continue;
     const lic = licensesOf(c);
     const pkg = toPackage(
       { name: c.name, ...(c.purl ? { purl: c.purl } : {}), ...(c.version ? { version: c.version } : {}), ...sourceOf(c), ...(lic ? { licenses: lic } : {}), locations: locationsOf(c) },

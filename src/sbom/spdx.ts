@@ -134,6 +134,8 @@ export function readSpdx(doc: unknown, file: string): SbomContents {
       continue;
     }
     if (p.primaryPackagePurpose === 'CONTAINER' || p.primaryPackagePurpose === 'FILE') continue;
+    // Trivy lists each lockfile as an APPLICATION package without a purl; only libraries are expected to have one.
+    if (!purl && p.primaryPackagePurpose && p.primaryPackagePurpose !== 'LIBRARY' && p.primaryPackagePurpose !== 'FRAMEWORK') continue;
     const ann = annotationsOf(p);
     const lic = licensesOf(p);
     const pkg = toPackage(
