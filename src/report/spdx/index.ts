@@ -44,7 +44,8 @@ function osPackage(os: OsInfo): object {
     licenseDeclared: NOASSERTION,
     copyrightText: NOASSERTION,
     ...(os.name ? { description: os.name } : {}),
-    primaryPackagePurpose: 'OPERATING-SYSTEM',
+    // The JSON schema spells it OPERATING_SYSTEM; the tag-value spec and Trivy write OPERATING-SYSTEM (readers take both).
+    primaryPackagePurpose: 'OPERATING_SYSTEM',
   };
 }
 
@@ -109,7 +110,6 @@ export const spdxReporter: Reporter = {
       copyrightText: NOASSERTION,
       ...(p.purl ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] } : {}),
       ...(p.locations.length ? { sourceInfo: `found in the image at ${[...new Set(p.locations.map((l) => l.path))].join(', ')}` } : {}),
-      primaryPackagePurpose: p.type === 'deb' || p.type === 'apk' || p.type === 'rpm' ? 'OPERATING-SYSTEM' : 'LIBRARY',
       // The source (dpkg) or origin (apk) package distro advisories are keyed on: `shipshape scan sbom:FILE` reads it back (src/sbom).
       ...(p.sourceName ? { annotations: sourceAnnotations(p, reportTime(r)) } : {}),
     }));
