@@ -19,6 +19,12 @@ export function wantedBy(catalogers: readonly Cataloger[]): (path: string, entry
   return (path, entry) => wantsOsFile(path) || catalogers.some((c) => c.wants(path, entry));
 }
 
+/** After a wanted file is read: keep it if OS detection wants it or a cataloger that wants it keeps it. */
+export function keptBy(catalogers: readonly Cataloger[]): (path: string, entry: EntryMeta, content: Buffer) => boolean {
+  return (path, entry, content) =>
+    wantsOsFile(path) || catalogers.some((c) => c.wants(path, entry) && (!c.keeps || c.keeps(path, content)));
+}
+
 /** `os-release@1,apk-db@1,dpkg-db@1`: changes whenever what gets kept or reported may change. */
 export function catalogersVersion(catalogers: readonly Cataloger[]): string {
   const parts = catalogers.map((c) => `${c.id}@${c.version}`).sort();

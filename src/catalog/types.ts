@@ -19,6 +19,12 @@ export interface Cataloger {
   version: number;
   /** Cheap filter, called for every tar entry: should this file's content be kept? */
   wants(path: string, entry: EntryMeta): boolean;
+  /**
+   * Optional second look, once a wanted file has been read during the layer pass: keep it? Lets a
+   * cataloger that must ask for every executable (the ELF header is not in the path) keep only the
+   * Go or Rust binaries, so the cache and memory hold no other programs.
+   */
+  keeps?(path: string, content: Buffer): boolean;
   /** Reads the kept files from the squashed filesystem. Never throws for one bad record: warns. */
   catalog(files: FileView, os: OsInfo | null): Promise<CatalogResult> | CatalogResult;
 }

@@ -11,9 +11,7 @@ export function cacheHome(): string {
   return path.join(base, 'shipshape');
 }
 
-export function defaultDbPath(): string {
-  return path.join(cacheHome(), 'db', 'shipshape.db');
-}
+export { defaultDbPath } from '../db/paths.js';
 
 /** Parses `90m`, `36h`, `7d`, `2w`; a bare number means hours. */
 export function parseDuration(s: string, flag: string): number {

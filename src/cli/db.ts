@@ -1,7 +1,7 @@
 /** `shipshape db build|update|status`: the advisory database's commands. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildDb, openDb, type DbStatus } from '../db/index.js';
+import type { DbStatus } from '../db/index.js';
 import { cacheHome, defaultDbPath, progressBar, progressWanted, warn, writeOutput } from './common.js';
 
 interface DbFlags {
@@ -47,6 +47,7 @@ export function registerDb(program: Command): void {
   common(db.command('build').description('build the database from a local copy of the feeds'))
     .requiredOption('--from <dir>', 'directory holding the feeds in their upstream layout (e.g. ../shared/vulndata)')
     .action(async (flags: DbFlags) => {
+      const { buildDb } = await import('../db/index.js');
       const status = await buildDb({
         path: flags.db ?? defaultDbPath(),
         from: path.resolve(flags.from!),
@@ -59,6 +60,7 @@ export function registerDb(program: Command): void {
   common(db.command('update').description('download the feeds from upstream (or --mirror) and rebuild the database'))
     .option('--mirror <url>', 'base URL of a mirror holding the upstream files as BASE/<host>/<path>')
     .action(async (flags: DbFlags) => {
+      const { buildDb } = await import('../db/index.js');
       const bar = progressWanted(flags.quiet) ? progressBar('download') : null;
       const status = await buildDb({
         path: flags.db ?? defaultDbPath(),
@@ -73,7 +75,8 @@ export function registerDb(program: Command): void {
 
   common(db.command('status').description('show the database schema version, age, digest and what each feed covers'))
     .option('-f, --format <format>', 'table or json', 'table')
-    .action((flags: DbFlags) => {
+    .action(async (flags: DbFlags) => {
+      const { openDb } = await import('../db/open.js');
       const handle = openDb(flags.db ?? defaultDbPath());
       try {
         const s = handle.status();

@@ -1,10 +1,6 @@
 /** `shipshape scan IMAGE`: flags, output and exit code; the work is in src/scan. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { selectChecks } from '../check/index.js';
-import { parsePlatform } from '../image/schema.js';
-import { getReporter } from '../report/index.js';
-import { scanImage } from '../scan/index.js';
 import { cacheHome, collect, defaultDbPath, parseDuration, progressBar, progressWanted, severityOption, warn, writeOutput } from './common.js';
 
 interface ScanFlags {
@@ -54,6 +50,13 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--require-minimal', 'fail (exit 1) unless the image is minimal: no shell, package manager, root user or setuid file')
     .option('--max-image-age <duration>', 'stale-image check: images older than this are reported', '90d')
     .action(async (image: string, flags: ScanFlags) => {
+      // Loaded here, not at the top: `shipshape --help` and other commands stay fast.
+      const [{ selectChecks }, { parsePlatform }, { getReporter }, { scanImage }] = await Promise.all([
+        import('../check/index.js'),
+        import('../image/schema.js'),
+        import('../report/index.js'),
+        import('../scan/index.js'),
+      ]);
       const reporter = getReporter(flags.format);
       const failOn = flags.failOn ? severityOption(flags.failOn, '--fail-on') : null;
       const bar = progressWanted(flags.quiet) ? progressBar('layers') : null;

@@ -184,6 +184,8 @@ export async function walkLayer(
   blob: LayerBlob,
   want: (path: string, e: EntryMeta) => boolean,
   limits?: Partial<LayerLimits>,
+  /** A second look at a wanted file once read: false drops its content (the entry stays). */
+  keep?: (path: string, e: EntryMeta, content: Buffer) => boolean,
 ): Promise<LayerIndex> {
   const lim = layerLimits(limits);
   const what = `layer ${blob.digest}`;
@@ -263,7 +265,13 @@ export async function walkLayer(
       });
       stream.on('end', () => {
         // concat copies: kept files must not pin the large decompressed chunks they were sliced from.
-        index.files.set(path, Buffer.concat(chunks, meta.size));
+        const content = Buffer.concat(chunks, meta.size);
+        try {
+          if (!keep || keep(path, meta, content)) index.files.set(path, content);
+        } catch (err) {
+          fail(new ShipshapeError('internal', `${what}: the keep filter failed on ${path} (${(err as Error)?.message ?? err})`, { cause: err }));
+          return;
+        }
         next();
       });
     } catch (err) {

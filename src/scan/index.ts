@@ -3,16 +3,17 @@
  * (cached by diff_id) → squashed filesystem → OS + catalogers → match → verdict → ScanReport.
  */
 import { createHash } from 'node:crypto';
-import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectOs, wantedBy } from '../catalog/index.js';
+import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectOs, keptBy, wantedBy } from '../catalog/index.js';
 import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
 import { LayerCache } from '../cache/index.js';
-import { openDb } from '../db/index.js';
+import { openDb } from '../db/open.js';
 import { ShipshapeError } from '../errors.js';
 import { openImage, parseReference, squash, walkLayer } from '../image/index.js';
 import { formatPlatform } from '../image/schema.js';
 import type { EntryMeta, FileView, ImageRef, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
 import { matchPackages } from '../match/index.js';
+import { applyPolicy, verdictOf, type Policy } from '../policy/index.js';
 import { readSbomFile } from '../sbom/index.js';
 import { severityRank, type Finding, type OsInfo, type Package, type ScanReport, type Severity, type Warning } from '../model/index.js';
 import { getComparator } from '../version/index.js';
@@ -44,6 +45,8 @@ export interface ScanOptions {
   /** Progress of layer reads. */
   onLayer?: (done: number, total: number, digest: string, cached: boolean) => void;
   now?: () => Date;
+  /** Applied to the finished report: ignore entries, VEX, --severity, and the verdict (src/policy). */
+  policy?: Policy;
 }
 
 /** What one pass over an image's layers yields: inputs for catalogers, checks and SBOMs. */
@@ -67,6 +70,8 @@ export async function inventory(
   const catWant = wantedBy(cats);
   const checkWant = checksWant(allChecks);
   const want = (p: string, e: EntryMeta) => catWant(p, e) || checkWant(p, e);
+  const catKeep = keptBy(cats);
+  const keep = (p: string, e: EntryMeta, content: Buffer) => checkWant(p, e) || catKeep(p, e, content);
   const version = `${catalogersVersion(cats)}+${CHECKS_CACHE_VERSION}`;
   const cache = opts.cacheDir ? new LayerCache(opts.cacheDir) : null;
   const layers: LayerIndex[] = new Array(image.layers.length);
@@ -80,7 +85,7 @@ export async function inventory(
       let idx = cache?.get(key, blob.digest);
       const cached = idx !== undefined;
       if (!idx) {
-        idx = await walkLayer(blob, want);
+        idx = await walkLayer(blob, want, undefined, keep);
         cache?.put(key, idx);
       }
       layers[i] = idx;
@@ -133,19 +138,15 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-/** Pass unless a finding (vulnerability or check) reaches `failOn`, or a minimal image is required and this is not one. */
-export function verdictOf(findings: Finding[], failOn: Severity | null, minimal: boolean | null, requireMinimal = false): ScanReport['verdict'] {
-  const reasons: string[] = [];
-  if (failOn) {
-    const over = findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
-    if (over.length) reasons.push(`${over.length} finding(s) at or above ${failOn}`);
-  }
-  if (requireMinimal && minimal === false) reasons.push('the image is not minimal (shell, package manager, root user or setuid files)');
-  return { pass: reasons.length === 0, failOn, reasons, minimal };
-}
+// The verdict lives with the policy (src/policy/verdict.ts); re-exported for callers of the scan module.
+export { verdictOf };
 
 /** Scans one image reference end to end. */
 export async function scanImage(reference: string, opts: ScanOptions): Promise<ScanReport> {
+  if (opts.policy) {
+    const { policy, ...rest } = opts;
+    return applyPolicy(await scanImage(reference, rest), policy, { now: rest.now?.() ?? new Date() });
+  }
   const now = opts.now?.() ?? new Date();
   // The database is opened first: a bad --db fails before any layer is read.
   const db = openDb(opts.dbPath);

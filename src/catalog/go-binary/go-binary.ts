@@ -4,7 +4,7 @@ import type { Package, Warning } from '../../model/index.js';
 import { locationOf, matchingFiles, sortPackages, sortWarnings } from '../lang-support.js';
 import { purl, splitLast } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
-import { readBuildInfo, type GoBuildInfo, type GoModule } from './buildinfo.js';
+import { readBuildInfo, readRawBuildInfo, type GoBuildInfo, type GoModule } from './buildinfo.js';
 import { ELF_MAGIC, isExecutableCandidate } from './elf.js';
 
 /**
@@ -46,8 +46,17 @@ function toPackages(info: GoBuildInfo, files: FileView, path: string): Package[]
 export function goBinaryCataloger(): Cataloger {
   return {
     id: 'go-binary',
-    version: 1,
+    version: 2,
     wants: (_path: string, e: EntryMeta) => isExecutableCandidate(e.type, e.mode, e.size, MAX_GO_BINARY),
+    // Only Go binaries (and ELF files too broken to tell, so catalog() can warn) are kept.
+    keeps: (_path: string, content: Buffer) => {
+      if (content.length < 4 || !content.subarray(0, 4).equals(ELF_MAGIC)) return false;
+      try {
+        return readRawBuildInfo(content) !== undefined;
+      } catch {
+        return true;
+      }
+    },
     catalog(files: FileView): CatalogResult {
       const packages: Package[] = [];
       const warnings: Warning[] = [];

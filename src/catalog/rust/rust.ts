@@ -5,7 +5,7 @@
 import { inflateSync } from 'node:zlib';
 import type { EntryMeta, FileView } from '../../image/types.js';
 import type { Package, Warning } from '../../model/index.js';
-import { ELF_MAGIC, isExecutableCandidate, parseElf, sectionData } from '../go-binary/elf.js';
+import { ELF_MAGIC, isElf, isExecutableCandidate, parseElf, sectionData } from '../go-binary/elf.js';
 import { basename, decodeText, isRecord, locationOf, matchingFiles, sortPackages, sortWarnings, str } from '../lang-support.js';
 import { arrayTables } from '../python/toml-tables.js';
 import { purl } from '../purl.js';
@@ -83,8 +83,18 @@ export function rustCataloger(): Cataloger {
   const isBinary = (e: EntryMeta) => isExecutableCandidate(e.type, e.mode, e.size, MAX_RUST_BINARY);
   return {
     id: 'rust',
-    version: 1,
+    version: 2,
     wants: (path: string, e: EntryMeta) => isCargoLock(path) || isBinary(e),
+    // Only binaries with cargo-auditable data (and ELF files too broken to tell) are kept.
+    keeps: (path: string, content: Buffer) => {
+      if (isCargoLock(path)) return true;
+      if (!isElf(content)) return false;
+      try {
+        return sectionData(parseElf(content), '.dep-v0') !== undefined;
+      } catch {
+        return true;
+      }
+    },
     catalog(files: FileView): CatalogResult {
       const ctx: Ctx = { files, packages: [], warnings: [] };
       const candidates = matchingFiles(files, (p) => {
