@@ -15,28 +15,29 @@ export const tableReporter: Reporter = {
   format: 'table',
   render(r: ScanReport): string {
     const lines: string[] = [];
-    const os = r.os ? `${r.os.name ?? r.os.id} (${r.os.id} ${r.os.versionId})` : 'unknown OS';
-    lines.push(`${r.image.reference} (${r.image.digest})`, `OS: ${os}`);
+    lines.push(r.image.digest ? `${r.image.reference} (${r.image.digest})` : r.image.reference);
+    if (r.image.digest) lines.push(`OS: ${r.os ? `${r.os.name ?? r.os.id} (${r.os.id} ${r.os.versionId})` : 'unknown (no os-release)'}`);
 
     const byType = new Map<string, number>();
     for (const p of r.packages) byType.set(p.type, (byType.get(p.type) ?? 0) + 1);
     const types = [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${n} ${t}`);
-    lines.push(`Packages: ${r.packages.length}${types.length ? ` (${types.join(', ')})` : ''}`);
+    if (r.image.digest) lines.push(`Packages: ${r.packages.length}${types.length ? ` (${types.join(', ')})` : ''}`);
 
     const counts = new Map<Severity, number>();
     for (const f of r.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
     const summary = [...counts].sort(([a], [b]) => severityRank(b) - severityRank(a)).map(([s, n]) => `${n} ${s}`);
     lines.push(`Findings: ${r.findings.length}${summary.length ? ` (${summary.join(', ')})` : ''}`);
 
+    const vulns = r.findings.filter((f) => f.kind === 'vulnerability');
     const groups = new Map<string, Finding[]>();
-    for (const f of r.findings) {
-      const key = f.package ? `${f.package.type}\0${f.package.name}\0${f.package.version}` : `${f.kind}\0${f.id}`;
+    for (const f of vulns) {
+      const key = `${f.package?.type}\0${f.package?.name}\0${f.package?.version}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = []));
       g.push(f);
     }
     const ordered = [...groups.values()].sort(
-      (a, b) => worst(b) - worst(a) || (a[0]!.package?.name ?? a[0]!.id).localeCompare(b[0]!.package?.name ?? b[0]!.id),
+      (a, b) => worst(b) - worst(a) || (a[0]!.package?.name ?? '').localeCompare(b[0]!.package?.name ?? ''),
     );
     if (ordered.length) {
       const rows = [['PACKAGE', 'VERSION', 'TYPE', 'ID', 'SEVERITY', 'FIXED IN']];
@@ -44,19 +45,25 @@ export const tableReporter: Reporter = {
         g.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id));
         g.forEach((f, i) =>
           rows.push([
-            i === 0 ? (f.package?.name ?? f.kind) : '',
+            i === 0 ? (f.package?.name ?? '') : '',
             i === 0 ? (f.package?.version ?? '') : '',
             i === 0 ? (f.package?.type ?? '') : '',
             f.id,
             f.severity,
-            f.fixedVersion ?? (f.kind === 'vulnerability' ? '(no fix)' : ''),
+            f.fixedVersion ?? '(no fix)',
           ]),
         );
       }
       lines.push('', pad(rows));
     }
+    const bySeverity = (a: Finding, b: Finding) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id);
+    const checks = r.findings.filter((f) => f.kind === 'check').sort(bySeverity);
+    if (checks.length) lines.push('', pad([['CHECK', 'SEVERITY', 'FOUND'], ...checks.map((f) => [f.id, f.severity, f.message ?? f.title ?? ''])]));
+    const lint = r.findings.filter((f) => f.kind === 'lint').sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.id.localeCompare(b.id));
+    if (lint.length) lines.push('', pad([['LINE', 'RULE', 'SEVERITY', 'FOUND'], ...lint.map((f) => [String(f.line ?? ''), f.id, f.severity, f.message ?? f.title ?? ''])]));
     for (const w of r.warnings) lines.push(`WARNING: ${w.path ? `${w.path}: ` : ''}${w.message}`);
-    lines.push('', `Verdict: ${r.verdict.pass ? 'PASS' : 'FAIL'}${r.verdict.reasons.length ? ` (${r.verdict.reasons.join('; ')})` : ''}`);
+    const minimal = r.verdict.minimal === null ? '' : r.verdict.minimal ? ', minimal image' : ', not a minimal image';
+    lines.push('', `Verdict: ${r.verdict.pass ? 'PASS' : 'FAIL'}${r.verdict.reasons.length ? ` (${r.verdict.reasons.join('; ')})` : ''}${minimal}`);
     return `${lines.join('\n')}\n`;
   },
 };
