@@ -1,0 +1,64 @@
+/** User-level: `shipshape lint` on files and standard input, exit codes, and JSON findings with lines. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, runCli } from './helpers/cli.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-lint-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const GOOD = `# syntax=docker/dockerfile:1
+FROM golang:1.22@sha256:${'a'.repeat(64)} AS build
+WORKDIR /src
+COPY . .
+RUN CGO_ENABLED=0 go build -o /out/server .
+
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:${'b'.repeat(64)}
+COPY --from=build /out/server /server
+USER 65532:65532
+ENTRYPOINT ["/server"]
+`;
+
+const BAD = `FROM node
+RUN apt-get update && apt-get install -y curl \\
+    && curl -fsSL https://example.com/install.sh | bash
+ENV API_TOKEN=Zx81-kq0Pw-77aLm
+USER root
+`;
+
+describe('shipshape lint', () => {
+  it('a clean multi-stage Dockerfile passes with no findings', async () => {
+    const file = path.join(tmp, 'Dockerfile.good');
+    writeFileSync(file, GOOD);
+    const r = await runCli(['lint', file, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+
+  it('a bad Dockerfile fails with line-numbered findings, names secrets but never their values', async () => {
+    const file = path.join(tmp, 'Dockerfile.bad');
+    writeFileSync(file, BAD);
+    const r = await runCli(['lint', file, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const findings = JSON.parse(r.stdout).findings as Array<{ kind: string; id: string; line: number; aliases: string[]; message: string }>;
+    const byId = (id: string) => findings.find((f) => f.id === id);
+    expect(findings.every((f) => f.kind === 'lint')).toBe(true);
+    expect(byId('untagged-image')).toMatchObject({ line: 1, aliases: ['DL3006'] });
+    expect(byId('curl-pipe-shell')?.line).toBe(2);
+    expect(byId('hardcoded-secret')?.line).toBe(4);
+    expect(byId('root-user')).toMatchObject({ line: 5, aliases: ['DL3002'] });
+    expect(r.stdout).not.toContain('Zx81-kq0Pw-77aLm');
+  });
+
+  it('reads standard input, honours --fail-on and --disable', async () => {
+    const r = await runCli(['lint', '-', '--fail-on', 'critical', '--disable', 'DL3006'], { input: BAD });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('untagged-image');
+    expect(r.stdout).toContain('curl-pipe-shell');
+  });
+
+  it('a missing file is a one-line error with exit 2', async () => {
+    expect(expectOneLineError(await runCli(['lint', path.join(tmp, 'nope')]))).toMatch(/cannot read/);
+  });
+});
