@@ -2,11 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ShipshapeError } from '../errors.js';
-import { openImage, parseReference } from '../image/index.js';
-import { formatPlatform, parsePlatform } from '../image/schema.js';
 import type { ScanReport } from '../model/index.js';
-import { getReporter } from '../report/index.js';
-import { inventory } from '../scan/index.js';
 import { cacheHome, collect, parseDuration, progressBar, progressWanted, warn, writeOutput } from './common.js';
 
 export const SBOM_FORMATS = ['cyclonedx', 'spdx'] as const;
@@ -54,6 +50,13 @@ export function registerSbom(program: Command): void {
       if (!(SBOM_FORMATS as readonly string[]).includes(flags.format)) {
         throw new ShipshapeError('usage', `unknown SBOM format "${flags.format}" (one of: ${SBOM_FORMATS.join(', ')})`);
       }
+      // Loaded here, not at the top: `shipshape --help` and other commands stay fast.
+      const [{ openImage, parseReference }, { formatPlatform, parsePlatform }, { getReporter }, { inventory }] = await Promise.all([
+        import('../image/index.js'),
+        import('../image/schema.js'),
+        import('../report/index.js'),
+        import('../scan/index.js'),
+      ]);
       const reporter = getReporter(flags.format);
       const ref = parseReference(image);
       if (ref.kind === 'sbom') throw new ShipshapeError('usage', `${ref.name} is already an SBOM: shipshape sbom reads images`);
