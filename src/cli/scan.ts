@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { cacheHome, collect, defaultDbPath, parseDuration, progressBar, progressWanted, severityOption, warn, writeOutput } from './common.js';
 
 interface ScanFlags {
-  format: string;
+  format?: string[];
   output?: string;
   failOn?: string;
   ignoreUnfixed?: boolean;
@@ -30,7 +30,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .command('scan')
     .description('scan an image for vulnerable packages')
     .argument('<image>', 'alpine:3.20, host:5000/app@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:TAG], or a path')
-    .option('-f, --format <format>', 'table or json', 'table')
+    .option('-f, --format <format>', 'table, json, sarif, cyclonedx, spdx, junit or markdown (default table); repeatable: FORMAT=FILE writes FILE, a bare FORMAT goes to --output or stdout', collect)
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
     .option('--ignore-unfixed', 'leave out vulnerabilities that have no fix yet')
@@ -51,13 +51,13 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--max-image-age <duration>', 'stale-image check: images older than this are reported', '90d')
     .action(async (image: string, flags: ScanFlags) => {
       // Loaded here, not at the top: `shipshape --help` and other commands stay fast.
-      const [{ selectChecks }, { parsePlatform }, { getReporter }, { scanImage }] = await Promise.all([
+      const [{ selectChecks }, { parsePlatform }, { getReporter, planOutputs }, { scanImage }] = await Promise.all([
         import('../check/index.js'),
         import('../image/schema.js'),
         import('../report/index.js'),
         import('../scan/index.js'),
       ]);
-      const reporter = getReporter(flags.format);
+      const outputs = planOutputs(flags.format, flags.output, getReporter);
       const failOn = flags.failOn ? severityOption(flags.failOn, '--fail-on') : null;
       const bar = progressWanted(flags.quiet) ? progressBar('layers') : null;
       const report = await scanImage(image, {
@@ -82,7 +82,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
       });
       bar?.end();
       for (const w of report.warnings) warn(`${w.path ? `${w.path}: ` : ''}${w.message}`, flags.quiet);
-      writeOutput(reporter.render(report), flags.output);
+      for (const o of outputs) writeOutput(o.reporter.render(report), o.file);
       setExit(report.verdict.pass ? 0 : 1);
     });
 }

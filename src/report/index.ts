@@ -11,3 +11,4 @@ export function getReporter(format: string): Reporter {
   if (!r) throw new ShipshapeError('usage', `unknown format "${format}" (one of: ${reporters.map((x) => x.format).join(', ')})`);
   return r;
 }
+export { planOutputs, type ReportOutput } from './outputs.js';
