@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
 import { registerDb } from './db.js';
+import { registerPolicy } from './policy.js';
 import { installCrashHandlers } from './process.js';
 import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `shipshape: ${s}` : s) });
   registerScan(program, (code) => (exitCode = code));
   registerDb(program);
+  registerPolicy(program);
   registerSbom(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();

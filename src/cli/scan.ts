@@ -1,7 +1,8 @@
 /** `shipshape scan IMAGE`: flags, output and exit code; the work is in src/scan. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { cacheHome, collect, defaultDbPath, parseDuration, progressBar, progressWanted, severityOption, warn, writeOutput } from './common.js';
+import { resolvePolicy } from './policy.js';
+import { cacheHome, collect, defaultDbPath, parseDuration, progressBar, progressWanted, warn, writeOutput } from './common.js';
 
 interface ScanFlags {
   format?: string[];
@@ -23,6 +24,9 @@ interface ScanFlags {
   requireMinimal?: boolean;
   includeOsOwned?: boolean;
   maxImageAge?: string;
+  policy?: string | false;
+  severity?: string;
+  exitCode?: string;
 }
 
 export function registerScan(program: Command, setExit: (code: number) => void): void {
@@ -49,27 +53,27 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--include-os-owned', 'also report language packages installed by an OS package (e.g. python3-requests) and match them against language feeds')
     .option('--require-minimal', 'fail (exit 1) unless the image is minimal: no shell, package manager, root user or setuid file')
     .option('--max-image-age <duration>', 'stale-image check: images older than this are reported', '90d')
-    .action(async (image: string, flags: ScanFlags) => {
+    .option('--policy <file>', 'policy file (default: ./shipshape.yaml when present); flags override it')
+    .option('--no-policy', 'ignore ./shipshape.yaml')
+    .option('--severity <list>', 'report only these severities, e.g. HIGH,CRITICAL (others are dropped from the report)')
+    .option('--exit-code <n>', 'exit code when the verdict fails (default 1); without --fail-on, any finding left fails')
+    .action(async (image: string, flags: ScanFlags, cmd: Command) => {
       // Loaded here, not at the top: `shipshape --help` and other commands stay fast.
-      const [{ selectChecks }, { parsePlatform }, { getReporter, planOutputs }, { scanImage }] = await Promise.all([
-        import('../check/index.js'),
+      const [{ parsePlatform }, { getReporter, planOutputs }, { scanImage }] = await Promise.all([
         import('../image/schema.js'),
         import('../report/index.js'),
         import('../scan/index.js'),
       ]);
       const outputs = planOutputs(flags.format, flags.output, getReporter);
-      const failOn = flags.failOn ? severityOption(flags.failOn, '--fail-on') : null;
+      const gate = await resolvePolicy(flags, cmd);
+      const { scanSettings } = await import('../policy/index.js');
       const bar = progressWanted(flags.quiet) ? progressBar('layers') : null;
       const report = await scanImage(image, {
         dbPath: flags.db ?? defaultDbPath(),
         cacheDir: flags.cache ? (flags.cacheDir ?? path.join(cacheHome(), 'layers')) : null,
-        failOn,
-        ignoreUnfixed: flags.ignoreUnfixed ?? false,
-        checks: selectChecks(flags.checks),
-        requireMinimal: flags.requireMinimal ?? false,
+        ...scanSettings(gate.policy),
+        policy: gate.policy,
         includeOsOwned: flags.includeOsOwned ?? false,
-        checkOptions: { maxImageAgeDays: parseDuration(flags.maxImageAge ?? '90d', '--max-image-age') / 86_400_000 },
-        ...(flags.maxDbAge ? { maxDbAgeMs: parseDuration(flags.maxDbAge, '--max-db-age') } : {}),
         open: {
           ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
           ...(flags.username ? { username: flags.username } : {}),
@@ -83,6 +87,6 @@ export function registerScan(program: Command, setExit: (code: number) => void):
       bar?.end();
       for (const w of report.warnings) warn(`${w.path ? `${w.path}: ` : ''}${w.message}`, flags.quiet);
       for (const o of outputs) writeOutput(o.reporter.render(report), o.file);
-      setExit(report.verdict.pass ? 0 : 1);
+      setExit(report.verdict.pass ? 0 : gate.exitCode);
     });
 }

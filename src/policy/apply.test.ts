@@ -105,7 +105,6 @@ describe('applyPolicy: ignore entries', () => {
     expect(r.warnings).toEqual([
       {
         code: 'ignore-expired',
-        path: 'shipshape.yaml',
         message: 'ignore entry CVE-2019-14697 expired on 2026-06-14: it no longer suppresses anything (shipshape.yaml:3:5)',
       },
     ]);

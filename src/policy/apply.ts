@@ -35,7 +35,6 @@ export function applyPolicy(report: ScanReport, policy: Policy, opts: ApplyOptio
     if (r.expires !== undefined && now > expiryInstant(r.expires)) {
       warnings.push({
         code: 'ignore-expired',
-        path: source,
         message: `ignore entry ${describeRule(r)} expired on ${r.expires}${r.owner ? ` (owner ${r.owner})` : ''}: it no longer suppresses anything${at(r)}`,
       });
     } else {
@@ -73,7 +72,6 @@ export function applyPolicy(report: ScanReport, policy: Policy, opts: ApplyOptio
     if (used.has(r)) continue;
     warnings.push({
       code: 'ignore-stale',
-      path: source,
       message: `ignore entry ${describeRule(r)} matches no finding: remove it if the problem is gone${at(r)}`,
     });
   }
