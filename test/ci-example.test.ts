@@ -1,0 +1,129 @@
+/**
+ * User-level: deploy/ci/run-local.sh, the GitHub Actions gate run against a local registry, pushes
+ * an image only when `shipshape scan` passes, and exits with the scan's code.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, runCli } from './helpers/cli.js';
+import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
+import { repoRoot, sharedPath } from './helpers/shared.js';
+
+const images = sharedPath('images');
+const vulndata = sharedPath('vulndata');
+const script = path.join(repoRoot, 'deploy', 'ci', 'run-local.sh');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runScript(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', [script, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** The registry's tag list for a repository: [] when the repository was never pushed (404 NAME_UNKNOWN). */
+function tagsOf(reg: StartedRegistry, repo: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`http://${reg.host}/v2/${repo}/tags/list`, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          if (res.statusCode === 404) resolve([]);
+          else if (res.statusCode === 200) resolve((JSON.parse(body) as { tags: string[] | null }).tags ?? []);
+          else reject(new Error(`tags/list ${repo}: HTTP ${res.statusCode} ${body}`));
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+const missing = !images || !vulndata ? 'no ../shared' : registryToolsMissing();
+
+describe.skipIf(missing)('deploy/ci/run-local.sh against a local registry', () => {
+  let tmp = '';
+  let db = '';
+  let reg: StartedRegistry;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-ci-'));
+    db = path.join(tmp, 'db.sqlite');
+    const built = await runCli(['db', 'build', '--from', vulndata!, '--db', db, '--quiet'], { timeoutMs: 300_000 });
+    expect(built.code, built.stderr).toBe(0);
+    reg = await startRegistry();
+    env = {
+      SHIPSHAPE: bin,
+      SHIPSHAPE_DB: db,
+      DEST_TLS_VERIFY: 'false',
+      // A private HOME and cache: neither skopeo nor shipshape reads or writes the user's.
+      HOME: tmp,
+      XDG_CACHE_HOME: path.join(tmp, 'cache'),
+      XDG_RUNTIME_DIR: tmp,
+      REGISTRY_AUTH_FILE: path.join(tmp, 'auth.json'),
+      SKOPEO_FLAGS: '--insecure-policy',
+    };
+  }, 300_000);
+
+  afterAll(async () => {
+    await reg?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a failing image (alpine-3.7, --fail-on high) exits 1 and is not pushed; the SARIF report is kept', async () => {
+    const reports = path.join(tmp, 'fail');
+    const r = await runScript([`oci:${path.join(images!, 'oci', 'alpine-3.7')}`, `${reg.host}/app/alpine:3.7`], { ...env, FAIL_ON: 'high', REPORT_DIR: reports });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/gate failed.*NOT pushed/);
+    expect(r.stdout).toMatch(/CVE-2019-14697/); // the table is in the log
+    expect(await tagsOf(reg, 'app/alpine')).toEqual([]);
+    const sarif = JSON.parse(readFileSync(path.join(reports, 'shipshape.sarif'), 'utf8')) as { version: string; runs: Array<{ results: unknown[] }> };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a passing image (go-static, --require-minimal) exits 0 and is pushed with the same manifest digest', async () => {
+    const reports = path.join(tmp, 'pass');
+    const src = `oci:${path.join(images!, 'oci', 'go-static')}`;
+    const r = await runScript([src, `${reg.host}/app/go-static:1.0`, '--require-minimal'], { ...env, FAIL_ON: 'high', REPORT_DIR: reports });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/gate passed: pushed/);
+    expect(await tagsOf(reg, 'app/go-static')).toEqual(['1.0']);
+    expect(existsSync(path.join(reports, 'shipshape.sarif'))).toBe(true);
+    // What is in the registry is the image that was scanned: same manifest digest as a scan of the source.
+    const local = await runCli(['scan', src, '--db', db, '--format', 'json', '--quiet', '--checks', 'none']);
+    const remote = await runCli(['scan', `${reg.host}/app/go-static:1.0`, '--db', db, '--format', 'json', '--quiet', '--checks', 'none', '--insecure-registry', reg.host]);
+    expect([local.code, remote.code], remote.stderr).toEqual([0, 0]);
+    expect((JSON.parse(remote.stdout) as { image: { digest: string } }).image.digest).toBe((JSON.parse(local.stdout) as { image: { digest: string } }).image.digest);
+  }, 180_000);
+
+  it('a scan error (no such image) exits 2 and pushes nothing', async () => {
+    const r = await runScript([`oci:${path.join(tmp, 'no-such-layout')}`, `${reg.host}/app/missing:1`], { ...env, REPORT_DIR: path.join(tmp, 'err') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/scan error \(exit 2\).*NOT pushed/);
+    expect(await tagsOf(reg, 'app/missing')).toEqual([]);
+  }, 60_000);
+
+  it('without IMAGE and DEST it prints its usage and exits 2', async () => {
+    const r = await runScript([], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Usage: deploy\/ci\/run-local\.sh IMAGE DEST/);
+  });
+});
