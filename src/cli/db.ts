@@ -10,6 +10,17 @@ interface DbFlags {
   from?: string;
   mirror?: string;
   format?: string;
+  feeds?: string;
+}
+
+/** `--feeds alpine-secdb,debian-tracker` → those feeds from the registry; unknown ids are a usage error. */
+async function selectFeeds(spec: string | undefined) {
+  if (!spec) return undefined;
+  const [{ feeds }, { ShipshapeError }] = await Promise.all([import('../feeds/registry.js'), import('../errors.js')]);
+  const ids = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !feeds.some((f) => f.id === id));
+  if (unknown.length) throw new ShipshapeError('usage', `--feeds: unknown feed ${unknown.join(', ')} (known: ${feeds.map((f) => f.id).join(', ')})`);
+  return feeds.filter((f) => ids.includes(f.id));
 }
 
 function statusText(s: DbStatus): string {
@@ -43,13 +54,16 @@ export function registerDb(program: Command): void {
   const db = program.command('db').description('build, update and inspect the advisory database');
   const common = (c: Command) =>
     c.option('--db <path>', 'advisory database file', defaultDbPath()).option('-q, --quiet', 'no progress and no warnings on stderr');
+  const feedsOption = (c: Command) => c.option('--feeds <ids>', 'only these feeds, comma-separated (default: all)');
 
-  common(db.command('build').description('build the database from a local copy of the feeds'))
+  feedsOption(common(db.command('build').description('build the database from a local copy of the feeds')))
     .requiredOption('--from <dir>', 'directory holding the feeds in their upstream layout (e.g. ../shared/vulndata)')
     .action(async (flags: DbFlags) => {
       const { buildDb } = await import('../db/index.js');
+      const feeds = await selectFeeds(flags.feeds);
       const status = await buildDb({
         path: flags.db ?? defaultDbPath(),
+        ...(feeds ? { feeds } : {}),
         from: path.resolve(flags.from!),
         cacheDir: path.join(cacheHome(), 'feeds'),
         onWarning: (m: string) => warn(m, flags.quiet),
@@ -57,13 +71,15 @@ export function registerDb(program: Command): void {
       if (!flags.quiet) process.stderr.write(`shipshape: built ${status.path}: ${status.feeds.map((f) => `${f.id} ${f.records}`).join(', ')}\n`);
     });
 
-  common(db.command('update').description('download the feeds from upstream (or --mirror) and rebuild the database'))
+  feedsOption(common(db.command('update').description('download the feeds from upstream (or --mirror) and rebuild the database')))
     .option('--mirror <url>', 'base URL of a mirror holding the upstream files as BASE/<host>/<path>')
     .action(async (flags: DbFlags) => {
       const { buildDb } = await import('../db/index.js');
+      const feeds = await selectFeeds(flags.feeds);
       const bar = progressWanted(flags.quiet) ? progressBar('download') : null;
       const status = await buildDb({
         path: flags.db ?? defaultDbPath(),
+        ...(feeds ? { feeds } : {}),
         ...(flags.mirror ? { mirror: flags.mirror } : {}),
         cacheDir: path.join(cacheHome(), 'feeds'),
         onWarning: (m: string) => warn(m, flags.quiet),
