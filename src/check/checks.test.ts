@@ -104,3 +104,19 @@ describe('image checks', () => {
     expect(secretAssignment('MY_SECRET', '${FROM_ENV}')).toBeUndefined();
   });
 });
+
+describe('outdated-base from the registry tag list', () => {
+  it('names the newest patch tag of the same line, ignoring other lines and non-version tags', async () => {
+    const { newerPatchTag } = await import('./outdated-base.js');
+    expect(newerPatchTag('3.20.1', ['3.20.0', '3.20.1', '3.20.3', '3.21.0', 'latest', '3.20.10'])).toBe('3.20.10');
+    expect(newerPatchTag('3.20.3', ['3.20.1', '3.21.0'])).toBeUndefined();
+    expect(newerPatchTag('latest', ['3.20.1'])).toBeUndefined();
+  });
+
+  it('uses the registry tags when present, the table otherwise', () => {
+    const img = facts({ os: { id: 'alpine', versionId: '3.10.9' }, config: { config: { User: '1' } } });
+    expect(ids(img)).not.toContain('outdated-base');
+    const withTags = { ...img, baseTags: { base: 'docker.io/library/alpine:3.10.2', tags: ['3.10.2', '3.10.9'] } };
+    expect(runChecks(withTags, selectChecks('outdated-base')).findings[0]!.message).toBe('base docker.io/library/alpine:3.10.2 has a newer patch release in its registry: 3.10.9');
+  });
+});

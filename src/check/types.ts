@@ -18,6 +18,8 @@ export interface ImageFacts {
   packages: Package[];
   now: Date;
   options: CheckOptions;
+  /** With --check-registry: the tags of the repository the image names as its base. */
+  baseTags?: { base: string; tags: string[] };
 }
 
 export interface Check {
