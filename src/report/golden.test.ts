@@ -1,0 +1,103 @@
+/**
+ * Golden files: every reporter's output for real scans of ../shared images (OCI layout), compared
+ * byte for byte. Refresh with `UPDATE_GOLDEN=1 npx vitest run src/report` and review the diff.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedPath } from '../../test/helpers/shared.js';
+import { buildDb } from '../db/index.js';
+import type { ScanReport } from '../model/index.js';
+import { scanImage } from '../scan/index.js';
+import { reporters } from './registry.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const images = sharedPath('images/oci');
+const vulndata = sharedPath('vulndata');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+const GOLDEN_IMAGES = ['alpine-3.7', 'debian-app'] as const;
+const EXT: Record<string, string> = {
+  table: 'txt',
+  json: 'json',
+  sarif: 'sarif',
+  cyclonedx: 'cdx.json',
+  spdx: 'spdx.json',
+  junit: 'xml',
+  markdown: 'md',
+};
+
+/** The scan's clock: checks judging age (stale-image, eol-os) and createdAt must not move with the calendar. */
+const NOW = new Date('2026-06-01T12:00:00.000Z');
+
+/**
+ * What may differ between two builds of ../shared or of the database without a change in what
+ * is found: where the checkout lives (the reference), the database's build time and digest.
+ */
+function pinned(r: ScanReport, name: string): ScanReport {
+  return {
+    ...r,
+    image: { ...r.image, reference: `oci:images/oci/${name}:latest` },
+    db: r.db ? { ...r.db, builtAt: '2026-06-01T00:00:00.000Z', digest: `sha256:${'0'.repeat(64)}` } : null,
+  };
+}
+
+/**
+ * Layer and image digests change whenever ../shared/images is rebuilt, even with the same
+ * packages: replace each (hex, wherever it appears) by a named placeholder taken from the report,
+ * and the serial number CycloneDX derives from them.
+ */
+function placeholders(text: string, r: ScanReport): string {
+  const names = new Map<string, string>();
+  const hex = (d: string | undefined) => /^sha256:([0-9a-f]{64})$/.exec(d ?? '')?.[1];
+  const add = (d: string | undefined, label: string) => {
+    const h = hex(d);
+    if (h && !names.has(h)) names.set(h, label);
+  };
+  add(r.image.digest, 'IMAGE-DIGEST');
+  add(r.image.configDigest, 'CONFIG-DIGEST');
+  r.image.layers.forEach((l, i) => add(l, `LAYER-${i}-DIGEST`));
+  for (const p of r.packages) for (const l of p.locations) add(l.layer, `LAYER-${r.image.layers.indexOf(l.layer)}-DIGEST`);
+  let out = text;
+  for (const [h, label] of names) out = out.split(h).join(`<${label}>`);
+  return out.replace(/"serialNumber": "urn:uuid:[0-9a-f-]+"/, '"serialNumber": "urn:uuid:<SERIAL>"');
+}
+
+describe.skipIf(!images || !vulndata)('golden reports of the shared images', () => {
+  let tmp = '';
+  let db = '';
+  const reports = new Map<string, ScanReport>();
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-golden-'));
+    db = path.join(tmp, 'db.sqlite');
+    await buildDb({ path: db, from: vulndata!, cacheDir: tmp });
+    for (const name of GOLDEN_IMAGES) {
+      const r = await scanImage(`oci:${path.join(images!, name)}:latest`, { dbPath: db, cacheDir: null, now: () => NOW });
+      reports.set(name, r);
+    }
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('the scan sets createdAt from its clock', () => {
+    expect(reports.get('alpine-3.7')!.createdAt).toBe(NOW.toISOString());
+  });
+
+  for (const name of GOLDEN_IMAGES) {
+    for (const reporter of reporters) {
+      const file = path.join(here, reporter.format, 'golden', `${name}.${EXT[reporter.format] ?? reporter.format}`);
+      it(`${reporter.format} of ${name} matches ${path.relative(here, file)}`, () => {
+        const r = reports.get(name)!;
+        const text = placeholders(reporter.render(pinned(r, name)), r);
+        if (UPDATE || !existsSync(file)) {
+          if (!UPDATE) throw new Error(`${file} is missing: run UPDATE_GOLDEN=1 npx vitest run src/report`);
+          mkdirSync(path.dirname(file), { recursive: true });
+          writeFileSync(file, text);
+        }
+        expect(text).toBe(readFileSync(file, 'utf8'));
+      });
+    }
+  }
+});
