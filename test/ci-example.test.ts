@@ -8,6 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { bin, runCli } from './helpers/cli.js';
 import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
 import { repoRoot, sharedPath } from './helpers/shared.js';
@@ -125,5 +126,49 @@ describe.skipIf(missing)('deploy/ci/run-local.sh against a local registry', () =
     const r = await runScript([], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^Usage: deploy\/ci\/run-local\.sh IMAGE DEST/);
+  });
+});
+
+describe('the CI examples say the same thing', () => {
+  const load = (f: string) => parseYaml(readFileSync(path.join(repoRoot, 'deploy', 'ci', f), 'utf8')) as Record<string, unknown>;
+  const flagsOf = (cmd: string) => [...cmd.matchAll(/(?:^|\s)(--[a-z-]+)/g)].map((m) => m[1]!);
+
+  it('GitHub Actions: build to a layout, scan with SARIF + table + --fail-on high, upload SARIF always, push only after the gate', async () => {
+    const wf = load('github-actions.yml') as { jobs: Record<string, { steps: Array<{ name?: string; id?: string; if?: string; run?: string; uses?: string; with?: Record<string, string> }> }> };
+    const steps = Object.values(wf.jobs)[0]!.steps;
+    const at = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
+    const build = at((s) => /docker buildx build .*--output type=oci/.test(s.run ?? ''));
+    const scan = at((s) => /^shipshape scan /.test(s.run ?? ''));
+    const upload = at((s) => (s.uses ?? '').startsWith('github/codeql-action/upload-sarif'));
+    const push = at((s) => /skopeo copy /.test(s.run ?? ''));
+    expect(build).toBeGreaterThanOrEqual(0);
+    expect([build < scan, scan < upload, scan < push]).toEqual([true, true, true]);
+    const scanCmd = steps[scan]!.run!;
+    expect(scanCmd).toContain('--format sarif=shipshape.sarif --format table --fail-on high');
+    expect(steps[upload]!.with?.sarif_file).toBe('shipshape.sarif');
+    expect(steps[upload]!.if).toMatch(/always\(\)/);
+    // The push must not run after a failed scan: no always()/failure() on it.
+    expect(steps[push]!.if ?? '').not.toMatch(/always\(\)|failure\(\)/);
+    expect(steps[push]!.if).toContain(`steps.${steps[scan]!.id}.outcome == 'success'`);
+    // Every flag used is one `shipshape scan` knows.
+    const help = await runCli(['scan', '--help']);
+    for (const f of flagsOf(scanCmd)) expect(help.stdout, f).toContain(f);
+    // run-local.sh runs the same scan.
+    const local = readFileSync(script, 'utf8');
+    expect(local).toContain('--format "sarif=$report_dir/shipshape.sarif" --format table --fail-on "$fail_on"');
+  });
+
+  it('GitLab CI: scan needs the build, keeps its reports on failure, push needs the scan', async () => {
+    const ci = load('gitlab-ci.yml') as Record<string, { stage?: string; needs?: string[]; script?: string[]; artifacts?: { when?: string; paths?: string[]; reports?: Record<string, string> } }>;
+    const scanCmd = ci.scan!.script!.find((l) => l.startsWith('shipshape scan '))!;
+    expect(scanCmd).toContain('--format sarif=shipshape.sarif');
+    expect(scanCmd).toContain('--fail-on high');
+    expect(ci.scan!.needs).toContain('build');
+    expect(ci.scan!.artifacts?.when).toBe('always');
+    expect(ci.scan!.artifacts?.paths).toContain('shipshape.sarif');
+    expect(ci.push!.needs).toContain('scan');
+    expect(ci.push!.script!.join('\n')).toMatch(/skopeo copy .*oci:image-oci/);
+    const help = await runCli(['scan', '--help']);
+    for (const f of flagsOf(scanCmd)) expect(help.stdout, f).toContain(f);
   });
 });
