@@ -208,6 +208,28 @@ describe.skipIf(!vulndata || !alpine37)('policies applied to a real scan (alpine
     expect(r.stderr).toContain('warning: ignore entry CVE-2014-0160 package openssl matches no finding');
   });
 
+  it('noData: fail fails a scan whose OS release the database has no advisories for; the default only warns', async () => {
+    // A database with Alpine 3.20 only: the 3.7 image's packages cannot be checked.
+    const feeds = path.join(tmp, 'feeds-320');
+    mkdirSync(path.join(feeds, 'alpine-secdb', 'v3.20'), { recursive: true });
+    writeFileSync(
+      path.join(feeds, 'alpine-secdb', 'v3.20', 'main.yaml'),
+      'distroversion: v3.20\nreponame: main\npackages:\n  - pkg:\n      name: musl\n      secfixes:\n        1.2.5-r1:\n          - CVE-2025-26519\n',
+    );
+    const otherDb = path.join(tmp, 'db-320.sqlite');
+    const built = await runCli(['db', 'build', '--from', feeds, '--db', otherDb, '--quiet']);
+    expect(built.code, built.stderr).toBe(0);
+    const run = (yaml: string) =>
+      runCli(['scan', image, '--db', otherDb, '--cache-dir', cache, '-f', 'json', '--checks', 'none', '--policy', policyFile(yaml)]);
+    const warned = await run('failOn: unknown\n');
+    expect(warned.code).toBe(0);
+    const report = JSON.parse(warned.stdout) as ScanReport;
+    expect(report.warnings.filter((w) => w.code === 'no-data')).toHaveLength(1);
+    const failed = await run('failOn: unknown\nnoData: fail\n');
+    expect(failed.code).toBe(1);
+    expect((JSON.parse(failed.stdout) as ScanReport).verdict.reasons).toEqual([expect.stringContaining('noData: fail')]);
+  });
+
   it('flags override the file: --fail-on replaces failOn; --severity trims the report; --exit-code sets the code', async () => {
     const file = policyFile('failOn: unknown\n');
     expect((await scan('--policy', file)).code).toBe(1);
