@@ -2,21 +2,28 @@
  * Golden files: every reporter's output for real scans of ../shared images (OCI layout), compared
  * byte for byte. Refresh with `UPDATE_GOLDEN=1 npx vitest run src/report` and review the diff.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as CDX from '@cyclonedx/cyclonedx-library';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedPath } from '../../test/helpers/shared.js';
+import { repoRoot, sharedPath } from '../../test/helpers/shared.js';
 import { buildDb } from '../db/index.js';
 import type { ScanReport } from '../model/index.js';
 import { scanImage } from '../scan/index.js';
-import { reporters } from './registry.js';
+import { getReporter, reporters } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const images = sharedPath('images/oci');
 const vulndata = sharedPath('vulndata');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const multitool = path.join(repoRoot, 'node_modules/.bin/sarif-multitool');
+const spdxSchema = sharedPath('schemas/spdx-2.3.schema.json');
+const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
 
 const GOLDEN_IMAGES = ['alpine-3.7', 'debian-app'] as const;
 const EXT: Record<string, string> = {
@@ -100,4 +107,40 @@ describe.skipIf(!images || !vulndata)('golden reports of the shared images', () 
       });
     }
   }
+
+  // The in-code samples are validated beside each reporter; these are real images' reports, real licenses and all.
+  it.skipIf(!existsSync(multitool))('real sarif passes the SARIF multitool with no error', () => {
+    const files = GOLDEN_IMAGES.map((name) => {
+      const f = path.join(tmp, `${name}.sarif`);
+      writeFileSync(f, getReporter('sarif').render(reports.get(name)!));
+      return f;
+    });
+    const out = path.join(tmp, 'validation.sarif');
+    execFileSync(multitool, ['validate', ...files, '-o', out, '--log', 'ForceOverwrite', '--quiet'], { stdio: 'pipe', timeout: 120_000 });
+    const results = (JSON.parse(readFileSync(out, 'utf8')) as { runs: { results?: { ruleId: string; level?: string }[] }[] }).runs.flatMap((r) => r.results ?? []);
+    expect(results.filter((r) => r.level === 'error')).toEqual([]);
+  });
+
+  it('real cyclonedx is valid CycloneDX 1.6 (strict)', async () => {
+    const validator = new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6);
+    for (const name of GOLDEN_IMAGES) expect(await validator.validate(getReporter('cyclonedx').render(reports.get(name)!))).toBeNull();
+  });
+
+  it.skipIf(!spdxSchema)('real spdx is valid SPDX 2.3', () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(spdxSchema!, 'utf8')) as object);
+    for (const name of GOLDEN_IMAGES) {
+      validate(JSON.parse(getReporter('spdx').render(reports.get(name)!)));
+      expect(validate.errors ?? []).toEqual([]);
+    }
+  });
+
+  it.skipIf(!hasXmllint)('real junit is well-formed XML', () => {
+    for (const name of GOLDEN_IMAGES) {
+      const r = spawnSync('xmllint', ['--noout', '-'], { input: getReporter('junit').render(reports.get(name)!), encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
 });
