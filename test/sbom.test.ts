@@ -62,6 +62,7 @@ describe.skipIf(!images || !vulndata)('scan sbom:FILE against scanning the image
           const fromSbom = await scanJson(`sbom:${file}`);
           expect(fromSbom.os?.id).toBe(direct.os?.id);
           expect(fromSbom.os?.versionId).toBe(direct.os?.versionId);
+          expect(fromSbom.os?.name).toBe(direct.os?.name);
           expect(packageKeys(fromSbom)).toEqual(packageKeys(direct));
           expect(vulnKeys(fromSbom)).toEqual(vulnKeys(direct));
           // Only vulnerabilities: an SBOM has no filesystem or config to check.

@@ -185,6 +185,16 @@ describe('SPDX', () => {
     expect(s.warnings).toEqual([]);
   });
 
+  it('takes the JSON schema spelling OPERATING_SYSTEM too (as shipshape writes it), with the description as the OS name', () => {
+    const doc = {
+      ...trivySpdx,
+      packages: trivySpdx.packages.map((p) =>
+        p.primaryPackagePurpose === 'OPERATING-SYSTEM' ? { ...p, primaryPackagePurpose: 'OPERATING_SYSTEM', versionInfo: '12', description: 'Debian GNU/Linux 12 (bookworm)' } : p,
+      ),
+    };
+    expect(parseSbom(text(doc), 'x.json').os).toEqual({ id: 'debian', versionId: '12', name: 'Debian GNU/Linux 12 (bookworm)' });
+  });
+
   it('reads SPDX 2.2 with PACKAGE_MANAGER refs and takes the OS from the purl distro', () => {
     const s = parseSbom(text(syftSpdx22), 'syft.spdx.json');
     expect(s.os).toEqual({ id: 'alpine', versionId: '3.7.3' });

@@ -127,15 +127,17 @@ export function readSpdx(doc: unknown, file: string): SbomContents {
   let os: OsInfo | null = null;
   for (const p of d.packages ?? []) {
     const purl = purlOf(p);
+    // The JSON schema spells purposes with '_' (OPERATING_SYSTEM), the spec text and Trivy with '-'.
+    const purpose = p.primaryPackagePurpose?.replace(/_/g, '-');
     // OPERATING-SYSTEM names the OS itself (Trivy: name debian, version 12.5), but some tools also
     // mark each distro package so: one with a package purl is a package.
-    if (p.primaryPackagePurpose === 'OPERATING-SYSTEM' && !isPackagePurl(purl)) {
+    if (purpose === 'OPERATING-SYSTEM' && !isPackagePurl(purl)) {
       os ??= osOf(p);
       continue;
     }
-    if (p.primaryPackagePurpose === 'CONTAINER' || p.primaryPackagePurpose === 'FILE') continue;
+    if (purpose === 'CONTAINER' || purpose === 'FILE') continue;
     // Trivy lists each lockfile as an APPLICATION package without a purl; only libraries are expected to have one.
-    if (!purl && p.primaryPackagePurpose && p.primaryPackagePurpose !== 'LIBRARY' && p.primaryPackagePurpose !== 'FRAMEWORK') continue;
+    if (!purl && purpose && purpose !== 'LIBRARY' && purpose !== 'FRAMEWORK') continue;
     const ann = annotationsOf(p);
     const lic = licensesOf(p);
     const pkg = toPackage(
