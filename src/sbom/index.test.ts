@@ -259,3 +259,11 @@ describe('readSbomFile', () => {
     expect(() => readSbomFile(dir)).toThrow(/not a regular file/);
   });
 });
+
+describe('sbom: references', () => {
+  it('parse to kind sbom with an absolute path; an empty one is a bad reference', async () => {
+    const { parseReference } = await import('../image/reference.js');
+    expect(parseReference('sbom:out/app.cdx.json')).toEqual({ kind: 'sbom', path: path.resolve('out/app.cdx.json'), name: 'sbom:out/app.cdx.json' });
+    expect(() => parseReference('sbom:')).toThrow(expect.objectContaining({ code: 'bad-reference' }));
+  });
+});
