@@ -9,13 +9,25 @@ export function locationOf(files: FileView, path: string): Location {
 
 /** The regular files (or hardlinks) of the squashed filesystem whose path passes `pred`, sorted. */
 export function matchingFiles(files: FileView, pred: (path: string) => boolean): string[] {
-  const out: string[] = [];
-  for (const p of files.paths()) {
-    if (!pred(p)) continue;
-    const t = files.stat(p)?.type;
-    if (t === 'file' || t === 'hardlink') out.push(p);
+  return regularFiles(files).filter((p) => pred(p));
+}
+
+// Every language cataloger asks for its files out of the same view: the list of regular files,
+// sorted, is made once per view rather than once per cataloger (a stat per path each time).
+const regularFilesOf = new WeakMap<FileView, string[]>();
+
+function regularFiles(files: FileView): string[] {
+  let list = regularFilesOf.get(files);
+  if (!list) {
+    list = [];
+    for (const p of files.paths()) {
+      const t = files.stat(p)?.type;
+      if (t === 'file' || t === 'hardlink') list.push(p);
+    }
+    list.sort();
+    regularFilesOf.set(files, list);
   }
-  return out.sort();
+  return list;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -23,6 +23,8 @@ export function dirFileView(root: string, layer = 'dir'): FileView {
 
 /** Normalises a path to absolute form with no `.`/`..`/duplicate slashes; `..` stops at the root. */
 export function normalizePath(p: string): string {
+  // Most paths asked for are already clean (tar paths, catalogers' constants): no split, no join.
+  if (isCleanPath(p)) return p;
   const out: string[] = [];
   for (const part of p.split('/')) {
     if (!part || part === '.') continue;
@@ -32,38 +34,91 @@ export function normalizePath(p: string): string {
   return `/${out.join('/')}`;
 }
 
+/** True when `normalizePath(p) === p`: absolute, no empty, `.` or `..` component, no trailing slash. */
+function isCleanPath(p: string): boolean {
+  if (p.charCodeAt(0) !== 47) return false;
+  if (p.length === 1) return true;
+  let start = 1;
+  for (let i = 1; i <= p.length; i++) {
+    if (i < p.length && p.charCodeAt(i) !== 47) continue;
+    const len = i - start;
+    if (len === 0) return false;
+    if (p.charCodeAt(start) === 46 && (len === 1 || (len === 2 && p.charCodeAt(start + 1) === 46))) return false;
+    start = i + 1;
+  }
+  return true;
+}
+
 const MAX_LINK_HOPS = 40; // as Linux's MAXSYMLINKS
+
+/** Where following a clean path from the root ends: the real path ('' for the root) and the links it followed. */
+interface Walk {
+  cur: string;
+  hops: number;
+  /** No link on the way: `cur` is the path asked for (saves building the same string again). */
+  same: boolean;
+}
+
+const ROOT_WALK: Walk = { cur: '', hops: 0, same: true };
 
 /**
  * A FileView over a squashed map of entries: symlinks are followed in every path component
  * (relative targets against their directory, absolute ones against the image root, never above it).
+ * `entries` must not change after the view is made: directory resolutions are memoized.
  */
 export function treeView(entries: Map<string, FileEntry>, content: (path: string) => Buffer | undefined): FileView {
-  const children = new Map<string, string[]>();
-  for (const p of entries.keys()) {
-    const dir = path.posix.dirname(p);
-    let list = children.get(dir);
-    if (!list) children.set(dir, (list = []));
-    list.push(path.posix.basename(p));
-  }
+  let children: Map<string, string[]> | undefined;
+  const childrenOf = (dir: string): string[] | undefined => {
+    if (!children) {
+      children = new Map();
+      for (const p of entries.keys()) {
+        const i = p.lastIndexOf('/');
+        const clean = i >= 0 && isCleanPath(p);
+        const parent = clean ? (i === 0 ? '/' : p.slice(0, i)) : path.posix.dirname(p);
+        let list = children.get(parent);
+        if (!list) children.set(parent, (list = []));
+        list.push(clean ? p.slice(i + 1) : path.posix.basename(p));
+      }
+    }
+    return children.get(dir);
+  };
+
+  // Symlinks are followed component by component, as the kernel does. Every directory prefix is
+  // resolved once and remembered (with the hops it took, so the MAX_LINK_HOPS limit stays exact):
+  // usrmerge links (/lib -> usr/lib, /bin -> usr/bin) put a link in front of thousands of paths.
+  // null: the walk never ends within the limit (a loop, or too long a chain).
+  const walks = new Map<string, Walk | null>();
+  const walkTo = (clean: string): Walk | null => {
+    if (clean === '/') return ROOT_WALK;
+    const known = walks.get(clean);
+    if (known !== undefined) return known;
+    // Marked unfinished first: a walk that needs itself to finish is a loop, which the
+    // component-by-component walk would follow until the hop limit.
+    walks.set(clean, null);
+    const w = step(clean);
+    walks.set(clean, w);
+    return w;
+  };
+  // The last component of a clean path, taken from where its parent directory leads.
+  const step = (clean: string): Walk | null => {
+    const i = clean.lastIndexOf('/');
+    const parent = walkTo(i === 0 ? '/' : clean.slice(0, i));
+    if (!parent) return null;
+    const next = parent.same ? clean : `${parent.cur}/${clean.slice(i + 1)}`;
+    const e = entries.get(next);
+    if (e?.type !== 'symlink' || e.linkname === undefined) return { cur: next, hops: parent.hops, same: parent.same };
+    const target = walkTo(normalizePath(e.linkname.startsWith('/') ? e.linkname : `${parent.cur}/${e.linkname}`));
+    if (!target) return null;
+    const hops = parent.hops + 1 + target.hops;
+    return hops > MAX_LINK_HOPS ? null : { cur: target.cur, hops, same: false };
+  };
 
   const resolve = (p: string): string | undefined => {
-    let hops = 0;
-    let pending = normalizePath(p).split('/').filter(Boolean);
-    let cur = '';
-    while (pending.length) {
-      const next = `${cur}/${pending.shift()!}`;
-      const e = entries.get(next);
-      if (e?.type === 'symlink' && e.linkname !== undefined) {
-        if (++hops > MAX_LINK_HOPS) return undefined;
-        const target = e.linkname.startsWith('/') ? e.linkname : `${cur}/${e.linkname}`;
-        pending = [...normalizePath(target).split('/').filter(Boolean), ...pending];
-        cur = '';
-        continue;
-      }
-      cur = next;
-    }
-    return entries.has(cur) || cur === '' ? cur || '/' : undefined;
+    const clean = normalizePath(p);
+    // The final component is not remembered: only directories are asked for again and again.
+    const w = clean === '/' || walks.has(clean) ? walkTo(clean) : step(clean);
+    if (!w) return undefined;
+    return entries.has(w.cur) || w.cur === '' ? w.cur || '/' : undefined;
   };
 
   return {
@@ -78,6 +133,6 @@ export function treeView(entries: Map<string, FileEntry>, content: (path: string
       return content(r) ?? (e.path !== r ? content(e.path) : undefined);
     },
     paths: () => entries.keys(),
-    list: (dir) => [...(children.get(normalizePath(dir) === '/' ? '/' : normalizePath(dir)) ?? [])].sort(),
+    list: (dir) => [...(childrenOf(normalizePath(dir)) ?? [])].sort(),
   };
 }

@@ -3,7 +3,7 @@
  * v0.2.0 shapes) and CycloneDX VEX (a BOM whose `vulnerabilities[].analysis` says the state,
  * https://cyclonedx.org/docs/1.6/json/#vulnerabilities). Also: purl parsing and matching.
  */
-import Ajv2020Module from 'ajv/dist/2020.js';
+import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ShipshapeError } from '../errors.js';
 import type { VexProduct, VexStatement, VexStatus } from './types.js';
 
@@ -106,9 +106,16 @@ const cycloneDxSchema = {
   },
 };
 
-const ajv = new Ajv2020({ allErrors: false, strict: false });
-const validateOpenVex = ajv.compile(openVexSchema);
-const validateCycloneDx = ajv.compile(cycloneDxSchema);
+// Compiled on first use: most scans read no VEX document, and ajv's code generation costs a
+// noticeable part of a warm scan's start-up (docs/performance.md).
+let validators: { openVex: ValidateFunction; cycloneDx: ValidateFunction } | undefined;
+function vexValidators(): { openVex: ValidateFunction; cycloneDx: ValidateFunction } {
+  if (!validators) {
+    const ajv = new Ajv2020({ allErrors: false, strict: false });
+    validators = { openVex: ajv.compile(openVexSchema), cycloneDx: ajv.compile(cycloneDxSchema) };
+  }
+  return validators;
+}
 
 /** Parses one VEX document; throws bad-policy naming `source` for anything unreadable. */
 export function parseVex(text: string, source: string): VexStatement[] {
@@ -140,7 +147,7 @@ function jsonErrorWhere(text: string, err: Error): string {
   return `line ${line}, column ${column}: ${msg}`;
 }
 
-function schemaProblem(source: string, format: string, errors: typeof validateOpenVex.errors): ShipshapeError {
+function schemaProblem(source: string, format: string, errors: ErrorObject[] | null | undefined): ShipshapeError {
   const e = errors?.[0];
   const where = e?.instancePath ? e.instancePath.slice(1) : 'the document';
   const what = e?.keyword === 'enum' ? `must be one of ${(e.params as { allowedValues: string[] }).allowedValues.join(', ')}` : (e?.message ?? 'invalid');
@@ -156,6 +163,7 @@ function refId(r: unknown): string | undefined {
 }
 
 function openVex(doc: Json, source: string): VexStatement[] {
+  const validateOpenVex = vexValidators().openVex;
   if (!validateOpenVex(doc)) throw schemaProblem(source, 'OpenVEX', validateOpenVex.errors);
   const docTime = typeof doc.timestamp === 'string' ? doc.timestamp : undefined;
   return (doc.statements as Json[]).map((s) => {
@@ -190,6 +198,7 @@ function openVex(doc: Json, source: string): VexStatement[] {
 }
 
 function cycloneDx(doc: Json, source: string): VexStatement[] {
+  const validateCycloneDx = vexValidators().cycloneDx;
   if (!validateCycloneDx(doc)) throw schemaProblem(source, 'CycloneDX', validateCycloneDx.errors);
   // bom-ref → the identifiers of that component, so `affects[].ref` can name the image or a package.
   const refs = new Map<string, string[]>();

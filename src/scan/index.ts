@@ -13,10 +13,14 @@ import { openImage, parseReference, squash, walkLayer } from '../image/index.js'
 import { formatPlatform } from '../image/schema.js';
 import type { EntryMeta, FileView, ImageRef, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
 import { matchPackages } from '../match/index.js';
-import { applyPolicy, verdictOf, type Policy } from '../policy/index.js';
-import { readSbomFile } from '../sbom/index.js';
+// Only the verdict and the types are loaded up front: applying a policy (VEX schemas compiled
+// with ajv) and reading SBOMs (zod) cost ~0.3 s of start-up, paid only by scans that use them.
+import type { Policy } from '../policy/index.js';
+import { verdictOf } from '../policy/verdict.js';
 import { severityRank, type Finding, type OsInfo, type Package, type ScanReport, type Severity, type Warning } from '../model/index.js';
 import { getComparator } from '../version/index.js';
+
+type SbomContents = ReturnType<typeof import('../sbom/index.js').readSbomFile>;
 
 export interface ScanOptions {
   open?: OpenOptions;
@@ -145,6 +149,7 @@ export { verdictOf };
 export async function scanImage(reference: string, opts: ScanOptions): Promise<ScanReport> {
   if (opts.policy) {
     const { policy, ...rest } = opts;
+    const { applyPolicy } = await import('../policy/apply.js');
     return applyPolicy(await scanImage(reference, rest), policy, { now: rest.now?.() ?? new Date() });
   }
   const now = opts.now?.() ?? new Date();
@@ -165,7 +170,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     }
 
     const ref = parseReference(reference);
-    if (ref.kind === 'sbom') return scanSbom(ref, db, warnings, opts, now);
+    if (ref.kind === 'sbom') return scanSbom(ref, db, warnings, opts, now, (await import('../sbom/index.js')).readSbomFile);
     const image = await openImage(ref, opts.open ?? {});
     try {
       const inv = await inventory(image, opts);
@@ -225,6 +230,7 @@ function scanSbom(
   warnings: Warning[],
   opts: ScanOptions,
   now: Date,
+  readSbomFile: (path: string) => SbomContents,
 ): ScanReport {
   const status = db.status();
   const sbom = readSbomFile(ref.path);
