@@ -83,6 +83,17 @@ describe.skipIf(!images || !vulndata)('scan sbom:FILE against scanning the image
     });
   }
 
+  it('shipshape sbom needs no database and, with SOURCE_DATE_EPOCH, gives the same bytes twice', async () => {
+    const img = `oci:${path.join(images!, 'oci', 'alpine-3.7')}`;
+    // An empty cache home: no database anywhere the command could find one.
+    const env = { XDG_CACHE_HOME: path.join(tmp, 'empty-cache'), SOURCE_DATE_EPOCH: '1700000000' };
+    const a = await runCli(['sbom', img, '--format', 'spdx'], { env });
+    const b = await runCli(['sbom', img, '--format', 'spdx', '--no-cache'], { env });
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(a.stdout).toBe(b.stdout);
+    expect((JSON.parse(a.stdout) as { creationInfo: { created: string } }).creationInfo.created).toBe('2023-11-14T22:13:20Z');
+  }, 120_000);
+
   it('a hand-written Syft-style CycloneDX SBOM (origin in the purl upstream) gets the image scan findings for its packages', async () => {
     const direct = await scanJson(`oci:${path.join(images!, 'oci', 'alpine-3.7')}`);
     // As `syft alpine:3.7 -o cyclonedx-json` writes them (trimmed): musl-utils's origin is only in `upstream=musl`.

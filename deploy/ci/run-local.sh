@@ -43,7 +43,7 @@ fi
 # 2. Scan: SARIF for code scanning, the table for the log, one exit code for the gate.
 echo "shipshape: scanning $image" >&2
 set +e
-if $shipshape scan --help 2>/dev/null | grep -q 'FORMAT=FILE'; then
+if $shipshape scan --help 2>/dev/null | grep -qiE '=(file|path)'; then
   $shipshape scan "$image" --db "$db" --format "sarif=$report_dir/shipshape.sarif" --format table --fail-on "$fail_on" "$@"
   rc=$?
 else
