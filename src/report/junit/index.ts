@@ -77,7 +77,7 @@ export const junitReporter: Reporter = {
       if (!pkgCases.has(k)) pkgCases.set(k, { classname: `vulnerabilities.${p.type}`, name: `${p.name} ${p.version}`, failures: [], notes: [] });
     }
     const checkCases = new Map<string, Case>();
-    const lintCases: Case[] = [];
+    const lintCases: (Case & { line: number })[] = [];
     for (const f of sorted) {
       if (f.kind === 'vulnerability') {
         const t = f.package?.type ?? 'unknown';
@@ -90,7 +90,7 @@ export const junitReporter: Reporter = {
         if (!c) checkCases.set(f.id, (c = { classname: 'checks', name: f.id, failures: [], notes: [] }));
         place(c, f);
       } else {
-        const c: Case = { classname: `lint.${f.locations[0]?.path ?? 'Dockerfile'}`, name: `${f.id} line ${f.line ?? 0}`, failures: [], notes: [] };
+        const c = { classname: `lint.${f.locations[0]?.path ?? 'Dockerfile'}`, name: `${f.id} line ${f.line ?? 0}`, line: f.line ?? 0, failures: [], notes: [] };
         place(c, f);
         lintCases.push(c);
       }
@@ -106,7 +106,8 @@ export const junitReporter: Reporter = {
     const suites: [string, Case[]][] = [
       ['vulnerabilities', [...pkgCases.values()].sort(byName)],
       ['checks', [...checkCases.values()].sort(byName)],
-      ['lint', lintCases],
+      // Lint cases in file order, as a reader goes through the Dockerfile.
+      ['lint', lintCases.sort((a, b) => compareText(a.classname, b.classname) || a.line - b.line || compareText(a.name, b.name))],
     ];
     const tests = suites.reduce((n, [, cs]) => n + cs.length, 0);
     const failures = suites.reduce((n, [, cs]) => n + cs.filter((c) => c.failures.length).length, 0);

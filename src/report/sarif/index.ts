@@ -45,7 +45,7 @@ function ruleOf(rule: Rule): object {
   const url = findingUrl(first);
   const title = first.title ?? (first.kind === 'vulnerability' ? `${first.id} in ${first.package?.name ?? 'a package'}` : first.id);
   const aliases = [...new Set(rule.findings.flatMap((f) => f.aliases))].sort(compareText);
-  const full = [title, aliases.length ? `Also known as ${aliases.join(', ')}.` : ''].filter(Boolean).join(' ');
+  const full = aliases.length ? `${title}${/[.!?]$/.test(title) ? '' : '.'} Also known as ${aliases.join(', ')}.` : title;
 
   const text: string[] = [];
   const md: string[] = [];
