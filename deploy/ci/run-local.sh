@@ -43,15 +43,8 @@ fi
 # 2. Scan: SARIF for code scanning, the table for the log, one exit code for the gate.
 echo "shipshape: scanning $image" >&2
 set +e
-if $shipshape scan --help 2>/dev/null | grep -qiE '=(file|path)'; then
-  $shipshape scan "$image" --db "$db" --format "sarif=$report_dir/shipshape.sarif" --format table --fail-on "$fail_on" "$@"
-  rc=$?
-else
-  # Before multi-format output: the gate on the SARIF run, then the table (layers come from the cache).
-  $shipshape scan "$image" --db "$db" --format sarif --output "$report_dir/shipshape.sarif" --fail-on "$fail_on" --quiet "$@"
-  rc=$?
-  if [ "$rc" -ne 2 ]; then $shipshape scan "$image" --db "$db" --format table --fail-on "$fail_on" "$@"; fi
-fi
+$shipshape scan "$image" --db "$db" --format "sarif=$report_dir/shipshape.sarif" --format table --fail-on "$fail_on" "$@"
+rc=$?
 set -e
 
 if [ "$rc" -ne 0 ]; then
