@@ -27,10 +27,10 @@ export interface ImageIdentity {
   repositoryUrl?: string;
 }
 
-/** Splits the normalised reference (docker.io/library/alpine:3.20, oci:dir:tag, docker-archive:f.tar) into name, tag, repository. */
+/** Splits the normalised reference (docker.io/library/alpine:3.20, oci:dir:tag, docker-archive:f.tar, sbom:f.json) into name, tag, repository. */
 export function imageIdentity(image: ImageInfo): ImageIdentity {
   let ref = image.reference;
-  const local = /^(oci|docker-archive):/.exec(ref);
+  const local = /^(oci|docker-archive|sbom):/.exec(ref);
   if (local) ref = ref.slice(local[0].length);
   const at = ref.indexOf('@');
   if (at >= 0) ref = ref.slice(0, at);
