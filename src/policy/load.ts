@@ -3,10 +3,13 @@
  * the first problem into one line naming file:line:column; then reads the VEX documents it lists.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type Ajv2020Module from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type addFormatsModule from 'ajv-formats';
+import type * as YamlLib from 'yaml';
+import type { Document, Node } from 'yaml';
 import { ShipshapeError } from '../errors.js';
 import { parseSeverity } from '../model/index.js';
 import { durationMs } from './duration.js';
@@ -14,8 +17,12 @@ import { policySchema } from './schema.js';
 import { emptyPolicy, type IgnoreRule, type NoDataAction, type Policy } from './types.js';
 import { parseVex } from './vex.js';
 
-const Ajv2020 = Ajv2020Module.default;
-const addFormats = addFormatsModule.default;
+// yaml and ajv (both CommonJS) are loaded on first use: every scan imports this module to look
+// for ./shipshape.yaml, and loading them costs a warm scan more than node's own start-up
+// (docs/performance.md).
+const requireCjs = createRequire(import.meta.url);
+let yamlLib: typeof YamlLib | undefined;
+const yaml = (): typeof YamlLib => (yamlLib ??= requireCjs('yaml') as typeof YamlLib);
 
 /** The file a scan picks up from the working directory when no --policy is given. */
 export const POLICY_FILE = 'shipshape.yaml';
@@ -25,6 +32,8 @@ export const POLICY_FILE = 'shipshape.yaml';
 let policyValidator: ValidateFunction | undefined;
 function validatePolicy(): ValidateFunction {
   if (!policyValidator) {
+    const Ajv2020 = (requireCjs('ajv/dist/2020.js') as typeof Ajv2020Module).default;
+    const addFormats = (requireCjs('ajv-formats') as typeof addFormatsModule).default;
     const ajv = new Ajv2020({ allErrors: false, strict: true, verbose: true });
     addFormats(ajv, ['date']);
     policyValidator = ajv.compile(policySchema);
@@ -60,8 +69,8 @@ export function loadPolicy(file: string): Policy {
 
 /** Parses policy text; `file` names it in messages and anchors relative VEX paths. */
 export function parsePolicy(text: string, file: string, opts: ParseOptions = {}): Policy {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, keepSourceTokens: true, prettyErrors: true, uniqueKeys: true });
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc, keepSourceTokens: true, prettyErrors: true, uniqueKeys: true });
   const at = (offset: number) => {
     const p = lc.linePos(offset);
     return `${file}:${p.line}:${p.col}`;
@@ -137,11 +146,11 @@ function normalise(f: PolicyFile, doc: Document, file: string, at: (offset: numb
 function nodeAt(doc: Document, segments: string[]): Node | undefined {
   let node: unknown = doc.contents;
   for (const seg of segments) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
+    if (yaml().isMap(node)) {
+      const pair = node.items.find((p) => yaml().isScalar(p.key) && String(p.key.value) === seg);
       if (!pair) return undefined;
       node = pair.value ?? pair.key;
-    } else if (isSeq(node)) {
+    } else if (yaml().isSeq(node)) {
       node = node.items[Number(seg)];
     } else {
       return undefined;
@@ -158,9 +167,9 @@ function segmentsOf(instancePath: string): string[] {
 function offsetOf(doc: Document, e: ErrorObject): number {
   const segs = segmentsOf(e.instancePath);
   const node = nodeAt(doc, segs);
-  if (e.keyword === 'additionalProperties' && isMap(node)) {
+  if (e.keyword === 'additionalProperties' && yaml().isMap(node)) {
     const key = (e.params as { additionalProperty: string }).additionalProperty;
-    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    const pair = node.items.find((p) => yaml().isScalar(p.key) && String(p.key.value) === key);
     const k = pair?.key as Node | undefined;
     if (k?.range) return k.range[0];
   }

@@ -3,11 +3,11 @@
  * v0.2.0 shapes) and CycloneDX VEX (a BOM whose `vulnerabilities[].analysis` says the state,
  * https://cyclonedx.org/docs/1.6/json/#vulnerabilities). Also: purl parsing and matching.
  */
-import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type Ajv2020Module from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { ShipshapeError } from '../errors.js';
 import type { VexProduct, VexStatement, VexStatus } from './types.js';
-
-const Ajv2020 = Ajv2020Module.default;
 
 const OPENVEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
 
@@ -111,6 +111,8 @@ const cycloneDxSchema = {
 let validators: { openVex: ValidateFunction; cycloneDx: ValidateFunction } | undefined;
 function vexValidators(): { openVex: ValidateFunction; cycloneDx: ValidateFunction } {
   if (!validators) {
+    // ajv (CommonJS) itself is loaded here too, not at import: applyPolicy imports this module.
+    const Ajv2020 = (createRequire(import.meta.url)('ajv/dist/2020.js') as typeof Ajv2020Module).default;
     const ajv = new Ajv2020({ allErrors: false, strict: false });
     validators = { openVex: ajv.compile(openVexSchema), cycloneDx: ajv.compile(cycloneDxSchema) };
   }

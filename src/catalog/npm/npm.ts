@@ -2,7 +2,8 @@
  * npm cataloger: installed packages (`node_modules/**\/package.json`) and lockfiles
  * (package-lock.json v1-v3, yarn.lock classic and berry, pnpm-lock.yaml v5/v6/v9).
  */
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
 import type { EntryMeta, FileView } from '../../image/types.js';
 import type { Package, Warning } from '../../model/index.js';
 import {
@@ -20,6 +21,14 @@ import {
 } from '../lang-support.js';
 import { purl } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
+
+// yaml (CommonJS) is loaded only when an image has a YAML lockfile: loading it costs a warm scan
+// about as much as node's own start-up (docs/performance.md).
+let yamlLib: typeof YamlLib | undefined;
+function parseYaml(text: string, opts: typeof YAML_STRINGS): unknown {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib;
+  return yamlLib.parse(text, opts);
+}
 
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']);
 /** Every scalar a string: `version: 1.10` must stay "1.10", not become the number 1.1. */
