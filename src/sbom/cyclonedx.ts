@@ -83,12 +83,15 @@ function licensesOf(c: Component): string[] | undefined {
 
 /**
  * The source package of a distro component: shipshape's properties (src/report/cyclonedx), Trivy's
- * SrcName/SrcVersion (+ SrcRelease, SrcEpoch for deb); Syft's `upstream` purl qualifier is read with the purl.
+ * SrcName/SrcVersion (+ SrcRelease, SrcEpoch for deb), Syft's metadata properties; Syft's `upstream`
+ * purl qualifier is read with the purl and wins.
  */
 function sourceOf(c: Component): { sourceName?: string; sourceVersion?: string } {
   const p = props(c);
-  const name = p.get('shipshape:package:source-name') ?? p.get('aquasecurity:trivy:SrcName');
-  let version = p.get('shipshape:package:source-version');
+  // Syft also writes its package metadata as properties: dpkg `source`/`sourceVersion`, apk `originPackage`.
+  const name =
+    p.get('shipshape:package:source-name') ?? p.get('aquasecurity:trivy:SrcName') ?? p.get('syft:metadata:source') ?? p.get('syft:metadata:originPackage');
+  let version = p.get('shipshape:package:source-version') ?? p.get('syft:metadata:sourceVersion');
   if (!version && p.has('aquasecurity:trivy:SrcVersion')) {
     const epoch = p.get('aquasecurity:trivy:SrcEpoch');
     const release = p.get('aquasecurity:trivy:SrcRelease');

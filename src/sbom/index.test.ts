@@ -161,6 +161,40 @@ describe('CycloneDX', () => {
     expect(s.warnings).toEqual([]);
   });
 
+  it("Syft's metadata properties name the source when the purl has no upstream; Trivy's epoch is kept", () => {
+    const doc = {
+      ...trivyCdx,
+      components: [
+        {
+          type: 'library',
+          name: 'libssl3',
+          version: '3.0.11-1~deb12u2',
+          purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12',
+          properties: [
+            { name: 'syft:metadata:source', value: 'openssl' },
+            { name: 'syft:metadata:sourceVersion', value: '3.0.11-1~deb12u1' },
+          ],
+        },
+        {
+          type: 'library',
+          name: 'linux-libc-dev',
+          version: '6.12.38-1',
+          purl: 'pkg:deb/debian/linux-libc-dev@6.12.38-1?distro=debian-12',
+          properties: [
+            { name: 'aquasecurity:trivy:SrcName', value: 'linux' },
+            { name: 'aquasecurity:trivy:SrcEpoch', value: '1' },
+            { name: 'aquasecurity:trivy:SrcVersion', value: '6.12.38' },
+            { name: 'aquasecurity:trivy:SrcRelease', value: '1' },
+          ],
+        },
+      ],
+    };
+    expect(parseSbom(text(doc), 'x.json').packages.map((p) => [p.name, p.sourceName, p.sourceVersion])).toEqual([
+      ['libssl3', 'openssl', '3.0.11-1~deb12u1'],
+      ['linux-libc-dev', 'linux', '1:6.12.38-1'],
+    ]);
+  });
+
   it('without an operating-system component the distro comes from the purls; disagreeing purls give none and a warning', () => {
     const noOs = { ...syftCdx, components: syftCdx.components.filter((c) => c.type !== 'operating-system') };
     expect(parseSbom(text(noOs), 'a.json').os).toEqual({ id: 'alpine', versionId: '3.7.3' });
