@@ -115,6 +115,16 @@ describe.skipIf(missing)('deploy/ci/run-local.sh against a local registry', () =
     expect((JSON.parse(remote.stdout) as { image: { digest: string } }).image.digest).toBe((JSON.parse(local.stdout) as { image: { digest: string } }).image.digest);
   }, 180_000);
 
+  it('a docker archive (`docker save` output) goes through the same gate', async () => {
+    const archive = path.join(images!, 'docker-archive', 'go-static.tar');
+    const r = await runScript([`docker-archive:${archive}`, `${reg.host}/app/go-static-archive:1.0`, '--require-minimal'], {
+      ...env,
+      REPORT_DIR: path.join(tmp, 'archive'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await tagsOf(reg, 'app/go-static-archive')).toEqual(['1.0']);
+  }, 180_000);
+
   it('a scan error (no such image) exits 2 and pushes nothing', async () => {
     const r = await runScript([`oci:${path.join(tmp, 'no-such-layout')}`, `${reg.host}/app/missing:1`], { ...env, REPORT_DIR: path.join(tmp, 'err') });
     expect(r.code).toBe(2);
