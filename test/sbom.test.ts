@@ -157,6 +157,33 @@ describe('bad SBOMs end in one line and exit 2', () => {
   }, 60_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+  it('without ../shared: a Syft CycloneDX and a Trivy SPDX SBOM are matched through the apk origin', async () => {
+    const purl = 'pkg:apk/alpine/musl-utils@1.1.18-r3?arch=x86_64&upstream=musl&distro=alpine-3.7.3';
+    const cdx = { bomFormat: 'CycloneDX', specVersion: '1.4', version: 1, components: [{ type: 'library', name: 'musl-utils', version: '1.1.18-r3', purl }] };
+    const spdx = {
+      spdxVersion: 'SPDX-2.3',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      packages: [
+        { SPDXID: 'SPDXRef-os', name: 'alpine', versionInfo: '3.7.3', primaryPackagePurpose: 'OPERATING-SYSTEM' },
+        {
+          SPDXID: 'SPDXRef-p1',
+          name: 'musl-utils',
+          versionInfo: '1.1.18-r3',
+          sourceInfo: 'built package from: musl 1.1.18-r3',
+          externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: 'pkg:apk/alpine/musl-utils@1.1.18-r3?distro=3.7.3' }],
+        },
+      ],
+    };
+    for (const [name, doc] of [['syft.cdx.json', cdx], ['trivy.spdx.json', spdx]] as const) {
+      const file = path.join(tmp, name);
+      writeFileSync(file, JSON.stringify(doc));
+      const r = await runCli(['scan', `sbom:${file}`, '--db', db, '--format', 'json', '--fail-on', 'unknown', '--quiet']);
+      expect(r.code, r.stderr).toBe(1);
+      const report = JSON.parse(r.stdout) as ScanReport;
+      expect(report.findings.map((f) => [f.id, f.package?.name, f.match?.searchedBy, f.fixedVersion])).toEqual([['CVE-2019-14697', 'musl-utils', 'musl', '1.1.18-r4']]);
+    }
+  });
+
   it.each([
     ['not JSON', 'this is {not json', /not JSON/],
     ['JSON but not an SBOM', '{"apiVersion":"v1","kind":"Pod"}', /not a CycloneDX or SPDX JSON document/],
