@@ -43,12 +43,29 @@ describe('image checks', () => {
 
   it('shells, busybox and package managers are found, also through symlinks', () => {
     const img = facts({
-      files: { '/bin/busybox': {}, '/bin/sh': { type: 'symlink', linkname: 'busybox' }, '/sbin/apk': {}, '/usr/bin/pip3': {} },
+      files: {
+        '/bin': { type: 'dir' },
+        '/sbin': { type: 'dir' },
+        '/usr': { type: 'dir' },
+        '/usr/bin': { type: 'dir' },
+        '/bin/busybox': {},
+        '/bin/sh': { type: 'symlink', linkname: 'busybox' },
+        '/sbin/apk': {},
+        '/usr/bin/pip3': {},
+      },
       config: { config: { User: '1000' } },
     });
     const r = runChecks(img, selectChecks('shell-present,package-manager-present'));
     expect(r.findings.map((f) => f.message)).toEqual(['shells: /bin/sh, /bin/busybox', 'package managers: /sbin/apk, /usr/bin/pip3']);
     expect(r.minimal).toBe(false);
+  });
+
+  it('usrmerge: /bin is a link to usr/bin, and /bin/sh is still found as /bin/sh', () => {
+    const img = facts({
+      files: { '/bin': { type: 'symlink', linkname: 'usr/bin' }, '/usr': { type: 'dir' }, '/usr/bin': { type: 'dir' }, '/usr/bin/dash': {}, '/usr/bin/sh': { type: 'symlink', linkname: 'dash' } },
+      config: { config: { User: '1000' } },
+    });
+    expect(runChecks(img, selectChecks('shell-present')).findings[0]!.message).toBe('shells: /bin/sh, /bin/dash, /usr/bin/sh, /usr/bin/dash');
   });
 
   it('setuid and setgid files are listed', () => {

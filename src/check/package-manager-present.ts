@@ -15,6 +15,6 @@ export const packageManagerPresent: Check = {
   run(img) {
     const hits = present(img.files, DIRS, MANAGERS);
     if (!hits.length) return [];
-    return [checkFinding(this, `package managers: ${hits.join(', ')}`, hits.map((p) => ({ layer: img.files.stat(p)!.layer, path: p })))];
+    return [checkFinding(this, `package managers: ${hits.map((h) => h.path).join(', ')}`, hits)];
   },
 };

@@ -6,10 +6,20 @@ import type { Check } from './types.js';
 const SHELLS = ['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh', 'busybox'];
 const DIRS = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin'];
 
-/** Existing paths (the path itself, symlinks included even if dangling) among the candidates. */
-export function present(files: FileView, dirs: string[], names: string[]): string[] {
-  const hits: string[] = [];
-  for (const d of dirs) for (const n of names) if (files.stat(`${d}/${n}`)) hits.push(`${d}/${n}`);
+/**
+ * Candidate paths that exist, as a user would type them: the directory may be a symlink (usrmerge
+ * makes /bin a link to usr/bin), the entry itself may be a symlink (busybox applets), even dangling.
+ */
+export function present(files: FileView, dirs: string[], names: string[]): Array<{ path: string; layer: string }> {
+  const hits: Array<{ path: string; layer: string }> = [];
+  for (const d of dirs) {
+    const dir = files.resolve(d);
+    if (!dir) continue;
+    for (const n of names) {
+      const e = files.stat(`${dir === '/' ? '' : dir}/${n}`);
+      if (e) hits.push({ path: `${d}/${n}`, layer: e.layer });
+    }
+  }
   return hits;
 }
 
@@ -22,6 +32,6 @@ export const shellPresent: Check = {
   run(img) {
     const hits = present(img.files, DIRS, SHELLS);
     if (!hits.length) return [];
-    return [checkFinding(this, `shells: ${hits.join(', ')}`, hits.map((p) => ({ layer: img.files.stat(p)!.layer, path: p })))];
+    return [checkFinding(this, `shells: ${hits.map((h) => h.path).join(', ')}`, hits)];
   },
 };
