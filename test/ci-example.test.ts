@@ -25,7 +25,8 @@ interface Run {
 
 function runScript(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', [script, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Run from the temp dir: a shipshape.yaml in the repository must not become the gate's policy.
+    const child = spawn('sh', [script, ...args], { cwd: os.tmpdir(), env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
