@@ -1,4 +1,5 @@
 /** treeView's memoized symlink resolution against a plain component-by-component walk, and normalizePath's fast path. */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizePath, treeView } from './dir-view.js';
 import type { FileEntry } from './types.js';
@@ -120,5 +121,19 @@ describe('treeView resolve', () => {
         expect(view.resolve(q), `seed ${seed}: ${q}`).toBe(referenceResolve(entries, q));
       }
     }
+  });
+});
+
+describe('treeView list', () => {
+  it('gives the same names whether it scans the keys (first calls) or uses its index (later ones)', () => {
+    const keys = ['/a', '/a/b', '/a/b/c', '/a/d', '/e', '/a/b/f', 'rel/x', '/a//g', '/z/y'];
+    const entries = new Map(keys.map((k) => [k, entry(k, 'file')]));
+    const view = treeView(entries, () => undefined);
+    const dirs = ['/', '/a', '/a/b', '/a/', 'a', '/z', '/nope', '/a/b/c', 'rel', '/a/./b'];
+    const want = (d: string) =>
+      keys.filter((k) => path.posix.dirname(k) === normalizePath(d)).map((k) => path.posix.basename(k)).sort();
+    expect(want('/a/b')).toEqual(['c', 'f']);
+    // Twice over: the first pass mostly scans, the second uses the index.
+    for (const d of [...dirs, ...dirs]) expect(view.list(d), d).toEqual(want(d));
   });
 });

@@ -34,19 +34,14 @@ export function normalizePath(p: string): string {
   return `/${out.join('/')}`;
 }
 
+/** An empty, `.` or `..` component. */
+const UNCLEAN_PART = /\/\/|\/\.\.?(?:\/|$)/;
+
 /** True when `normalizePath(p) === p`: absolute, no empty, `.` or `..` component, no trailing slash. */
 function isCleanPath(p: string): boolean {
-  if (p.charCodeAt(0) !== 47) return false;
-  if (p.length === 1) return true;
-  let start = 1;
-  for (let i = 1; i <= p.length; i++) {
-    if (i < p.length && p.charCodeAt(i) !== 47) continue;
-    const len = i - start;
-    if (len === 0) return false;
-    if (p.charCodeAt(start) === 46 && (len === 1 || (len === 2 && p.charCodeAt(start + 1) === 46))) return false;
-    start = i + 1;
-  }
-  return true;
+  // A regular expression rather than a loop over characters: it runs as native code from the
+  // first call, while a short-lived CLI spends most of its time in not-yet-optimised JS.
+  return p.charCodeAt(0) === 47 && (p.length === 1 || p.charCodeAt(p.length - 1) !== 47) && !UNCLEAN_PART.test(p);
 }
 
 const MAX_LINK_HOPS = 40; // as Linux's MAXSYMLINKS
@@ -68,6 +63,7 @@ const ROOT_WALK: Walk = { cur: '', hops: 0, same: true };
  */
 export function treeView(entries: Map<string, FileEntry>, content: (path: string) => Buffer | undefined): FileView {
   let children: Map<string, string[]> | undefined;
+  let listCalls = 0;
   const childrenOf = (dir: string): string[] | undefined => {
     if (!children) {
       children = new Map();
@@ -115,8 +111,19 @@ export function treeView(entries: Map<string, FileEntry>, content: (path: string
 
   const resolve = (p: string): string | undefined => {
     const clean = normalizePath(p);
-    // The final component is not remembered: only directories are asked for again and again.
-    const w = clean === '/' || walks.has(clean) ? walkTo(clean) : step(clean);
+    if (clean === '/') return '/';
+    let w = walks.get(clean);
+    if (w === undefined) {
+      // The final component is not remembered (only directories are asked for again and again),
+      // and when it is no link, its answer is at hand without building a Walk.
+      const i = clean.lastIndexOf('/');
+      const parent = walkTo(i === 0 ? '/' : clean.slice(0, i));
+      if (!parent) return undefined;
+      const next = parent.same ? clean : `${parent.cur}/${clean.slice(i + 1)}`;
+      const e = entries.get(next);
+      if (e?.type !== 'symlink' || e.linkname === undefined) return e ? next : undefined;
+      w = step(clean);
+    }
     if (!w) return undefined;
     return entries.has(w.cur) || w.cur === '' ? w.cur || '/' : undefined;
   };
@@ -133,6 +140,21 @@ export function treeView(entries: Map<string, FileEntry>, content: (path: string
       return content(r) ?? (e.path !== r ? content(e.path) : undefined);
     },
     paths: () => entries.keys(),
-    list: (dir) => [...(childrenOf(normalizePath(dir)) ?? [])].sort(),
+    list(dir) {
+      const d = normalizePath(dir);
+      // A few lookups (dpkg's status.d) are cheaper as one pass over the keys than building an
+      // index of every directory; callers that list often get the index.
+      if (children || ++listCalls > 4) return [...(childrenOf(d) ?? [])].sort();
+      const prefix = d === '/' ? '/' : `${d}/`;
+      const names: string[] = [];
+      for (const p of entries.keys()) {
+        if (!isCleanPath(p)) {
+          if (path.posix.dirname(p) === d) names.push(path.posix.basename(p));
+        } else if (p.length > prefix.length && p.startsWith(prefix) && p.indexOf('/', prefix.length) < 0) {
+          names.push(p.slice(prefix.length));
+        }
+      }
+      return names.sort();
+    },
   };
 }

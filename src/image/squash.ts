@@ -18,7 +18,7 @@ export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<str
   const children = new Map<string, Set<string>>();
 
   const link = (p: string) => {
-    const dir = path.posix.dirname(p);
+    const dir = parentOf(p);
     let set = children.get(dir);
     if (!set) children.set(dir, (set = new Set()));
     set.add(p);
@@ -37,7 +37,7 @@ export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<str
     removeBelow(p);
     entries.delete(p);
     content.delete(p);
-    children.get(path.posix.dirname(p))?.delete(p);
+    children.get(parentOf(p))?.delete(p);
   };
 
   for (const layer of layers) {
@@ -55,4 +55,11 @@ export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<str
     }
   }
   return { view: treeView(entries, (p) => content.get(p)), entries };
+}
+
+/** path.posix.dirname for the absolute, normalised paths of layer entries, without its general-case work. */
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  if (i > 0 && p.charCodeAt(p.length - 1) !== 47) return p.slice(0, i);
+  return i === 0 && p.length > 1 ? '/' : path.posix.dirname(p);
 }
