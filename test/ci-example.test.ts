@@ -3,14 +3,14 @@
  * an image only when `shipshape scan` passes, and exits with the scan's code.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { bin, runCli } from './helpers/cli.js';
-import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
+import { registryToolsMissing, startRegistry, writeTinyOciLayout, type StartedRegistry } from './helpers/registry.js';
 import { repoRoot, sharedPath } from './helpers/shared.js';
 
 const images = sharedPath('images');
@@ -168,6 +168,37 @@ describe('the CI examples say the same thing', () => {
     const local = readFileSync(script, 'utf8');
     expect(local).toContain('--format "sarif=$report_dir/shipshape.sarif" --format table --fail-on "$fail_on"');
   });
+
+  it("the workflow's scan command runs as written: the table on stdout, shipshape.sarif beside it, exit 1 for a root image", async () => {
+    const wf = load('github-actions.yml') as { jobs: Record<string, { steps: Array<{ run?: string }> }> };
+    const scanCmd = Object.values(wf.jobs)[0]!.steps.find((s) => /^shipshape scan /.test(s.run ?? ''))!.run!.trim();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-ci-cmd-'));
+    try {
+      // The build step's output (an OCI layout named image-oci) and a one-record database.
+      await writeTinyOciLayout(path.join(dir, 'image-oci'));
+      mkdirSync(path.join(dir, 'feeds', 'alpine-secdb', 'v3.7'), { recursive: true });
+      writeFileSync(path.join(dir, 'feeds', 'alpine-secdb', 'v3.7', 'main.yaml'), 'distroversion: v3.7\nreponame: main\npackages:\n  - pkg:\n      name: musl\n      secfixes:\n        1.1.18-r4:\n          - CVE-2019-14697\n');
+      const db = path.join(dir, 'db.sqlite');
+      expect((await runCli(['db', 'build', '--from', path.join(dir, 'feeds'), '--db', db, '--quiet'])).code).toBe(0);
+      const args = scanCmd.split(/\s+/).slice(1);
+      const r = await new Promise<Run>((resolve, reject) => {
+        const child = spawn(process.execPath, [bin, ...args, '--db', db, '--no-cache'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+      // writeTinyOciLayout's config sets no User: the root-user check (high) fails the gate.
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/root-user/);
+      const sarif = JSON.parse(readFileSync(path.join(dir, 'shipshape.sarif'), 'utf8')) as { version: string };
+      expect(sarif.version).toBe('2.1.0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('GitLab CI: scan needs the build, keeps its reports on failure, push needs the scan', async () => {
     const ci = load('gitlab-ci.yml') as Record<string, { stage?: string; needs?: string[]; script?: string[]; artifacts?: { when?: string; paths?: string[]; reports?: Record<string, string> } }>;
