@@ -23,6 +23,11 @@ describe('parsePurl', () => {
     expect(parsePurl('pkg:deb/debian/libc6@2.36-9?upstream=glibc%402.36-9')?.qualifiers.upstream).toBe('glibc@2.36-9');
   });
 
+  it('reads an unencoded npm scope, with and without a version', () => {
+    expect(parsePurl('pkg:npm/@babel/core@7.0.0')).toMatchObject({ namespace: '@babel', name: 'core', version: '7.0.0' });
+    expect(parsePurl('pkg:npm/@babel/core')).toEqual({ type: 'npm', namespace: '@babel', name: 'core', qualifiers: {} });
+  });
+
   it('rejects what is not a purl', () => {
     for (const s of ['', 'musl@1.0', 'pkg:', 'pkg:apk', 'pkg:apk/', 'cpe:2.3:a:musl:musl:1.1.22']) expect(parsePurl(s)).toBeUndefined();
   });

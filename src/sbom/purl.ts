@@ -45,9 +45,9 @@ export function parsePurl(input: string): ParsedPurl | undefined {
   const type = s.slice(0, slash).toLowerCase();
   let rest = s.slice(slash + 1).replace(/\/+$/, '');
   let version: string | undefined;
-  // The version follows the last '@' of the path: npm scopes (%40scope) are encoded, so any raw '@' is the separator.
+  // The version follows the last '@' after the last '/': an unencoded npm scope (`@babel/core`) is not one.
   const at = rest.lastIndexOf('@');
-  if (at >= 0) {
+  if (at > rest.lastIndexOf('/')) {
     version = decode(rest.slice(at + 1)) || undefined;
     rest = rest.slice(0, at);
   }
