@@ -62,3 +62,25 @@ describe('shipshape lint', () => {
     expect(expectOneLineError(await runCli(['lint', path.join(tmp, 'nope')]))).toMatch(/cannot read/);
   });
 });
+
+describe('shipshape scan --dockerfile', () => {
+  it('adds lint findings to the image report, located at Dockerfile lines in SARIF', async () => {
+    const { buildImage, writeOciLayout } = await import('./helpers/image-builder.js');
+    const { mkdirSync } = await import('node:fs');
+    const image = writeOciLayout(path.join(tmp, 'img'), await buildImage({ layers: [[{ path: 'etc/os-release', content: 'ID=alpine\nVERSION_ID=3.10.9\n' }]] }), { tag: 'latest' });
+    const feeds = path.join(tmp, 'feeds', 'alpine-secdb', 'v3.10');
+    mkdirSync(feeds, { recursive: true });
+    writeFileSync(path.join(feeds, 'main.yaml'), 'distroversion: v3.10\nreponame: main\npackages: []\n');
+    const db = path.join(tmp, 'db.sqlite');
+    expect((await runCli(['db', 'build', '--from', path.join(tmp, 'feeds'), '--db', db, '-q'])).code).toBe(0);
+    const dockerfile = path.join(tmp, 'Dockerfile.scan');
+    writeFileSync(dockerfile, BAD);
+    const r = await runCli(['scan', `oci:${image}`, '--db', db, '--no-cache', '--dockerfile', dockerfile, '--format', 'sarif', '--checks', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    const sarif = JSON.parse(r.stdout);
+    const curl = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'curl-pipe-shell');
+    expect(curl.locations[0].physicalLocation.region.startLine).toBe(2);
+    expect(curl.locations[0].physicalLocation.artifactLocation.uri).toContain('Dockerfile.scan');
+    expectOneLineError(await runCli(['scan', `oci:${image}`, '--db', db, '--dockerfile', path.join(tmp, 'missing')]));
+  });
+});

@@ -61,3 +61,40 @@ describe.skipIf(!images || !vulndata || registryToolsMissing())('one image, thre
     expect(JSON.parse(r.stdout).os.id).toBe('alpine');
   });
 });
+
+describe.skipIf(registryToolsMissing() || !vulndata)('outdated-base from the registry', () => {
+  let reg: StartedRegistry;
+  let tmp = '';
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-base-'));
+    reg = await startRegistry({ tls: false });
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('--check-registry names a newer patch tag of the base image', async () => {
+    const { buildImage, writeOciLayout } = await import('./helpers/image-builder.js');
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const osRelease = { path: 'etc/os-release', content: 'ID=alpine\nVERSION_ID=3.10.2\n' };
+    for (const tag of ['3.10.2', '3.10.9', '3.11.0']) {
+      const dir = writeOciLayout(path.join(tmp, `base-${tag}`), await buildImage({ layers: [[osRelease]] }), { tag: 'latest' });
+      await pushWithSkopeo(`oci:${dir}:latest`, `docker://${reg.host}/library/alpine:${tag}`, reg);
+    }
+    const app = writeOciLayout(
+      path.join(tmp, 'app'),
+      await buildImage({ layers: [[osRelease]], config: { config: { User: '1000', Labels: { 'org.opencontainers.image.base.name': `${reg.host}/library/alpine:3.10.2` } } } }),
+      { tag: 'latest' },
+    );
+    const feeds = path.join(tmp, 'feeds', 'alpine-secdb', 'v3.10');
+    mkdirSync(feeds, { recursive: true });
+    writeFileSync(path.join(feeds, 'main.yaml'), 'distroversion: v3.10\nreponame: main\npackages: []\n');
+    const db = path.join(tmp, 'db.sqlite');
+    expect((await runCli(['db', 'build', '--from', path.join(tmp, 'feeds'), '--db', db, '-q'])).code).toBe(0);
+    const r = await runCli(['scan', `oci:${app}`, '--db', db, '--no-cache', '--format', 'json', '--check-registry', '--insecure-registry', reg.host, '--checks', 'outdated-base']);
+    expect(r.code, r.stderr).toBe(0);
+    const messages = JSON.parse(r.stdout).findings.map((f: { message: string }) => f.message);
+    expect(messages).toEqual([`base ${reg.host}/library/alpine:3.10.2 has a newer patch release in its registry: 3.10.9`]);
+  });
+});

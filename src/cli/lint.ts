@@ -1,8 +1,7 @@
 /** `shipshape lint [Dockerfile]`: lints a Dockerfile before the build; flags, output and exit code only. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ShipshapeError } from '../errors.js';
 import { collect, severityOption, writeOutput } from './common.js';
+import { readDockerfile } from './scan.js';
 
 interface LintFlags {
   format: string;
@@ -27,12 +26,7 @@ export function registerLint(program: Command, setExit: (code: number) => void):
     .action(async (file: string, flags: LintFlags) => {
       const [{ getReporter }, { lintReport }] = await Promise.all([import('../report/index.js'), import('../scan/lint.js')]);
       const reporter = getReporter(flags.format);
-      let text: string;
-      try {
-        text = readFileSync(file === '-' ? 0 : file, 'utf8');
-      } catch (err) {
-        throw new ShipshapeError('io', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
-      }
+      const text = readDockerfile(file);
       const report = lintReport(text, file === '-' ? 'Dockerfile' : file, {
         failOn: severityOption(flags.failOn, '--fail-on'),
         ...(flags.allowedRegistry ? { allowedRegistries: flags.allowedRegistry } : {}),

@@ -8,4 +8,9 @@ export function installCrashHandlers(): void {
   };
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
+  // A reader that stops early (`shipshape scan … | head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    die(err);
+  });
 }

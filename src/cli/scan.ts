@@ -1,5 +1,7 @@
 /** `shipshape scan IMAGE`: flags, output and exit code; the work is in src/scan. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ShipshapeError } from '../errors.js';
 import type { Command } from 'commander';
 import { resolvePolicy } from './policy.js';
 import { cacheHome, collect, defaultDbPath, parseDuration, progressBar, progressWanted, warn, writeOutput } from './common.js';
@@ -27,6 +29,18 @@ interface ScanFlags {
   policy?: string | false;
   severity?: string;
   exitCode?: string;
+  dockerfile?: string;
+  checkRegistry?: boolean;
+}
+
+/** The Dockerfile given with --dockerfile, read whole (a missing file is a one-line error). */
+export function readDockerfile(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new ShipshapeError('io', `cannot read ${file}: ${why}`, { cause: err });
+  }
 }
 
 export function registerScan(program: Command, setExit: (code: number) => void): void {
@@ -57,6 +71,8 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--no-policy', 'ignore ./shipshape.yaml')
     .option('--severity <list>', 'report only these severities, e.g. HIGH,CRITICAL (others are dropped from the report)')
     .option('--exit-code <n>', 'exit code when the verdict fails (default 1); without --fail-on, any finding left fails')
+    .option('--dockerfile <file>', 'lint the Dockerfile the image was built from too: its findings join the report, with line numbers')
+    .option('--check-registry', "outdated-base: compare with the tags of the image's base in its registry")
     .action(async (image: string, flags: ScanFlags, cmd: Command) => {
       // Loaded here, not at the top: `shipshape --help` and other commands stay fast.
       const [{ parsePlatform }, { getReporter, planOutputs }, { scanImage }] = await Promise.all([
@@ -74,6 +90,16 @@ export function registerScan(program: Command, setExit: (code: number) => void):
         ...scanSettings(gate.policy),
         policy: gate.policy,
         includeOsOwned: flags.includeOsOwned ?? false,
+        checkRegistry: flags.checkRegistry ?? false,
+        ...(flags.dockerfile
+          ? {
+              dockerfile: {
+                path: flags.dockerfile,
+                text: readDockerfile(flags.dockerfile),
+                options: { allowedRegistries: gate.policy.allowedRegistries, allowedBaseImages: gate.policy.allowedBaseImages },
+              },
+            }
+          : {}),
         open: {
           ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
           ...(flags.username ? { username: flags.username } : {}),

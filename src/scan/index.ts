@@ -8,7 +8,9 @@ import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
 import { LayerCache } from '../cache/index.js';
 import { openDb } from '../db/open.js';
-import { ShipshapeError } from '../errors.js';
+import { describeError, ShipshapeError } from '../errors.js';
+import type { LintOptions } from '../check/dockerfile/index.js';
+import { baseImageName } from '../check/outdated-base.js';
 import { openImage, parseReference, squash, walkLayer } from '../image/index.js';
 import { formatPlatform } from '../image/schema.js';
 import type { EntryMeta, FileView, ImageRef, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
@@ -34,6 +36,10 @@ export interface ScanOptions {
   checkOptions?: Partial<CheckOptions>;
   /** Also report (and match against language feeds) language packages that an OS package installed. */
   includeOsOwned?: boolean;
+  /** Lint this Dockerfile too: its findings (kind lint, with lines) join the report. */
+  dockerfile?: { path: string; text: string; options?: LintOptions };
+  /** outdated-base: read the base image's tags from its registry (needs network access to it). */
+  checkRegistry?: boolean;
   /** Fail the verdict when the image is not minimal. */
   requireMinimal?: boolean;
   /** Lowest severity that fails the verdict; null never fails on findings. */
@@ -177,6 +183,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
       const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator });
       let vulns = matched.findings;
       if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
+      const baseTags = opts.checkRegistry ? await listBaseTags(image, opts.open ?? {}, warnings) : undefined;
       const checked = runChecks(
         {
           ref,
@@ -187,10 +194,14 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
           packages: inv.packages,
           now,
           options: { maxImageAgeDays: 90, ...opts.checkOptions },
+          ...(baseTags ? { baseTags } : {}),
         },
         opts.checks ?? allChecks,
       );
-      const findings = [...sortFindings(vulns), ...sortFindings(checked.findings)];
+      const lint = opts.dockerfile
+        ? (await import('../check/dockerfile/index.js')).lintDockerfile(opts.dockerfile.text, { ...opts.dockerfile.options, path: opts.dockerfile.path }).findings
+        : [];
+      const findings = [...sortFindings(vulns), ...sortFindings(checked.findings), ...lint];
       const platform =
         image.config.os && image.config.architecture
           ? formatPlatform({ os: image.config.os, architecture: image.config.architecture, ...(image.config.variant ? { variant: image.config.variant } : {}) })
@@ -217,6 +228,30 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     }
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The tags of the repository the image names as its base (`org.opencontainers.image.base.name`),
+ * for the outdated-base check. A registry that cannot be reached gives a warning, not an error:
+ * the check then falls back to the release table.
+ */
+async function listBaseTags(image: ImageSource, open: OpenOptions, warnings: Warning[]): Promise<{ base: string; tags: string[] } | undefined> {
+  const base = baseImageName(image.config.config?.Labels, image.manifest.annotations);
+  if (!base) return undefined;
+  try {
+    const ref = parseReference(base);
+    if (ref.kind !== 'registry') return undefined;
+    const { RegistryClient } = await import('../registry/index.js');
+    const client = new RegistryClient(ref.registry, open);
+    try {
+      return { base, tags: await client.listTags(ref.repository) };
+    } finally {
+      await client.close();
+    }
+  } catch (err) {
+    warnings.push({ message: `outdated-base: cannot list the tags of ${base}: ${describeError(err)}` });
+    return undefined;
   }
 }
 
