@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
 import { registerDb } from './db.js';
+import { registerLint } from './lint.js';
 import { registerPolicy } from './policy.js';
 import { installCrashHandlers } from './process.js';
 import { registerSbom } from './sbom.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   registerScan(program, (code) => (exitCode = code));
   registerDb(program);
   registerPolicy(program);
+  registerLint(program, (code) => (exitCode = code));
   registerSbom(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
