@@ -318,3 +318,18 @@ function sleep(ms: number, signal: AbortSignal | undefined, url: string): Promis
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** The download options a feed passes on from its fetch options (cache, mirror, abort, progress). */
+export function feedDownloadOptions(opts: {
+  cacheDir: string;
+  mirror?: string;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, label: string) => void;
+}): DownloadOptions {
+  return {
+    cacheDir: opts.cacheDir,
+    ...(opts.mirror ? { mirror: opts.mirror } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
+}

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
-import { download } from '../http.js';
+import { download, feedDownloadOptions } from '../http.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { alpineNamespace, FEED_ID, parseSecdb } from './parse.js';
 
@@ -89,12 +89,7 @@ export function alpineSecdbFeed(options: AlpineSecdbOptions = {}): Feed {
   }
 
   async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
-    const dl = {
-      cacheDir: opts.cacheDir,
-      ...(opts.mirror ? { mirror: opts.mirror } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    };
+    const dl = feedDownloadOptions(opts);
     let releases = options.releases?.map(normaliseRelease);
     if (!releases) {
       try {

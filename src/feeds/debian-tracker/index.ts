@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory, Severity } from '../../model/index.js';
-import { download } from '../http.js';
+import { download, feedDownloadOptions } from '../http.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { parseDsaList, type ListEntry } from './dsa-list.js';
 import { parseTrackerJson, type JsonRecord } from './json.js';
@@ -200,12 +200,7 @@ export function debianTrackerFeed(options: DebianTrackerOptions = {}): Feed {
       }
       sources.push(opts.dir);
     } else {
-      const dl = {
-        cacheDir: opts.cacheDir,
-        ...(opts.mirror ? { mirror: opts.mirror } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      };
+      const dl = feedDownloadOptions(opts);
       for (const kind of ['dsa', 'dla'] as const) {
         const r = await download(urls[kind], dl);
         for (const e of parseDsaList((await r.read()).toString('utf8'), urls[kind], opts.onWarning)) merger.addListEntry(e, urls[kind]);

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
-import { download, type DownloadOptions } from '../http.js';
+import { download, feedDownloadOptions, type DownloadOptions } from '../http.js';
 import { DEFAULT_ZIP_LIMITS, zipEntries, type ZipLimits } from '../osv/zip.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { FEED_ID, parseNspRecord } from './parse.js';
@@ -46,12 +46,7 @@ export function nodejsSecurityWgFeed(options: NodejsSecurityWgOptions = {}): Fee
   }
 
   async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
-    const dl: DownloadOptions = {
-      cacheDir: opts.cacheDir,
-      ...(opts.mirror ? { mirror: opts.mirror } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    };
+    const dl: DownloadOptions = feedDownloadOptions(opts);
     const got = await download(url, dl);
     let files = 0;
     for await (const entry of zipEntries(got.path, (n) => RECORD.test(n), options.zipLimits ?? DEFAULT_ZIP_LIMITS, opts.onWarning)) {

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
-import { download, type DownloadOptions } from '../http.js';
+import { download, feedDownloadOptions, type DownloadOptions } from '../http.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { ecosystemFromOsv } from './ecosystems.js';
 import { convertOsvText, describeStats, emptyStats, type OsvStats } from './parse.js';
@@ -91,12 +91,7 @@ export function osvFeed(spec: OsvFeedSpec, options: OsvFeedOptions = {}): Feed {
   }
 
   async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
-    const dl: DownloadOptions = {
-      cacheDir: opts.cacheDir,
-      ...(opts.mirror ? { mirror: opts.mirror } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    };
+    const dl: DownloadOptions = feedDownloadOptions(opts);
     const stats = emptyStats();
     const conv = { feed: spec.id, idPrefixes: spec.idPrefixes, stats, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) };
     for (const url of urls) {
