@@ -1,4 +1,4 @@
-/** Builds a check finding with the check's id, severity, title and link. */
+/** Builds a check finding with the check's id, severity, title, link and remediation. */
 import type { Finding, Location } from '../model/index.js';
 import type { Check } from './types.js';
 
@@ -13,5 +13,6 @@ export function checkFinding(check: Check, message: string, locations: Location[
     fixedVersion: null,
     locations,
     url: check.url,
+    remediation: check.remediation,
   };
 }

@@ -127,6 +127,8 @@ export interface Finding {
   message?: string;
   /** For lint findings: the line in the linted file. */
   line?: number;
+  /** For check findings: what to do about it, in words (the check's remediation). */
+  remediation?: string;
 }
 
 /** Why a finding was suppressed: a policy ignore entry or a VEX statement, and where it came from. */

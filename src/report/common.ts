@@ -1,6 +1,6 @@
 /** What several reporters share: the tool's name and version, the image's name and purl, finding order and links. */
 import { readFileSync } from 'node:fs';
-import { severityRank, type Finding, type ImageInfo, type Package, type ScanReport } from '../model/index.js';
+import { severityRank, type Finding, type ImageInfo, type Package, type ScanReport, type SuppressedFinding, type Suppression } from '../model/index.js';
 
 export const TOOL_NAME = 'shipshape';
 export const TOOL_URI = 'https://shipshape.dev';
@@ -107,4 +107,25 @@ export function comparePackages(a: Package, b: Package): number {
     cmp(a.locations.map((l) => l.path).join('\0'), b.locations.map((l) => l.path).join('\0')) ||
     cmp(a.purl ?? '', b.purl ?? '')
   );
+}
+
+/** The report's suppressed findings, worst first, in an order that does not depend on the input order. */
+export function sortedSuppressed(r: ScanReport): SuppressedFinding[] {
+  return [...(r.suppressed ?? [])].sort((a, b) => compareFindings(a, b) || compareSuppressions(a.suppression, b.suppression));
+}
+
+function compareSuppressions(a: Suppression, b: Suppression): number {
+  return cmp(a.kind, b.kind) || cmp(a.source, b.source) || cmp(a.reason, b.reason) || cmp(a.expires ?? '', b.expires ?? '');
+}
+
+/** Who suppressed it, as a short word: `ignore` (a policy ignore entry) or `VEX`. */
+export function suppressedBy(s: Suppression): string {
+  return s.kind === 'vex' ? 'VEX' : 'ignore';
+}
+
+/** Why a finding was suppressed, in one line: by what, from where, whose and until when, and the reason. */
+export function suppressionText(s: Suppression): string {
+  const about = [s.source, s.owner ? `owner ${s.owner}` : '', s.expires ? `until ${s.expires}` : ''].filter(Boolean).join(', ');
+  const by = s.kind === 'vex' ? 'VEX statement' : 'ignore entry';
+  return `${by} (${about}): ${s.reason}`.replace(/\s*[\r\n]+\s*/g, ' ');
 }

@@ -6,7 +6,13 @@ import { SAMPLE_REPORTS } from './reports.case.js';
 
 /** Reverses every array in the report: a reporter's order must come from the data, not from the input order. */
 function shuffled(r: ScanReport): ScanReport {
-  return { ...r, packages: [...r.packages].reverse(), findings: [...r.findings].reverse(), warnings: [...r.warnings] };
+  return {
+    ...r,
+    packages: [...r.packages].reverse(),
+    findings: [...r.findings].reverse(),
+    ...(r.suppressed ? { suppressed: [...r.suppressed].reverse() } : {}),
+    warnings: [...r.warnings],
+  };
 }
 
 describe.each(reporters.map((r) => [r.format, r] as const))('reporter %s', (format, reporter) => {

@@ -1,5 +1,5 @@
-/** Small in-code ScanReports every reporter test renders: empty, one of each finding kind, hostile names. */
-import type { Finding, Package, ScanReport } from '../model/index.js';
+/** Small in-code ScanReports every reporter test renders: empty, one of each finding kind, suppressed findings, hostile names. */
+import type { Finding, Package, ScanReport, SuppressedFinding } from '../model/index.js';
 
 const LAYER_A = `sha256:${'a'.repeat(64)}`;
 const LAYER_B = `sha256:${'b'.repeat(64)}`;
@@ -75,7 +75,33 @@ function vuln(pkg: Package, id: string, severity: Finding['severity'], fixed: st
   };
 }
 
-/** One vulnerability of each interesting shape, an image check and a Dockerfile lint finding; the verdict fails. */
+/** An ignore entry (accepted risk with an owner and an expiry) and an OpenVEX not_affected statement. */
+function suppressedFindings(): SuppressedFinding[] {
+  return [
+    {
+      ...vuln(openssl, 'CVE-2023-2650', 'high', '3.0.9-1', { title: 'openssl: slow OBJ_obj2txt on crafted ASN.1 object identifiers' }),
+      suppression: {
+        kind: 'ignore',
+        reason: 'we never translate untrusted OIDs to text',
+        source: 'shipshape.yaml',
+        owner: 'platform-team',
+        expires: '2026-12-31',
+      },
+    },
+    {
+      ...vuln(lodashAgain, 'GHSA-p6mc-m468-83gw', 'high', '4.17.19', { aliases: ['CVE-2020-8203'] }),
+      suppression: {
+        kind: 'vex',
+        reason: 'not_affected (vulnerable_code_not_in_execute_path): zipObjectDeep is never called',
+        status: 'not_affected',
+        justification: 'vulnerable_code_not_in_execute_path',
+        source: 'vex/app.openvex.json',
+      },
+    },
+  ];
+}
+
+/** One vulnerability of each interesting shape, an image check, a Dockerfile lint finding and two suppressed findings; the verdict fails. */
 export function mixedReport(): ScanReport {
   return {
     ...base(),
@@ -96,6 +122,7 @@ export function mixedReport(): ScanReport {
         fixedVersion: null,
         locations: [],
         url: 'https://docs.docker.com/build/building/best-practices/#user',
+        remediation: 'Set USER to a non-root user or uid in the image (e.g. USER 65532:65532).',
       },
       {
         kind: 'check',
@@ -120,6 +147,7 @@ export function mixedReport(): ScanReport {
         url: 'https://docs.docker.com/build/building/best-practices/#from',
       },
     ],
+    suppressed: suppressedFindings(),
     warnings: [{ message: 'the database has no advisories for alpine 3.99' }, { path: '/app/package-lock.json', message: 'malformed lock file' }],
     verdict: { pass: false, failOn: 'medium', reasons: ['4 finding(s) at or above medium'], minimal: false },
   };
@@ -158,6 +186,7 @@ export function oddReport(): ScanReport {
         severity: 'critical',
         title: `Secret ${ODD}`,
         message: `ENV TOKEN=${ODD} \u0001 control`,
+        remediation: `Unset ${ODD} <b>bold</b> \u0001`,
         fixedVersion: null,
         locations: [{ layer: LAYER_B, path: `/etc/${ODD} with space` }],
       },
@@ -172,6 +201,21 @@ export function oddReport(): ScanReport {
         locations: [{ layer: '', path: `sub dir/${ODD}.Dockerfile` }],
       },
       ...r.findings,
+    ],
+    suppressed: [
+      ...(r.suppressed ?? []),
+      {
+        kind: 'check',
+        id: 'shell-present',
+        aliases: [],
+        severity: 'low',
+        title: `Shell ${ODD}`,
+        message: `shells: /bin/${ODD}`,
+        fixedVersion: null,
+        locations: [{ layer: LAYER_A, path: `/bin/${ODD}` }],
+        remediation: `Remove the shell ${ODD} *now* | later`,
+        suppression: { kind: 'ignore', reason: `debug ${ODD}\n*image* | [x](y)`, source: `/p/${ODD}.yaml`, owner: ODD, expires: '2027-01-01' },
+      },
     ],
     warnings: [{ message: `warning ${ODD}`, path: `/p/${ODD}` }],
   };

@@ -1,10 +1,15 @@
-/** The table report for people: findings grouped by package, worst severity first. */
+/** The table report for people: findings grouped by package, worst severity first, then what the policy suppressed. */
 import { severityRank, type Finding, type ScanReport, type Severity } from '../../model/index.js';
+import { sortedSuppressed, suppressedBy } from '../common.js';
 import type { Reporter } from '../types.js';
 
 function pad(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 function worst(findings: Finding[]): number {
@@ -26,7 +31,8 @@ export const tableReporter: Reporter = {
     const counts = new Map<Severity, number>();
     for (const f of r.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
     const summary = [...counts].sort(([a], [b]) => severityRank(b) - severityRank(a)).map(([s, n]) => `${n} ${s}`);
-    lines.push(`Findings: ${r.findings.length}${summary.length ? ` (${summary.join(', ')})` : ''}`);
+    const suppressed = sortedSuppressed(r);
+    lines.push(`Findings: ${r.findings.length}${summary.length ? ` (${summary.join(', ')})` : ''}${suppressed.length ? `; ${suppressed.length} suppressed` : ''}`);
 
     const vulns = r.findings.filter((f) => f.kind === 'vulnerability');
     const groups = new Map<string, Finding[]>();
@@ -61,6 +67,17 @@ export const tableReporter: Reporter = {
     if (checks.length) lines.push('', pad([['CHECK', 'SEVERITY', 'FOUND'], ...checks.map((f) => [f.id, f.severity, f.message ?? f.title ?? ''])]));
     const lint = r.findings.filter((f) => f.kind === 'lint').sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.id.localeCompare(b.id));
     if (lint.length) lines.push('', pad([['LINE', 'RULE', 'SEVERITY', 'FOUND'], ...lint.map((f) => [String(f.line ?? ''), f.id, f.severity, f.message ?? f.title ?? ''])]));
+    if (suppressed.length) {
+      // Short on purpose: the reason is the one long cell, and it is last so nothing wraps after it.
+      const rows = suppressed.map((f) => [
+        f.id,
+        f.package ? `${f.package.name} ${f.package.version}` : f.kind === 'lint' ? `${f.locations[0]?.path ?? 'Dockerfile'}:${f.line ?? 0}` : '-',
+        suppressedBy(f.suppression),
+        f.suppression.expires ?? '-',
+        oneLine(f.suppression.reason),
+      ]);
+      lines.push('', 'Suppressed:', pad([['ID', 'PACKAGE', 'BY', 'EXPIRES', 'REASON'], ...rows]));
+    }
     for (const w of r.warnings) lines.push(`WARNING: ${w.path ? `${w.path}: ` : ''}${w.message}`);
     const minimal = r.verdict.minimal === null ? '' : r.verdict.minimal ? ', minimal image' : ', not a minimal image';
     lines.push('', `Verdict: ${r.verdict.pass ? 'PASS' : 'FAIL'}${r.verdict.reasons.length ? ` (${r.verdict.reasons.join('; ')})` : ''}${minimal}`);
