@@ -2,7 +2,9 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
 import { ShipshapeError } from '../errors.js';
+import type { OpenOptions } from '../image/types.js';
 import { parseSeverity, type Severity } from '../model/index.js';
 
 /** `$XDG_CACHE_HOME/shipshape`, default `~/.cache/shipshape`. */
@@ -74,4 +76,45 @@ export function writeOutput(text: string, file: string | undefined): void {
 
 export function warn(message: string, quiet: boolean | undefined): void {
   if (!quiet) process.stderr.write(`shipshape: warning: ${message}\n`);
+}
+
+/** Flags of every command that reads an image: cache, platform and registry access. */
+export interface ImageFlags {
+  cache: boolean;
+  cacheDir?: string;
+  platform?: string;
+  username?: string;
+  password?: string;
+  caCert?: string[];
+  insecureRegistry?: string[];
+  timeout?: string;
+}
+
+export function withImageOptions(c: Command): Command {
+  return c
+    .option('--no-cache', 'do not read or write the layer cache')
+    .option('--cache-dir <dir>', 'layer cache directory', path.join(cacheHome(), 'layers'))
+    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)')
+    .option('--username <user>', 'registry user name (also SHIPSHAPE_USERNAME)')
+    .option('--password <password>', 'registry password (also SHIPSHAPE_PASSWORD)')
+    .option('--ca-cert <file>', 'extra CA certificate (PEM) for registry TLS; repeatable', collect)
+    .option('--insecure-registry <host>', 'reach this registry over plain HTTP; repeatable', collect)
+    .option('--timeout <duration>', 'per-request registry timeout', '30s');
+}
+
+export async function openOptionsFrom(flags: ImageFlags): Promise<OpenOptions> {
+  const { parsePlatform } = await import('../image/schema.js');
+  return {
+    ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
+    ...(flags.username ? { username: flags.username } : {}),
+    ...(flags.password ? { password: flags.password } : {}),
+    caCerts: flags.caCert ?? [],
+    insecureRegistries: flags.insecureRegistry ?? [],
+    timeoutMs: parseDuration(flags.timeout ?? '30s', '--timeout'),
+  };
+}
+
+/** The layer cache directory the flags ask for, or null for --no-cache. */
+export function cacheDirFrom(flags: ImageFlags): string | null {
+  return flags.cache ? (flags.cacheDir ?? path.join(cacheHome(), 'layers')) : null;
 }

@@ -1,24 +1,15 @@
 /** `shipshape sbom IMAGE`: the image's packages as a CycloneDX or SPDX document, no advisory database needed. */
-import path from 'node:path';
 import type { Command } from 'commander';
 import { ShipshapeError } from '../errors.js';
 import type { ScanReport } from '../model/index.js';
-import { cacheHome, collect, parseDuration, progressBar, progressWanted, warn, writeOutput } from './common.js';
+import { cacheDirFrom, openOptionsFrom, progressBar, progressWanted, warn, withImageOptions, writeOutput, type ImageFlags } from './common.js';
 
 export const SBOM_FORMATS = ['cyclonedx', 'spdx'] as const;
 
-interface SbomFlags {
+interface SbomFlags extends ImageFlags {
   format: string;
   output?: string;
   quiet?: boolean;
-  cache: boolean;
-  cacheDir?: string;
-  platform?: string;
-  username?: string;
-  password?: string;
-  caCert?: string[];
-  insecureRegistry?: string[];
-  timeout?: string;
   includeOsOwned?: boolean;
 }
 
@@ -30,30 +21,22 @@ function createdAt(): string {
 }
 
 export function registerSbom(program: Command): void {
-  program
+  const cmd = program
     .command('sbom')
     .description('write the software bill of materials of an image (CycloneDX 1.6 or SPDX 2.3 JSON)')
     .argument('<image>', 'alpine:3.20, host:5000/app@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:TAG], or a path')
     .option('-f, --format <format>', `${SBOM_FORMATS.join(' or ')}`, 'cyclonedx')
     .option('-o, --output <file>', 'write the SBOM to a file instead of stdout')
-    .option('-q, --quiet', 'no progress and no warnings on stderr')
-    .option('--no-cache', 'do not read or write the layer cache')
-    .option('--cache-dir <dir>', 'layer cache directory', path.join(cacheHome(), 'layers'))
-    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)')
-    .option('--username <user>', 'registry user name (also SHIPSHAPE_USERNAME)')
-    .option('--password <password>', 'registry password (also SHIPSHAPE_PASSWORD)')
-    .option('--ca-cert <file>', 'extra CA certificate (PEM) for registry TLS; repeatable', collect)
-    .option('--insecure-registry <host>', 'reach this registry over plain HTTP; repeatable', collect)
-    .option('--timeout <duration>', 'per-request registry timeout', '30s')
+    .option('-q, --quiet', 'no progress and no warnings on stderr');
+  withImageOptions(cmd)
     .option('--include-os-owned', 'also list language packages installed by an OS package (e.g. python3-requests)')
     .action(async (image: string, flags: SbomFlags) => {
       if (!(SBOM_FORMATS as readonly string[]).includes(flags.format)) {
         throw new ShipshapeError('usage', `unknown SBOM format "${flags.format}" (one of: ${SBOM_FORMATS.join(', ')})`);
       }
       // Loaded here, not at the top: `shipshape --help` and other commands stay fast.
-      const [{ openImage, parseReference }, { formatPlatform, parsePlatform }, { getReporter }, { inventory }] = await Promise.all([
+      const [{ openImage, parseReference }, { getReporter }, { imageInfo, inventory }] = await Promise.all([
         import('../image/index.js'),
-        import('../image/schema.js'),
         import('../report/index.js'),
         import('../scan/index.js'),
       ]);
@@ -61,28 +44,19 @@ export function registerSbom(program: Command): void {
       const ref = parseReference(image);
       if (ref.kind === 'sbom') throw new ShipshapeError('usage', `${ref.name} is already an SBOM: shipshape sbom reads images`);
       const bar = progressWanted(flags.quiet) ? progressBar('layers') : null;
-      const img = await openImage(ref, {
-        ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
-        ...(flags.username ? { username: flags.username } : {}),
-        ...(flags.password ? { password: flags.password } : {}),
-        caCerts: flags.caCert ?? [],
-        insecureRegistries: flags.insecureRegistry ?? [],
-        timeoutMs: parseDuration(flags.timeout ?? '30s', '--timeout'),
-      });
+      const img = await openImage(ref, await openOptionsFrom(flags));
       let report: ScanReport;
       try {
         const inv = await inventory(img, {
-          cacheDir: flags.cache ? (flags.cacheDir ?? path.join(cacheHome(), 'layers')) : null,
+          cacheDir: cacheDirFrom(flags),
           includeOsOwned: flags.includeOsOwned ?? false,
           ...(bar ? { onLayer: (done: number, total: number, digest: string) => bar.update(done, total, digest.slice(7, 19)) } : {}),
         });
-        const c = img.config;
-        const platform = c.os && c.architecture ? formatPlatform({ os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) }) : undefined;
         // An inventory-only report: no findings and no database, rendered by the same reporters as a scan.
         report = {
           schemaVersion: 1,
           createdAt: createdAt(),
-          image: { reference: ref.name, digest: img.digest, configDigest: img.configDigest, ...(platform ? { platform } : {}), layers: img.layers.map((l) => l.diffId) },
+          image: imageInfo(ref, img),
           os: inv.os,
           packages: inv.packages,
           findings: [],

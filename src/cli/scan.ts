@@ -1,26 +1,17 @@
 /** `shipshape scan IMAGE`: flags, output and exit code; the work is in src/scan. */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { ShipshapeError } from '../errors.js';
 import type { Command } from 'commander';
+import { ShipshapeError } from '../errors.js';
+import { cacheDirFrom, collect, defaultDbPath, openOptionsFrom, progressBar, progressWanted, warn, withImageOptions, writeOutput, type ImageFlags } from './common.js';
 import { resolvePolicy } from './policy.js';
-import { cacheHome, collect, defaultDbPath, parseDuration, progressBar, progressWanted, warn, writeOutput } from './common.js';
 
-interface ScanFlags {
+interface ScanFlags extends ImageFlags {
   format?: string[];
   output?: string;
   failOn?: string;
   ignoreUnfixed?: boolean;
   quiet?: boolean;
   db?: string;
-  cache: boolean;
-  cacheDir?: string;
-  platform?: string;
-  username?: string;
-  password?: string;
-  caCert?: string[];
-  insecureRegistry?: string[];
-  timeout?: string;
   maxDbAge?: string;
   checks?: string;
   requireMinimal?: boolean;
@@ -44,7 +35,7 @@ export function readDockerfile(file: string): string {
 }
 
 export function registerScan(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('scan')
     .description('scan an image for vulnerable packages')
     .argument('<image>', 'alpine:3.20, host:5000/app@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:TAG], or a path')
@@ -53,15 +44,8 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
     .option('--ignore-unfixed', 'leave out vulnerabilities that have no fix yet')
     .option('-q, --quiet', 'no progress and no warnings on stderr')
-    .option('--db <path>', 'advisory database file', defaultDbPath())
-    .option('--no-cache', 'do not read or write the layer cache')
-    .option('--cache-dir <dir>', 'layer cache directory', path.join(cacheHome(), 'layers'))
-    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)')
-    .option('--username <user>', 'registry user name (also SHIPSHAPE_USERNAME)')
-    .option('--password <password>', 'registry password (also SHIPSHAPE_PASSWORD)')
-    .option('--ca-cert <file>', 'extra CA certificate (PEM) for registry TLS; repeatable', collect)
-    .option('--insecure-registry <host>', 'reach this registry over plain HTTP; repeatable', collect)
-    .option('--timeout <duration>', 'per-request registry timeout', '30s')
+    .option('--db <path>', 'advisory database file', defaultDbPath());
+  withImageOptions(cmd)
     .option('--max-db-age <duration>', 'refuse to scan with a database older than this (e.g. 7d)')
     .option('--checks <ids>', 'image checks to report: all, none, or a comma-separated list of ids', 'all')
     .option('--include-os-owned', 'also report language packages installed by an OS package (e.g. python3-requests) and match them against language feeds')
@@ -75,8 +59,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--check-registry', "outdated-base: compare with the tags of the image's base in its registry")
     .action(async (image: string, flags: ScanFlags, cmd: Command) => {
       // Loaded here, not at the top: `shipshape --help` and other commands stay fast.
-      const [{ parsePlatform }, { getReporter, planOutputs }, { scanImage }] = await Promise.all([
-        import('../image/schema.js'),
+      const [{ getReporter, planOutputs }, { scanImage }] = await Promise.all([
         import('../report/index.js'),
         import('../scan/index.js'),
       ]);
@@ -86,7 +69,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
       const bar = progressWanted(flags.quiet) ? progressBar('layers') : null;
       const report = await scanImage(image, {
         dbPath: flags.db ?? defaultDbPath(),
-        cacheDir: flags.cache ? (flags.cacheDir ?? path.join(cacheHome(), 'layers')) : null,
+        cacheDir: cacheDirFrom(flags),
         ...scanSettings(gate.policy),
         policy: gate.policy,
         includeOsOwned: flags.includeOsOwned ?? false,
@@ -100,14 +83,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
               },
             }
           : {}),
-        open: {
-          ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
-          ...(flags.username ? { username: flags.username } : {}),
-          ...(flags.password ? { password: flags.password } : {}),
-          caCerts: flags.caCert ?? [],
-          insecureRegistries: flags.insecureRegistry ?? [],
-          timeoutMs: parseDuration(flags.timeout ?? '30s', '--timeout'),
-        },
+        open: await openOptionsFrom(flags),
         ...(bar ? { onLayer: (done: number, total: number, digest: string) => bar.update(done, total, digest.slice(7, 19)) } : {}),
       });
       bar?.end();

@@ -19,7 +19,7 @@ import { matchPackages } from '../match/index.js';
 // with ajv) and reading SBOMs (zod) cost ~0.3 s of start-up, paid only by scans that use them.
 import type { Policy } from '../policy/index.js';
 import { verdictOf } from '../policy/verdict.js';
-import { severityRank, type Finding, type OsInfo, type Package, type ScanReport, type Severity, type Warning } from '../model/index.js';
+import { type Finding, type OsInfo, type Package, type ScanReport, type Severity, type Warning } from '../model/index.js';
 import { getComparator } from '../version/index.js';
 
 type SbomContents = ReturnType<typeof import('../sbom/index.js').readSbomFile>;
@@ -202,20 +202,10 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
         ? (await import('../check/dockerfile/index.js')).lintDockerfile(opts.dockerfile.text, { ...opts.dockerfile.options, path: opts.dockerfile.path }).findings
         : [];
       const findings = [...sortFindings(vulns), ...sortFindings(checked.findings), ...lint];
-      const platform =
-        image.config.os && image.config.architecture
-          ? formatPlatform({ os: image.config.os, architecture: image.config.architecture, ...(image.config.variant ? { variant: image.config.variant } : {}) })
-          : undefined;
       return {
         schemaVersion: 1,
         createdAt: now.toISOString(),
-        image: {
-          reference: ref.name,
-          digest: image.digest,
-          configDigest: image.configDigest,
-          ...(platform ? { platform } : {}),
-          layers: image.layers.map((l) => l.diffId),
-        },
+        image: imageInfo(ref, image),
         os: inv.os,
         packages: inv.packages,
         findings,
@@ -229,6 +219,19 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
   } finally {
     db.close();
   }
+}
+
+/** What a report says of the image: the reference as typed, digests, platform and layer diff_ids. */
+export function imageInfo(ref: ImageRef, image: ImageSource): ScanReport['image'] {
+  const c = image.config;
+  const platform = c.os && c.architecture ? formatPlatform({ os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) }) : undefined;
+  return {
+    reference: ref.name,
+    digest: image.digest,
+    configDigest: image.configDigest,
+    ...(platform ? { platform } : {}),
+    layers: image.layers.map((l) => l.diffId),
+  };
 }
 
 /**
