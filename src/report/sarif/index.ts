@@ -1,7 +1,7 @@
-/** SARIF 2.1.0 report (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html), shaped for GitHub code scanning. */
+/** SARIF 2.1.0 report (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html), shaped for GitHub code scanning; suppressed findings are suppressed results. */
 import { createHash } from 'node:crypto';
-import { severityRank, type Finding, type ScanReport, type Severity } from '../../model/index.js';
-import { compareFindings, compareText, findingSummary, findingUrl, imageIdentity, TOOL_NAME, TOOL_URI, TOOL_VERSION } from '../common.js';
+import { severityRank, type Finding, type ScanReport, type Severity, type Suppression } from '../../model/index.js';
+import { compareFindings, compareText, findingSummary, findingUrl, imageIdentity, sortedSuppressed, suppressionText, TOOL_NAME, TOOL_URI, TOOL_VERSION } from '../common.js';
 import type { Reporter } from '../types.js';
 
 /** GitHub reads `security-severity` as a CVSS-like score; unknown gets none rather than an invented one. */
@@ -65,6 +65,12 @@ function ruleOf(rule: Rule): object {
     const msgs = [...new Set(rule.findings.map((f) => f.message ?? ''))].filter(Boolean).sort(compareText);
     text.push(...msgs);
     md.push(`**${mdText(title)}** (${worst})`, '', ...msgs.map((m) => `- ${mdText(m)}`));
+    // One rule is one check, so its findings share the check's remediation.
+    const fix = rule.findings.find((f) => f.remediation)?.remediation;
+    if (fix) {
+      text.push(`How to fix: ${fix}`);
+      md.push('', `**How to fix:** ${mdText(fix)}`);
+    }
   }
   const links = [url, ...aliases.map((a) => findingUrl({ ...first, id: a, url: undefined }))].filter((u): u is string => !!u);
   if (links.length) {
@@ -133,7 +139,27 @@ function fingerprint(f: Finding, imageName: string): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
 }
 
-function resultOf(f: Finding, ruleIndex: number, imageName: string): object {
+/**
+ * SARIF 2.1.0 §3.35: an `external` suppression (ours live in the policy or a VEX document, not
+ * in the scanned files) with status `accepted`, so viewers show the result as dismissed.
+ */
+function suppressionOf(s: Suppression): object {
+  return {
+    kind: 'external',
+    status: 'accepted',
+    justification: suppressionText(s),
+    properties: {
+      by: s.kind,
+      source: s.source,
+      ...(s.owner ? { owner: s.owner } : {}),
+      ...(s.expires ? { expires: s.expires } : {}),
+      ...(s.status ? { vexStatus: s.status } : {}),
+      ...(s.justification ? { vexJustification: s.justification } : {}),
+    },
+  };
+}
+
+function resultOf(f: Finding, ruleIndex: number, imageName: string, suppression?: Suppression): object {
   const props: Record<string, unknown> = { kind: f.kind, severity: f.severity };
   if (f.package) {
     props.packageName = f.package.name;
@@ -150,6 +176,7 @@ function resultOf(f: Finding, ruleIndex: number, imageName: string): object {
     message: { text: findingSummary(f) },
     locations: locationsOf(f),
     partialFingerprints: { 'shipshape/v1': fingerprint(f, imageName) },
+    ...(suppression ? { suppressions: [suppressionOf(suppression)] } : {}),
     properties: props,
   };
 }
@@ -158,8 +185,10 @@ export const sarifReporter: Reporter = {
   format: 'sarif',
   render(r: ScanReport): string {
     const findings = [...r.findings].sort(compareFindings);
+    // Suppressed findings stay results (with the same fingerprint, so a dismissal sticks to the alert).
+    const suppressed = sortedSuppressed(r);
     const rules = new Map<string, Rule>();
-    for (const f of findings) {
+    for (const f of [...findings, ...suppressed]) {
       const k = ruleKey(f);
       let rule = rules.get(k);
       if (!rule) rules.set(k, (rule = { id: k, findings: [] }));
@@ -186,7 +215,10 @@ export const sarifReporter: Reporter = {
             [IMAGE_BASE]: { description: { text: `The file system of ${r.image.reference}@${r.image.digest}` } },
             [SRC_BASE]: { description: { text: 'The directory the Dockerfile paths are relative to' } },
           },
-          results: findings.map((f) => resultOf(f, index.get(ruleKey(f))!, imageName)),
+          results: [
+            ...findings.map((f) => resultOf(f, index.get(ruleKey(f))!, imageName)),
+            ...suppressed.map(({ suppression, ...f }) => resultOf(f, index.get(ruleKey(f))!, imageName, suppression)),
+          ],
           properties: {
             imageReference: r.image.reference,
             imageDigest: r.image.digest,

@@ -15,6 +15,7 @@ interface SarifResult {
   message: { text: string };
   locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number } } }[];
   partialFingerprints: Record<string, string>;
+  suppressions?: { kind: string; status: string; justification: string; properties: Record<string, string> }[];
 }
 interface SarifLog {
   version: string;
@@ -34,9 +35,19 @@ describe('sarif reporter', () => {
     expect(log.version).toBe('2.1.0');
     expect(run.tool.driver.name).toBe('shipshape');
     const ids = run.tool.driver.rules.map((r) => r.id);
-    expect(ids).toEqual(['CVE-2020-28500', 'CVE-2023-5678', 'CVE-2024-0727', 'GHSA-35jh-r3h4-6jhm', 'latest-tag', 'root-user', 'setuid-files']);
+    expect(ids).toEqual([
+      'CVE-2020-28500',
+      'CVE-2023-2650',
+      'CVE-2023-5678',
+      'CVE-2024-0727',
+      'GHSA-35jh-r3h4-6jhm',
+      'GHSA-p6mc-m468-83gw',
+      'latest-tag',
+      'root-user',
+      'setuid-files',
+    ]);
     for (const res of run.results) expect(run.tool.driver.rules[res.ruleIndex]!.id).toBe(res.ruleId);
-    expect(run.results).toHaveLength(mixedReport().findings.length);
+    expect(run.results).toHaveLength(mixedReport().findings.length + mixedReport().suppressed!.length);
   });
 
   it('maps severities to levels and security-severity scores', () => {
@@ -75,6 +86,42 @@ describe('sarif reporter', () => {
     expect(lint.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: 'docker/Dockerfile', uriBaseId: '%SRCROOT%' }, region: { startLine: 3 } });
     const root = run.results.find((r) => r.ruleId === 'root-user')!;
     expect(root.locations).toHaveLength(1);
+  });
+
+  it('keeps suppressed findings as results with an accepted external suppression saying why', () => {
+    const suppressed = run.results.filter((r) => r.suppressions);
+    expect(suppressed.map((r) => r.ruleId)).toEqual(['CVE-2023-2650', 'GHSA-p6mc-m468-83gw']);
+    expect(suppressed[0]!.suppressions).toEqual([
+      {
+        kind: 'external',
+        status: 'accepted',
+        justification: 'ignore entry (shipshape.yaml, owner platform-team, until 2026-12-31): we never translate untrusted OIDs to text',
+        properties: { by: 'ignore', source: 'shipshape.yaml', owner: 'platform-team', expires: '2026-12-31' },
+      },
+    ]);
+    expect(suppressed[1]!.suppressions).toEqual([
+      {
+        kind: 'external',
+        status: 'accepted',
+        justification: 'VEX statement (vex/app.openvex.json): not_affected (vulnerable_code_not_in_execute_path): zipObjectDeep is never called',
+        properties: { by: 'vex', source: 'vex/app.openvex.json', vexStatus: 'not_affected', vexJustification: 'vulnerable_code_not_in_execute_path' },
+      },
+    ]);
+    expect(suppressed[1]!.message.text).toContain('lodash 4.17.20');
+    // Active results carry no suppressions at all (an empty array would mean "not suppressed" too, but says less).
+    expect(run.results.filter((r) => !r.suppressions)).toHaveLength(mixedReport().findings.length);
+    // A finding keeps its fingerprint when it becomes suppressed, so the alert it made is the one dismissed.
+    const { suppression: _s, ...asFinding } = mixedReport().suppressed![0]!;
+    const active = parse(sarifReporter.render({ ...mixedReport(), findings: [asFinding], suppressed: undefined })).runs[0]!.results[0]!;
+    expect(active.suppressions).toBeUndefined();
+    expect(active.partialFingerprints).toEqual(suppressed[0]!.partialFingerprints);
+  });
+
+  it("puts a check's remediation in its rule's help", () => {
+    const rule = run.tool.driver.rules.find((r) => r.id === 'root-user')!;
+    expect(rule.help.text).toContain('How to fix: Set USER to a non-root user or uid in the image (e.g. USER 65532:65532).');
+    expect(rule.help.markdown).toContain('**How to fix:** Set USER to a non-root user or uid in the image (e.g. USER 65532:65532).');
+    expect(run.tool.driver.rules.find((r) => r.id === 'setuid-files')!.help.text).not.toContain('How to fix');
   });
 
   it('fingerprints tell two installs of one package apart and survive a rescan with another database', () => {
