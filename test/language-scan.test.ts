@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeZip, pomProperties } from '../src/catalog/java/fixtures/make-zip.js';
+import { makeZip, pomProperties } from './helpers/zip.js';
 import { runCli } from './helpers/cli.js';
 import { packTar } from './helpers/image-builder.js';
 import { sharedPath } from './helpers/shared.js';

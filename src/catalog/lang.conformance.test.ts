@@ -14,7 +14,7 @@ import { dotnetCataloger } from './dotnet/index.js';
 import { memView } from './fixtures/mem-view.js';
 import { inlineBuildInfo, makeElf, pointerBuildInfoElf } from './go-binary/fixtures/make-elf.js';
 import { goBinaryCataloger } from './go-binary/index.js';
-import { makeZip, pomProperties } from './java/fixtures/make-zip.js';
+import { makeZip, pomProperties } from '../../test/helpers/zip.js';
 import { javaCataloger } from './java/index.js';
 import { npmCataloger } from './npm/index.js';
 import { phpCataloger } from './php/index.js';

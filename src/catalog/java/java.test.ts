@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test/helpers/shared.js';
 import { dirFileView } from '../../image/dir-view.js';
 import { memView, runCataloger } from '../fixtures/mem-view.js';
-import { makeZip, pomProperties } from './fixtures/make-zip.js';
+import { makeZip, pomProperties } from '../../../test/helpers/zip.js';
 import { artifactFromFileName, javaCataloger, parseFileName, parseManifest } from './java.js';
 
 const names = (r: { packages: Array<{ name: string; version: string }> }) => r.packages.map((p) => `${p.name}@${p.version}`);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lintDockerfile } from './lint.js';
 import { RULES } from './rules/registry.js';
+import { prng as rng } from '../../../test/helpers/prng.js';
 
 const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const corpus = readdirSync(fixturesDir, { withFileTypes: true })
@@ -19,17 +20,6 @@ const ITERATIONS = 3000;
 const MAX_MS = 1000;
 const RULE_IDS = new Set(RULES.map((r) => r.id));
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INSERTS = [
   '\\', '\\\n', '`', '`\n', '"', "'", '<<EOF', '<<-EOF\n', "<<'EOF'", '<<"E O F"', '\nEOF\n', '\tEOF', '3<<X',

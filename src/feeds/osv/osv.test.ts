@@ -7,7 +7,7 @@ import { sharedPath } from '../../../test/helpers/shared.js';
 import type { Advisory } from '../../model/index.js';
 import { normalizePackageName } from './ecosystems.js';
 import { ghsaMavenFeed, ghsaNpmFeed, goVulndbFeed, osvFeed, pypaFeed, rustsecFeed } from './feed.js';
-import { makeZip, serveFiles } from './fixtures/make-zip.js';
+import { makeZip, serveFiles } from '../../../test/helpers/zip.js';
 import { convertOsvText, emptyStats, eventsToRanges } from './parse.js';
 
 async function collect(it: AsyncIterable<Advisory>): Promise<Advisory[]> {

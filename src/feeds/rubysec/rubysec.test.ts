@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test/helpers/shared.js';
 import type { Advisory } from '../../model/index.js';
-import { makeZip, serveFiles } from '../osv/fixtures/make-zip.js';
+import { makeZip, serveFiles } from '../../../test/helpers/zip.js';
 import { parseRubysecRecord, rubysecFeed } from './index.js';
 
 async function collect(it: AsyncIterable<Advisory>): Promise<Advisory[]> {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compareDeb, parseDebVersion } from './index.js';
+import { prng } from '../../../test/helpers/prng.js';
 
 const run = promisify(execFile);
 
@@ -19,17 +20,6 @@ function hasDpkg(): boolean {
   }
 }
 
-/** mulberry32: small, seeded, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function versionGenerator(seed: number) {
   const rnd = prng(seed);
