@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import tar from 'tar-stream';
 import binding from 'zstd-napi/binding.js';
 import { ShipshapeError } from '../errors.js';
 import { parseDigest } from './digest.js';
+import { TarParser, type TarHeader, type TarSink } from './tar.js';
 import type { EntryMeta, LayerBlob, LayerIndex } from './types.js';
 
 /**
@@ -137,9 +137,7 @@ async function peek(src: Readable, n: number): Promise<Buffer> {
   return head;
 }
 
-type TarHeader = tar.Header;
-
-function entryType(t: TarHeader['type'] | null | undefined): EntryMeta['type'] {
+function entryType(t: string | null | undefined): EntryMeta['type'] {
   switch (t) {
     case 'file':
     case 'contiguous-file':
@@ -199,12 +197,10 @@ export async function walkLayer(
     throw classify(err, what);
   }
 
-  const extract = tar.extract();
   // The first failure wins; later ones (streams torn down because of it) are noise.
   let failure: ShipshapeError | undefined;
   const fail = (err: unknown) => {
     if (!failure) failure = classify(err, what);
-    if (!extract.destroyed) extract.destroy(failure);
   };
   let entryCount = 0;
   const wants = (path: string, meta: EntryMeta): boolean => {
@@ -216,69 +212,62 @@ export async function walkLayer(
     }
   };
 
-  extract.on('entry', (h, stream, next) => {
-    // An entry stream dies with the parser when anything fails; the failure is reported once, by the walk.
-    stream.on('error', () => {});
-    try {
-      if (++entryCount > lim.maxEntries) {
-        throw new ShipshapeError('too-large', `${what} has more than ${lim.maxEntries} entries (limit; set SHIPSHAPE_MAX_LAYER_ENTRIES to raise it)`);
+  // Called synchronously by the parser for each entry; what it throws comes out of parser.write().
+  const onEntry = (h: TarHeader): TarSink | undefined => {
+    if (++entryCount > lim.maxEntries) {
+      throw new ShipshapeError('too-large', `${what} has more than ${lim.maxEntries} entries (limit; set SHIPSHAPE_MAX_LAYER_ENTRIES to raise it)`);
+    }
+    const path = normalizeEntryPath(h.name);
+    if (path === undefined) throw new ShipshapeError('unsafe-path', `${what}: entry "${h.name}" escapes the image root`);
+    const slash = path.lastIndexOf('/');
+    const base = path.slice(slash + 1);
+    const dir = path.slice(0, slash) || '/';
+    if (base.startsWith('.wh.')) {
+      // Whiteouts are markers, not files: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
+      if (base === '.wh..wh..opq') index.opaqueDirs.push(dir);
+      else if (!base.startsWith('.wh..wh.')) index.whiteouts.push(`${dir === '/' ? '' : dir}/${base.slice(4)}`);
+      return undefined;
+    }
+    const type = entryType(h.type);
+    const meta: EntryMeta = { path, type, mode: h.mode ?? 0, size: type === 'file' ? (h.size ?? 0) : 0, uid: h.uid ?? 0, gid: h.gid ?? 0 };
+    if (type === 'symlink') meta.linkname = h.linkname ?? '';
+    else if (type === 'hardlink') {
+      const target = normalizeEntryPath(h.linkname ?? '');
+      if (target === undefined || target === '/') {
+        throw new ShipshapeError('unsafe-path', `${what}: hardlink "${h.name}" points outside the image root ("${h.linkname}")`);
       }
-      const path = normalizeEntryPath(h.name);
-      if (path === undefined) throw new ShipshapeError('unsafe-path', `${what}: entry "${h.name}" escapes the image root`);
-      const slash = path.lastIndexOf('/');
-      const base = path.slice(slash + 1);
-      const dir = path.slice(0, slash) || '/';
-      const skip = () => {
-        stream.on('end', () => next());
-        stream.resume();
-      };
-      if (base.startsWith('.wh.')) {
-        // Whiteouts are markers, not files: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
-        if (base === '.wh..wh..opq') index.opaqueDirs.push(dir);
-        else if (!base.startsWith('.wh..wh.')) index.whiteouts.push(`${dir === '/' ? '' : dir}/${base.slice(4)}`);
-        return skip();
-      }
-      const type = entryType(h.type);
-      const meta: EntryMeta = { path, type, mode: h.mode ?? 0, size: type === 'file' ? (h.size ?? 0) : 0, uid: h.uid ?? 0, gid: h.gid ?? 0 };
-      if (type === 'symlink') meta.linkname = h.linkname ?? '';
-      else if (type === 'hardlink') {
-        const target = normalizeEntryPath(h.linkname ?? '');
-        if (target === undefined || target === '/') {
-          throw new ShipshapeError('unsafe-path', `${what}: hardlink "${h.name}" points outside the image root ("${h.linkname}")`);
-        }
-        meta.linkname = target;
-      }
-      index.entries.push(meta);
+      meta.linkname = target;
+    }
+    index.entries.push(meta);
 
-      if (type === 'hardlink' && wants(path, meta)) {
-        const kept = index.files.get(meta.linkname!);
-        if (kept) index.files.set(path, kept);
-        return skip();
-      }
-      if (type !== 'file' || !wants(path, meta)) return skip();
-      if (meta.size > lim.maxFileBytes) {
-        throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a file read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
-      }
-      const chunks: Buffer[] = [];
-      stream.on('data', (c) => {
-        chunks.push(c as Buffer);
-      });
-      stream.on('end', () => {
+    if (type === 'hardlink' && wants(path, meta)) {
+      const kept = index.files.get(meta.linkname!);
+      if (kept) index.files.set(path, kept);
+      return undefined;
+    }
+    if (type !== 'file' || !wants(path, meta)) return undefined;
+    if (meta.size > lim.maxFileBytes) {
+      throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a file read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
+    }
+    const chunks: Buffer[] = [];
+    return {
+      data: (c) => chunks.push(c),
+      end: () => {
         // concat copies: kept files must not pin the large decompressed chunks they were sliced from.
         const content = Buffer.concat(chunks, meta.size);
+        let kept: boolean;
         try {
-          if (!keep || keep(path, meta, content)) index.files.set(path, content);
+          kept = !keep || keep(path, meta, content);
         } catch (err) {
-          fail(new ShipshapeError('internal', `${what}: the keep filter failed on ${path} (${(err as Error)?.message ?? err})`, { cause: err }));
-          return;
+          throw new ShipshapeError('internal', `${what}: the keep filter failed on ${path} (${(err as Error)?.message ?? err})`, { cause: err });
         }
-        next();
-      });
-    } catch (err) {
-      fail(err);
-    }
-  });
-  extract.on('error', (err: Error) => fail(err));
+        if (kept) index.files.set(path, content);
+      },
+    };
+  };
+  // Our own parser rather than a tar stream library: no stream per entry, content skipped in place
+  // (a third of a cold scan's CPU time went to tar-stream; docs/performance.md).
+  const parser = new TarParser(onEntry);
 
   const hash = createHash(algorithm);
   let total = 0;
@@ -298,13 +287,10 @@ export async function walkLayer(
       }
       hash.update(chunk);
       if (failure) throw failure;
-      if (!extract.write(chunk)) await waitFor(extract, 'drain');
-      if (failure) throw failure;
+      parser.write(chunk);
     }
     if (failure) throw failure;
-    extract.end(null);
-    await waitFor(extract, 'finish');
-    if (failure) throw failure;
+    parser.end();
   };
 
   try {
@@ -313,7 +299,8 @@ export async function walkLayer(
     const compression = detectCompression(head);
     src.on('error', fail);
     if (compression === 'gzip') {
-      const gunzip = zlib.createGunzip({ chunkSize: 128 * 1024 });
+      // Large output chunks: fewer round trips to the zlib thread, fewer buffers for hashing and parsing.
+      const gunzip = zlib.createGunzip({ chunkSize: 1024 * 1024 });
       gunzip.on('error', fail);
       await pipeline(src, gunzip, feedTar);
     } else if (compression === 'zstd') await pipeline(src, zstdStage(what, fail), feedTar);
@@ -328,35 +315,4 @@ export async function walkLayer(
     throw failure!;
   }
   return index;
-}
-
-/** Resolves on `event`; rejects when the stream fails or closes first. */
-function waitFor(s: tar.Extract, event: 'drain' | 'finish'): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (s.destroyed) {
-      reject(new Error('tar parser closed early'));
-      return;
-    }
-    const cleanup = () => {
-      s.off(event, onEvent);
-      s.off('error', onError);
-      s.off('close', onClose);
-    };
-    const onEvent = () => {
-      cleanup();
-      resolve();
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () => {
-      cleanup();
-      if (event === 'finish' && (s as unknown as { _finished?: boolean })._finished) resolve();
-      else reject(new Error('tar parser closed early'));
-    };
-    s.on(event, onEvent);
-    s.on('error', onError);
-    s.on('close', onClose);
-  });
 }
