@@ -1,5 +1,5 @@
 /** User-level: on every shared image, each image check agrees with the hygiene facts in its README. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,5 +63,14 @@ describe.skipIf(!images || !vulndata)('image checks on the shared images', () =>
     const fail = await run('alpine-3.10');
     expect(fail.code).toBe(1);
     expect(fail.stdout).toContain('not minimal');
+
+    // The same gate from a policy file in the working directory, as a CI job would keep it.
+    const dir = path.join(tmp, 'policy');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'shipshape.yaml'), 'checks:\n  requireMinimal: true\n');
+    const withPolicy = (name: string) =>
+      runCli(['scan', `oci:${path.join(images!, 'oci', name)}:latest`, '--db', db, '--quiet', '--cache-dir', path.join(tmp, 'cache')], { cwd: dir });
+    expect((await withPolicy('go-static')).code).toBe(0);
+    expect((await withPolicy('alpine-3.10')).code).toBe(1);
   });
 });
