@@ -1,7 +1,19 @@
 /** CycloneDX 1.6 JSON SBOM (https://cyclonedx.org/docs/1.6/json/): the image, its packages and their vulnerabilities. */
 import { createHash } from 'node:crypto';
-import type { Finding, Package, ScanReport, Severity } from '../../model/index.js';
-import { compareFindings, comparePackages, compareText, findingUrl, imageIdentity, imagePurl, TOOL_NAME, TOOL_URI, TOOL_VERSION } from '../common.js';
+import type { Finding, Package, ScanReport, Severity, Suppression } from '../../model/index.js';
+import {
+  compareFindings,
+  comparePackages,
+  compareText,
+  findingUrl,
+  imageIdentity,
+  imagePurl,
+  sortedSuppressed,
+  suppressionText,
+  TOOL_NAME,
+  TOOL_URI,
+  TOOL_VERSION,
+} from '../common.js';
 import type { Reporter } from '../types.js';
 
 const IMAGE_REF = 'image';
@@ -23,22 +35,63 @@ const SOURCES: Record<string, { name: string; url: string }> = {
   'debian-tracker': { name: 'Debian Security Tracker', url: 'https://security-tracker.debian.org/tracker/' },
 };
 
+/** CycloneDX 1.6 `impactAnalysisState`. */
+type AnalysisState = 'resolved' | 'resolved_with_pedigree' | 'exploitable' | 'in_triage' | 'false_positive' | 'not_affected';
+const STATES: ReadonlySet<string> = new Set<AnalysisState>(['resolved', 'resolved_with_pedigree', 'exploitable', 'in_triage', 'false_positive', 'not_affected']);
+
+/** CycloneDX 1.6 `impactAnalysisJustification`: a CycloneDX VEX input already speaks it. */
+const JUSTIFICATIONS: ReadonlySet<string> = new Set([
+  'code_not_present',
+  'code_not_reachable',
+  'requires_configuration',
+  'requires_dependency',
+  'requires_environment',
+  'protected_by_compiler',
+  'protected_at_runtime',
+  'protected_at_perimeter',
+  'protected_by_mitigating_control',
+]);
+
 /**
- * Hook for VEX: when findings carry an analysis (state, justification, detail), it becomes the
- * vulnerability's `analysis`. The model has no such field yet; this reads it if a later change adds one.
+ * OpenVEX justifications in CycloneDX's words, the closest documented meaning (docs/reports.md).
+ * "Cannot be controlled by an adversary" has no twin: requires_environment ("requires a certain
+ * environment which is not present") is the nearest, and the original word stays in `detail`.
  */
-interface VexAnalysis {
-  state: 'resolved' | 'resolved_with_pedigree' | 'exploitable' | 'in_triage' | 'false_positive' | 'not_affected';
+const OPENVEX_JUSTIFICATION: Record<string, string> = {
+  component_not_present: 'code_not_present',
+  vulnerable_code_not_present: 'code_not_present',
+  vulnerable_code_not_in_execute_path: 'code_not_reachable',
+  vulnerable_code_cannot_be_controlled_by_adversary: 'requires_environment',
+  inline_mitigations_already_exist: 'protected_by_mitigating_control',
+};
+
+interface Analysis {
+  state: AnalysisState;
   justification?: string;
-  detail?: string;
+  response?: string[];
+  detail: string;
 }
 
-function analysisOf(findings: Finding[]): VexAnalysis | undefined {
-  for (const f of findings) {
-    const vex = (f as Finding & { vex?: VexAnalysis }).vex;
-    if (vex?.state) return { state: vex.state, ...(vex.justification ? { justification: vex.justification } : {}), ...(vex.detail ? { detail: vex.detail } : {}) };
-  }
-  return undefined;
+/**
+ * The `analysis` of a suppressed vulnerability. A VEX statement keeps its verdict (OpenVEX `fixed`
+ * is CycloneDX `resolved`). An ignore entry claims nothing about exploitability: it accepts the
+ * risk, which CycloneDX says as state `exploitable` ("may be directly or indirectly exploitable")
+ * with response `will_not_fix`, the reason and its owner and expiry in `detail`.
+ */
+export function analysisOf(s: Suppression): Analysis {
+  const detail = suppressionText(s);
+  if (s.kind === 'ignore') return { state: 'exploitable', response: ['will_not_fix'], detail };
+  const status = s.status ?? '';
+  const state: AnalysisState = STATES.has(status) ? (status as AnalysisState) : status === 'fixed' ? 'resolved' : 'not_affected';
+  const j = s.justification && (JUSTIFICATIONS.has(s.justification) ? s.justification : OPENVEX_JUSTIFICATION[s.justification]);
+  return { state, ...(j ? { justification: j } : {}), detail };
+}
+
+/** Findings of one vulnerability entry: the same id, and the same analysis (none for active findings). */
+interface Group {
+  id: string;
+  analysis?: Analysis;
+  findings: Finding[];
 }
 
 /** RFC 4122 version-5-shaped UUID from a name: the same image and packages give the same serial number. */
@@ -115,50 +168,58 @@ export const cyclonedxReporter: Reporter = {
       });
     }
 
-    // One entry per advisory id; affects lists every package it was matched on.
-    const groups = new Map<string, Finding[]>();
-    for (const f of [...r.findings].sort(compareFindings)) {
-      if (f.kind !== 'vulnerability') continue;
-      let g = groups.get(f.id);
-      if (!g) groups.set(f.id, (g = []));
-      g.push(f);
-    }
-    const vulnerabilities = [...groups.entries()]
-      .sort(([a], [b]) => compareText(a, b))
-      .map(([vid, fs]) => {
-        const feed = fs[0]!.match?.feed;
-        const source = feed ? (SOURCES[feed] ?? { name: feed }) : undefined;
-        const affects = [
-          ...new Set(
-            fs.flatMap((f) => {
-              if (!f.package) return [];
-              const k = pkgKey(f.package.type, f.package.name, f.package.version);
-              const ref = byKeyPath.get(`${k}\0${f.locations[0]?.path ?? ''}`) ?? byKey.get(k);
-              return ref ? [ref] : [];
-            }),
-          ),
-        ].sort(compareText);
-        const ratings = [...new Set(fs.map((f) => f.severity))].sort(compareText).map((s) => ({
-          ...(source ? { source } : {}),
-          severity: RATING[s],
-        }));
-        const fixes = [...new Set(fs.map((f) => (f.package && f.fixedVersion ? `${f.package.name} ${f.fixedVersion}` : '')))].filter(Boolean).sort(compareText);
-        const url = findingUrl(fs[0]!);
-        const aliases = [...new Set(fs.flatMap((f) => f.aliases))].sort(compareText);
-        const analysis = analysisOf(fs);
-        return {
-          'bom-ref': `vuln:${vid}`,
-          id: vid,
-          ...(source ? { source: { ...source, ...(url ? { url } : {}) } } : url ? { source: { url } } : {}),
-          ...(aliases.length ? { references: aliases.map((a) => ({ id: a, source: { name: a.split('-')[0]! } })) } : {}),
-          ratings,
-          ...(fs[0]!.title ? { description: fs[0]!.title } : {}),
-          ...(fixes.length ? { recommendation: `Upgrade to ${fixes.join(', ')}` } : {}),
-          ...(url ? { advisories: [{ url }] } : {}),
-          ...(analysis ? { analysis } : {}),
-          affects: affects.map((ref) => ({ ref })),
-        };
-      });
+    // One entry per advisory id; affects lists every package it was matched on. Suppressed
+    // findings of an id get entries of their own, one per analysis, since `analysis` is per entry.
+    const groups = new Map<string, Group>();
+    const add = (f: Finding, analysis?: Analysis) => {
+      if (f.kind !== 'vulnerability') return;
+      const k = `${f.id}\0${analysis ? JSON.stringify(analysis) : ''}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { id: f.id, ...(analysis ? { analysis } : {}), findings: [] }));
+      g.findings.push(f);
+    };
+    for (const f of [...r.findings].sort(compareFindings)) add(f);
+    for (const { suppression, ...f } of sortedSuppressed(r)) add(f, analysisOf(suppression));
+    const ordered = [...groups.entries()].sort(([a], [b]) => compareText(a, b)).map(([, g]) => g);
+    // Ids alone for active entries: a report without suppressions keeps the serial number it always had.
+    const serialParts = ordered.map((g) => (g.analysis ? `${g.id}\0${JSON.stringify(g.analysis)}` : g.id)).sort(compareText);
+    const bomRefs = new Set<string>();
+    const vulnerabilities = ordered.map(({ id: vid, analysis, findings: fs }) => {
+      let bomRef = `vuln:${vid}`;
+      for (let n = 2; bomRefs.has(bomRef); n++) bomRef = `vuln:${vid}#${n}`;
+      bomRefs.add(bomRef);
+      const feed = fs[0]!.match?.feed;
+      const source = feed ? (SOURCES[feed] ?? { name: feed }) : undefined;
+      const affects = [
+        ...new Set(
+          fs.flatMap((f) => {
+            if (!f.package) return [];
+            const k = pkgKey(f.package.type, f.package.name, f.package.version);
+            const ref = byKeyPath.get(`${k}\0${f.locations[0]?.path ?? ''}`) ?? byKey.get(k);
+            return ref ? [ref] : [];
+          }),
+        ),
+      ].sort(compareText);
+      const ratings = [...new Set(fs.map((f) => f.severity))].sort(compareText).map((s) => ({
+        ...(source ? { source } : {}),
+        severity: RATING[s],
+      }));
+      const fixes = [...new Set(fs.map((f) => (f.package && f.fixedVersion ? `${f.package.name} ${f.fixedVersion}` : '')))].filter(Boolean).sort(compareText);
+      const url = findingUrl(fs[0]!);
+      const aliases = [...new Set(fs.flatMap((f) => f.aliases))].sort(compareText);
+      return {
+        'bom-ref': bomRef,
+        id: vid,
+        ...(source ? { source: { ...source, ...(url ? { url } : {}) } } : url ? { source: { url } } : {}),
+        ...(aliases.length ? { references: aliases.map((a) => ({ id: a, source: { name: a.split('-')[0]! } })) } : {}),
+        ratings,
+        ...(fs[0]!.title ? { description: fs[0]!.title } : {}),
+        ...(fixes.length ? { recommendation: `Upgrade to ${fixes.join(', ')}` } : {}),
+        ...(url ? { advisories: [{ url }] } : {}),
+        ...(analysis ? { analysis } : {}),
+        affects: affects.map((ref) => ({ ref })),
+      };
+    });
 
     const imageComponent = {
       type: 'container',
@@ -179,7 +240,7 @@ export const cyclonedxReporter: Reporter = {
       $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
       bomFormat: 'CycloneDX',
       specVersion: '1.6',
-      serialNumber: `urn:uuid:${stableUuid(`${r.image.digest}\0${refs.join('\0')}\0${[...groups.keys()].sort(compareText).join('\0')}`)}`,
+      serialNumber: `urn:uuid:${stableUuid(`${r.image.digest}\0${refs.join('\0')}\0${serialParts.join('\0')}`)}`,
       version: 1,
       metadata: {
         ...(r.createdAt ? { timestamp: r.createdAt } : {}),
