@@ -1,5 +1,5 @@
 /** Small helpers shared by the language catalogers: locations, text decoding, stable order, dedupe. */
-import type { FileView } from '../image/types.js';
+import type { FileEntry, FileView } from '../image/types.js';
 import type { Location, Package, Warning } from '../model/index.js';
 
 /** Where a file was found: the layer that last wrote it and its path. */
@@ -9,22 +9,29 @@ export function locationOf(files: FileView, path: string): Location {
 
 /** The regular files (or hardlinks) of the squashed filesystem whose path passes `pred`, sorted. */
 export function matchingFiles(files: FileView, pred: (path: string) => boolean): string[] {
-  return regularFiles(files).filter((p) => pred(p));
+  return regularFiles(files).paths.filter((p) => pred(p));
+}
+
+/** As matchingFiles, for filters that look at the entry too (mode, size): no stat per path. */
+export function matchingEntries(files: FileView, pred: (path: string, entry: FileEntry) => boolean): string[] {
+  const { paths, entries } = regularFiles(files);
+  return paths.filter((p, i) => pred(p, entries[i]!));
 }
 
 // Every language cataloger asks for its files out of the same view: the list of regular files,
 // sorted, is made once per view rather than once per cataloger (a stat per path each time).
-const regularFilesOf = new WeakMap<FileView, string[]>();
+const regularFilesOf = new WeakMap<FileView, { paths: string[]; entries: FileEntry[] }>();
 
-function regularFiles(files: FileView): string[] {
+function regularFiles(files: FileView): { paths: string[]; entries: FileEntry[] } {
   let list = regularFilesOf.get(files);
   if (!list) {
-    list = [];
+    const found: Array<[string, FileEntry]> = [];
     for (const p of files.paths()) {
-      const t = files.stat(p)?.type;
-      if (t === 'file' || t === 'hardlink') list.push(p);
+      const e = files.stat(p);
+      if (e && (e.type === 'file' || e.type === 'hardlink')) found.push([p, e]);
     }
-    list.sort();
+    found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    list = { paths: found.map((f) => f[0]), entries: found.map((f) => f[1]) };
     regularFilesOf.set(files, list);
   }
   return list;

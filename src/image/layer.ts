@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import binding from 'zstd-napi/binding.js';
+import { createRequire } from 'node:module';
+import type zstdBinding from 'zstd-napi/binding.js';
 import { ShipshapeError } from '../errors.js';
 import { parseDigest } from './digest.js';
 import { TarParser, type TarHeader, type TarSink } from './tar.js';
@@ -71,7 +72,16 @@ export function normalizeEntryPath(name: string): string | undefined {
   return `/${out.join('/')}`;
 }
 
-const ZSTD_OUT = binding.dStreamOutSize();
+// The native zstd addon is loaded with the first zstd layer: most layers are gzip, and a warm
+// scan reads none at all.
+let zstd: { binding: typeof zstdBinding; outSize: number } | undefined;
+function zstdLib(): { binding: typeof zstdBinding; outSize: number } {
+  if (!zstd) {
+    const binding = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof zstdBinding;
+    zstd = { binding, outSize: binding.dStreamOutSize() };
+  }
+  return zstd;
+}
 
 /** zstd decompression as a pull-based stage: output is produced only as fast as it is consumed, so a bomb cannot flood memory. */
 function zstdStage(what: string, fail: (err: unknown) => void) {
@@ -86,12 +96,13 @@ function zstdStage(what: string, fail: (err: unknown) => void) {
 }
 
 async function* zstdChunks(source: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {
+  const { binding, outSize } = zstdLib();
   const dctx = new binding.DCtx();
   let inFrame = false;
   for await (const chunk of source) {
     let src = chunk;
     for (;;) {
-      const dst = Buffer.allocUnsafe(ZSTD_OUT);
+      const dst = Buffer.allocUnsafe(outSize);
       let ret: number, produced: number, consumed: number;
       try {
         [ret, produced, consumed] = dctx.decompressStream(dst, src);

@@ -1,7 +1,7 @@
 /** Go binary cataloger: the Go toolchain (`stdlib`), main module and dependencies recorded in ELF build info. */
 import type { EntryMeta, FileView } from '../../image/types.js';
 import type { Package, Warning } from '../../model/index.js';
-import { locationOf, matchingFiles, sortPackages, sortWarnings } from '../lang-support.js';
+import { locationOf, matchingEntries, sortPackages, sortWarnings } from '../lang-support.js';
 import { purl, splitLast } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
 import { readBuildInfo, readRawBuildInfo, type GoBuildInfo, type GoModule } from './buildinfo.js';
@@ -60,10 +60,7 @@ export function goBinaryCataloger(): Cataloger {
     catalog(files: FileView): CatalogResult {
       const packages: Package[] = [];
       const warnings: Warning[] = [];
-      const candidates = matchingFiles(files, (p) => {
-        const e = files.stat(p);
-        return !!e && isExecutableCandidate(e.type, e.mode, e.size, MAX_GO_BINARY);
-      });
+      const candidates = matchingEntries(files, (_p, e) => isExecutableCandidate(e.type, e.mode, e.size, MAX_GO_BINARY));
       for (const path of candidates) {
         const buf = files.read(path);
         if (!buf || buf.length < 4 || !buf.subarray(0, 4).equals(ELF_MAGIC)) continue; // scripts, non-ELF

@@ -6,7 +6,7 @@ import { inflateSync } from 'node:zlib';
 import type { EntryMeta, FileView } from '../../image/types.js';
 import type { Package, Warning } from '../../model/index.js';
 import { ELF_MAGIC, isElf, isExecutableCandidate, parseElf, sectionData } from '../go-binary/elf.js';
-import { basename, decodeText, isRecord, locationOf, matchingFiles, sortPackages, sortWarnings, str } from '../lang-support.js';
+import { basename, decodeText, isRecord, locationOf, matchingEntries, sortPackages, sortWarnings, str } from '../lang-support.js';
 import { arrayTables } from '../python/toml-tables.js';
 import { purl } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
@@ -97,10 +97,7 @@ export function rustCataloger(): Cataloger {
     },
     catalog(files: FileView): CatalogResult {
       const ctx: Ctx = { files, packages: [], warnings: [] };
-      const candidates = matchingFiles(files, (p) => {
-        const e = files.stat(p);
-        return isCargoLock(p) || (!!e && isBinary(e));
-      });
+      const candidates = matchingEntries(files, (p, e) => isCargoLock(p) || isBinary(e));
       for (const path of candidates) {
         const buf = files.read(path);
         if (!buf) continue;
