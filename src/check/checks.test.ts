@@ -1,3 +1,4 @@
+/** Unit tests of the image checks on small images made in code. */
 import { describe, expect, it } from 'vitest';
 import { treeView } from '../image/dir-view.js';
 import type { FileEntry, ImageConfig, ImageRef, LayerIndex } from '../image/types.js';
