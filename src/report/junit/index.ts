@@ -1,6 +1,6 @@
-/** JUnit XML for CI test views: a suite per finding kind; a case per package, per check, per lint finding. */
+/** JUnit XML for CI test views: a suite per finding kind; a case per package, per check, per lint finding; suppressed findings skipped. */
 import { severityRank, type Finding, type ScanReport } from '../../model/index.js';
-import { compareFindings, comparePackages, compareText, findingSummary, findingUrl } from '../common.js';
+import { compareFindings, comparePackages, compareText, findingSummary, findingUrl, sortedSuppressed, suppressionText } from '../common.js';
 import type { Reporter } from '../types.js';
 
 /** XML 1.0 text: escapes markup and drops characters XML cannot carry at all. */
@@ -17,6 +17,8 @@ interface Case {
   failures: Finding[];
   /** Findings below --fail-on: shown, but the case passes like the verdict does. */
   notes: Finding[];
+  /** A suppressed finding: the case is skipped, with the suppression as its message. */
+  skipped?: { finding: Finding; why: string };
 }
 
 function counts(fs: Finding[]): string {
@@ -35,6 +37,14 @@ function detail(f: Finding): string {
 
 function renderCase(c: Case): string {
   const open = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}" time="0"`;
+  if (c.skipped) {
+    return [
+      `${open}>`,
+      `      <skipped message="${xmlEscape(c.skipped.why)}"/>`,
+      `      <system-out>${xmlEscape(detail(c.skipped.finding))}</system-out>`,
+      '    </testcase>',
+    ].join('\n');
+  }
   if (!c.failures.length && !c.notes.length) return `${open}/>`;
   const lines = [`${open}>`];
   if (c.failures.length) {
@@ -51,7 +61,8 @@ function renderCase(c: Case): string {
 
 function renderSuite(name: string, cases: Case[], props: [string, string][]): string {
   const failures = cases.filter((c) => c.failures.length).length;
-  const head = `  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="0"`;
+  const skipped = cases.filter((c) => c.skipped).length;
+  const head = `  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="0"`;
   const body = [
     '    <properties>',
     ...props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`),
@@ -93,6 +104,20 @@ export const junitReporter: Reporter = {
         const c = { classname: `lint.${f.locations[0]?.path ?? 'Dockerfile'}`, name: `${f.id} line ${f.line ?? 0}`, line: f.line ?? 0, failures: [], notes: [] };
         place(c, f);
         lintCases.push(c);
+      }
+    }
+    // A suppressed finding is a skipped case of its own beside its kind's cases, named apart from them.
+    for (const { suppression, ...f } of sortedSuppressed(r)) {
+      const skipped = { finding: f, why: `suppressed by ${suppressionText(suppression)}` };
+      if (f.kind === 'vulnerability') {
+        const t = f.package?.type ?? 'unknown';
+        const name = `${f.package?.name ?? '?'} ${f.package?.version ?? '?'} ${f.id} (suppressed)`;
+        pkgCases.set(`suppressed\0${pkgCases.size}`, { classname: `vulnerabilities.${t}`, name, failures: [], notes: [], skipped });
+      } else if (f.kind === 'check') {
+        checkCases.set(`suppressed\0${checkCases.size}`, { classname: 'checks', name: `${f.id} (suppressed)`, failures: [], notes: [], skipped });
+      } else {
+        const line = f.line ?? 0;
+        lintCases.push({ classname: `lint.${f.locations[0]?.path ?? 'Dockerfile'}`, name: `${f.id} line ${line} (suppressed)`, line, failures: [], notes: [], skipped });
       }
     }
     const byName = (a: Case, b: Case) => compareText(a.classname, b.classname) || compareText(a.name, b.name);

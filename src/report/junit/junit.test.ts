@@ -44,7 +44,7 @@ describe.skipIf(!hasXmllint)('junit output is well-formed XML (xmllint)', () => 
 
 describe('junit reporter', () => {
   it('one suite per kind; a case per package, per check id, per lint finding; counts add up', () => {
-    const r: ScanReport = { ...mixedReport(), verdict: { ...mixedReport().verdict, failOn: null } };
+    const r: ScanReport = { ...mixedReport(), suppressed: undefined, verdict: { ...mixedReport().verdict, failOn: null } };
     const xml = junitReporter.render(r);
     const suites = elements(xml, 'testsuite');
     expect(suites.map((s) => [s.name, s.tests, s.failures])).toEqual([
@@ -60,7 +60,7 @@ describe('junit reporter', () => {
   });
 
   it('with --fail-on, findings below it pass and are kept as output', () => {
-    const xml = junitReporter.render(mixedReport()); // failOn medium
+    const xml = junitReporter.render({ ...mixedReport(), suppressed: undefined }); // failOn medium
     const suites = elements(xml, 'testsuite');
     // openssl: medium fails; setuid-files (negligible) passes; latest-tag (medium) fails.
     expect(suites.map((s) => [s.name, s.tests, s.failures])).toEqual([
@@ -72,8 +72,31 @@ describe('junit reporter', () => {
     expect(xml).toContain('<system-out>setuid-files [negligible]');
   });
 
+  it('adds a skipped case per suppressed finding, beside its kind, saying who suppressed it and why', () => {
+    const xml = junitReporter.render(oddReport());
+    const suites = elements(xml, 'testsuite');
+    // odd: 3 packages + 2 suppressed vulnerabilities; 3 checks + 1 suppressed check; 2 lint findings.
+    expect(suites.map((s) => [s.name, s.tests, s.skipped])).toEqual([
+      ['vulnerabilities', '5', '2'],
+      ['checks', '4', '1'],
+      ['lint', '2', '0'],
+    ]);
+    expect(elements(xml, 'testsuites')[0]!.tests).toBe('11');
+    const skipped = elements(xml, 'skipped').map((e) => e.message);
+    expect(skipped).toEqual([
+      'suppressed by ignore entry (shipshape.yaml, owner platform-team, until 2026-12-31): we never translate untrusted OIDs to text',
+      'suppressed by VEX statement (vex/app.openvex.json): not_affected (vulnerable_code_not_in_execute_path): zipObjectDeep is never called',
+      `suppressed by ignore entry (/p/&lt;&amp;&quot;&apos;&gt; ünï©ødé 🚢.yaml, owner &lt;&amp;&quot;&apos;&gt; ünï©ødé 🚢, until 2027-01-01): debug &lt;&amp;&quot;&apos;&gt; ünï©ødé 🚢 *image* | [x](y)`,
+    ]);
+    const names = elements(xml, 'testcase').map((c) => c.name);
+    expect(names).toContain('openssl 3.0.11-1~deb12u1 CVE-2023-2650 (suppressed)');
+    expect(names).toContain('shell-present (suppressed)');
+    // A skipped case neither fails nor counts as a failure.
+    expect(suites.map((s) => s.failures)).toEqual(['3', '2', '1']);
+  });
+
   it('lists every package as a case, clean ones passing', () => {
-    const r = { ...mixedReport(), findings: [] };
+    const r = { ...mixedReport(), findings: [], suppressed: undefined };
     const xml = junitReporter.render(r);
     expect(elements(xml, 'testsuite')[0]).toMatchObject({ tests: '2', failures: '0' });
     expect(xml).not.toContain('<failure');
