@@ -112,18 +112,15 @@ export function treeView(entries: Map<string, FileEntry>, content: (path: string
   const resolve = (p: string): string | undefined => {
     const clean = normalizePath(p);
     if (clean === '/') return '/';
-    let w = walks.get(clean);
-    if (w === undefined) {
-      // The final component is not remembered (only directories are asked for again and again),
-      // and when it is no link, its answer is at hand without building a Walk.
-      const i = clean.lastIndexOf('/');
-      const parent = walkTo(i === 0 ? '/' : clean.slice(0, i));
-      if (!parent) return undefined;
-      const next = parent.same ? clean : `${parent.cur}/${clean.slice(i + 1)}`;
-      const e = entries.get(next);
-      if (e?.type !== 'symlink' || e.linkname === undefined) return e ? next : undefined;
-      w = step(clean);
-    }
+    // The final component is not remembered (only directories are asked for again and again),
+    // and when it is no link, its answer is at hand without building a Walk.
+    const i = clean.lastIndexOf('/');
+    const parent = walkTo(i === 0 ? '/' : clean.slice(0, i));
+    if (!parent) return undefined;
+    const next = parent.same ? clean : `${parent.cur}/${clean.slice(i + 1)}`;
+    const e = entries.get(next);
+    if (e?.type !== 'symlink' || e.linkname === undefined) return e ? next : undefined;
+    const w = walks.get(clean) ?? step(clean);
     if (!w) return undefined;
     return entries.has(w.cur) || w.cur === '' ? w.cur || '/' : undefined;
   };

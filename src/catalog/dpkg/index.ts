@@ -155,6 +155,9 @@ function addOwned(files: FileView, name: string, arch: string | undefined, out: 
   for (const raw of buf.toString('utf8').split('\n')) {
     const p = raw.trim();
     if (!p.startsWith('/') || p === '/.') continue;
+    // Directories are listed by most packages: a path seen before had its real path added then
+    // (and a real path, having no links in it, resolves to itself).
+    if (out.has(p)) continue;
     out.add(p);
     const real = files.resolve(p);
     if (real && real !== p) out.add(real);
