@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, sharedPath } from '../../test/helpers/shared.js';
 import { buildDb } from '../db/index.js';
 import type { ScanReport } from '../model/index.js';
+import { applyPolicy, emptyPolicy } from '../policy/index.js';
 import { scanImage } from '../scan/index.js';
 import { getReporter, reporters } from './index.js';
 
@@ -108,6 +109,42 @@ describe.skipIf(!images || !vulndata)('golden reports of the shared images', () 
     }
   }
 
+  /**
+   * The alpine report judged by a policy, as `scan --policy` does: an ignore entry for musl-utils
+   * and the root-user check, and a VEX statement about the image for the rest (musl). The goldens
+   * stay without a policy; this one is validated below, beside them.
+   */
+  function judged(): ScanReport {
+    const r = reports.get('alpine-3.7')!;
+    const policy = {
+      ...emptyPolicy(),
+      source: 'shipshape.yaml',
+      ignore: [
+        { id: 'CVE-2019-14697', package: 'musl-utils', reason: 'ldd is not run', owner: 'platform', expires: '2026-12-31' },
+        { id: 'root-user', reason: 'base image, checked downstream' },
+      ],
+      vex: [
+        {
+          vulnerability: 'CVE-2019-14697',
+          aliases: [],
+          products: [{ id: r.image.digest, digest: r.image.digest, subcomponents: [] }],
+          status: 'not_affected' as const,
+          originalStatus: 'not_affected',
+          justification: 'vulnerable_code_not_in_execute_path',
+          statement: 'no x87 code calls iconv',
+          source: 'vex/alpine.openvex.json',
+        },
+      ],
+    };
+    const out = applyPolicy(r, policy, { now: NOW });
+    expect(out.suppressed?.map((f) => `${f.id}/${f.package?.name ?? '-'}/${f.suppression.kind}`).sort()).toEqual([
+      'CVE-2019-14697/musl-utils/ignore',
+      'CVE-2019-14697/musl/vex',
+      'root-user/-/ignore',
+    ]);
+    return out;
+  }
+
   // The in-code samples are validated beside each reporter; these are real images' reports, real licenses and all.
   it.skipIf(!existsSync(multitool))('real sarif passes the SARIF multitool with no error', () => {
     const files = GOLDEN_IMAGES.map((name) => {
@@ -115,6 +152,10 @@ describe.skipIf(!images || !vulndata)('golden reports of the shared images', () 
       writeFileSync(f, getReporter('sarif').render(reports.get(name)!));
       return f;
     });
+    const withPolicy = path.join(tmp, 'alpine-3.7-policy.sarif');
+    writeFileSync(withPolicy, getReporter('sarif').render(judged()));
+    expect((readFileSync(withPolicy, 'utf8').match(/"suppressions"/g) ?? []).length).toBe(3);
+    files.push(withPolicy);
     const out = path.join(tmp, 'validation.sarif');
     execFileSync(multitool, ['validate', ...files, '-o', out, '--log', 'ForceOverwrite', '--quiet'], { stdio: 'pipe', timeout: 120_000 });
     const results = (JSON.parse(readFileSync(out, 'utf8')) as { runs: { results?: { ruleId: string; level?: string }[] }[] }).runs.flatMap((r) => r.results ?? []);
@@ -124,6 +165,10 @@ describe.skipIf(!images || !vulndata)('golden reports of the shared images', () 
   it('real cyclonedx is valid CycloneDX 1.6 (strict)', async () => {
     const validator = new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6);
     for (const name of GOLDEN_IMAGES) expect(await validator.validate(getReporter('cyclonedx').render(reports.get(name)!))).toBeNull();
+    const withPolicy = getReporter('cyclonedx').render(judged());
+    expect(await validator.validate(withPolicy)).toBeNull();
+    expect(withPolicy).toContain('"state": "not_affected"');
+    expect(withPolicy).toContain('"state": "exploitable"');
   });
 
   it.skipIf(!spdxSchema)('real spdx is valid SPDX 2.3', () => {
@@ -137,8 +182,10 @@ describe.skipIf(!images || !vulndata)('golden reports of the shared images', () 
   });
 
   it.skipIf(!hasXmllint)('real junit is well-formed XML', () => {
-    for (const name of GOLDEN_IMAGES) {
-      const r = spawnSync('xmllint', ['--noout', '-'], { input: getReporter('junit').render(reports.get(name)!), encoding: 'utf8' });
+    const judgedXml = getReporter('junit').render(judged());
+    expect(judgedXml.match(/<skipped /g)).toHaveLength(3);
+    for (const xml of [...GOLDEN_IMAGES.map((name) => getReporter('junit').render(reports.get(name)!)), judgedXml]) {
+      const r = spawnSync('xmllint', ['--noout', '-'], { input: xml, encoding: 'utf8' });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }

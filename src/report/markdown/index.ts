@@ -1,6 +1,6 @@
 /** A short Markdown summary for pull-request comments and $GITHUB_STEP_SUMMARY: verdict, counts, top findings, how to fix checks, what was suppressed. */
 import { SEVERITIES, type Finding, type ScanReport, type Suppression } from '../../model/index.js';
-import { compareFindings, findingUrl, sortedSuppressed } from '../common.js';
+import { compareFindings, findingUrl, sortedSuppressed, suppressedBy } from '../common.js';
 import type { Reporter } from '../types.js';
 
 /** Enough rows to act on, few enough for a comment (GitHub caps comments at 65,536 characters). */
@@ -35,7 +35,7 @@ function fixCell(f: Finding): string {
 }
 
 function whyCell(s: Suppression): string {
-  const who = s.kind === 'vex' ? 'VEX' : 'ignore';
+  const who = suppressedBy(s);
   const about = [s.owner ? `owner ${s.owner}` : '', s.expires ? `until ${s.expires}` : ''].filter(Boolean).join(', ');
   return `${who}${about ? ` (${esc(about)})` : ''}: ${esc(s.reason)}`;
 }
