@@ -44,6 +44,19 @@ describe.each(reporters.map((r) => [r.format, r] as const))('reporter %s', (form
     if (format === 'spdx') ids.length = 0; // SPDX 2.3 has no place for vulnerabilities
     for (const id of ids) expect(out).toContain(id);
   });
+
+  it('shows what the policy suppressed, with why, and nothing about it when nothing was', () => {
+    const r = SAMPLE_REPORTS[1]!.report();
+    const out = reporter.render(r);
+    const plain = reporter.render({ ...r, suppressed: undefined });
+    // SPDX 2.3 has no place for vulnerabilities, suppressed or not.
+    if (format === 'spdx') return expect(out).toBe(plain);
+    for (const f of r.suppressed!) {
+      expect(out).toContain(f.id);
+      expect(plain).not.toContain(f.id);
+    }
+    expect(out).toContain('zipObjectDeep is never called');
+  });
 });
 
 describe.each(reporters.filter((r) => r.format !== 'table' && r.format !== 'json').map((r) => [r.format, r] as const))(
