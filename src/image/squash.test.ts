@@ -97,6 +97,17 @@ describe('squash', () => {
     expect(view.read('/usr/lib/os-release.bak')!.toString()).toBe('ID=alpine');
   });
 
+  it('a squashed entry is the layer entry plus its layer: every field, in the same order', () => {
+    const entries = [dir('/d'), file('/d/f', 7), symlink('/d/l', 'f'), hardlink('/d/h', '/d/f'), { ...file('/d/o'), type: 'other' as const, uid: 5, gid: 6 }];
+    const l1 = layer(1, entries);
+    const squashed = squash([l1]).entries;
+    for (const e of entries) {
+      const got = squashed.get(e.path)!;
+      expect(got).toStrictEqual({ ...e, layer: l1.diffId });
+      expect(Object.keys(got)).toEqual(Object.keys({ ...e, layer: l1.diffId }));
+    }
+  });
+
   it('an empty image squashes to an empty view', () => {
     const { view, entries } = squash([]);
     expect(entries.size).toBe(0);
