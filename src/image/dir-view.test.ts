@@ -99,6 +99,23 @@ describe('treeView resolve', () => {
     expect(view.resolve('/')).toBe('/');
   });
 
+  it('takes hostile depths in its stride: 20,000 components, a chain of 5,000 links', () => {
+    const entries = new Map<string, FileEntry>();
+    const deep = `/${Array.from({ length: 20_000 }, (_, i) => `d${i % 7}`).join('/')}`;
+    entries.set(deep, entry(deep, 'file'));
+    const n = 5_000;
+    for (let i = 0; i < n; i++) entries.set(`/c${i}`, entry(`/c${i}`, 'symlink', i === n - 1 ? '/end' : `/c${i + 1}`));
+    entries.set('/end', entry('/end', 'dir'));
+    const view = treeView(entries, () => undefined);
+    expect(view.resolve(deep)).toBe(deep);
+    expect(view.resolve(`${deep}/../x`)).toBeUndefined();
+    expect(view.resolve('/c0')).toBeUndefined();
+    // Abandoning the long walk left nothing wrong behind: 40 links from the end still resolve.
+    expect(view.resolve(`/c${n - 40}`)).toBe('/end');
+    expect(view.resolve(`/c${n - 41}`)).toBeUndefined();
+    for (const q of ['/c0', `/c${n - 40}`, `/c${n - 41}`, `/c${n - 2}/x`]) expect(view.resolve(q), q).toBe(referenceResolve(entries, q));
+  });
+
   it('agrees with a plain walk on random trees full of links', () => {
     const names = ['a', 'b', 'c', 'lib', 'usr'];
     for (let seed = 1; seed <= 40; seed++) {

@@ -55,6 +55,8 @@ interface Walk {
 }
 
 const ROOT_WALK: Walk = { cur: '', hops: 0, same: true };
+/** A walk abandoned because more links were being followed at once than the limit allows. */
+const TOO_DEEP = Symbol('too deep');
 
 /**
  * A FileView over a squashed map of entries: symlinks are followed in every path component
@@ -84,27 +86,55 @@ export function treeView(entries: Map<string, FileEntry>, content: (path: string
   // usrmerge links (/lib -> usr/lib, /bin -> usr/bin) put a link in front of thousands of paths.
   // null: the walk never ends within the limit (a loop, or too long a chain).
   const walks = new Map<string, Walk | null>();
-  const walkTo = (clean: string): Walk | null => {
+  // Walks a clean path's prefixes from the deepest one known, shallow to deep, without recursing
+  // per component (a hostile path may have thousands). `depth`: links being followed around this
+  // walk; past MAX_LINK_HOPS the outermost walk cannot succeed, so it stops, remembering nothing
+  // for the prefixes it was in the middle of (their own answer may well be fine).
+  const walkTo = (clean: string, depth: number): Walk | null | typeof TOO_DEEP => {
     if (clean === '/') return ROOT_WALK;
     const known = walks.get(clean);
     if (known !== undefined) return known;
-    // Marked unfinished first: a walk that needs itself to finish is a loop, which the
-    // component-by-component walk would follow until the hop limit.
-    walks.set(clean, null);
-    const w = step(clean);
-    walks.set(clean, w);
+    if (depth > MAX_LINK_HOPS) return TOO_DEEP;
+    const todo: string[] = [clean];
+    let w: Walk | null = ROOT_WALK;
+    for (let p = clean; ; ) {
+      const i = p.lastIndexOf('/');
+      if (i === 0) break;
+      p = p.slice(0, i);
+      const k = walks.get(p);
+      if (k !== undefined) {
+        w = k;
+        break;
+      }
+      todo.push(p);
+    }
+    for (let j = todo.length - 1; j >= 0; j--) {
+      const p = todo[j]!;
+      if (w === null) {
+        walks.set(p, null);
+        continue;
+      }
+      // Marked unfinished first: a walk that needs itself to finish is a loop, which the
+      // component-by-component walk would follow until the hop limit.
+      walks.set(p, null);
+      const r = step(w, p, depth);
+      if (r === TOO_DEEP) {
+        walks.delete(p);
+        return TOO_DEEP;
+      }
+      walks.set(p, r);
+      w = r;
+    }
     return w;
   };
   // The last component of a clean path, taken from where its parent directory leads.
-  const step = (clean: string): Walk | null => {
+  const step = (parent: Walk, clean: string, depth: number): Walk | null | typeof TOO_DEEP => {
     const i = clean.lastIndexOf('/');
-    const parent = walkTo(i === 0 ? '/' : clean.slice(0, i));
-    if (!parent) return null;
     const next = parent.same ? clean : `${parent.cur}/${clean.slice(i + 1)}`;
     const e = entries.get(next);
     if (e?.type !== 'symlink' || e.linkname === undefined) return { cur: next, hops: parent.hops, same: parent.same };
-    const target = walkTo(normalizePath(e.linkname.startsWith('/') ? e.linkname : `${parent.cur}/${e.linkname}`));
-    if (!target) return null;
+    const target = walkTo(normalizePath(e.linkname.startsWith('/') ? e.linkname : `${parent.cur}/${e.linkname}`), depth + 1);
+    if (!target || target === TOO_DEEP) return target;
     const hops = parent.hops + 1 + target.hops;
     return hops > MAX_LINK_HOPS ? null : { cur: target.cur, hops, same: false };
   };
@@ -115,13 +145,13 @@ export function treeView(entries: Map<string, FileEntry>, content: (path: string
     // The final component is not remembered (only directories are asked for again and again),
     // and when it is no link, its answer is at hand without building a Walk.
     const i = clean.lastIndexOf('/');
-    const parent = walkTo(i === 0 ? '/' : clean.slice(0, i));
-    if (!parent) return undefined;
+    const parent = walkTo(i === 0 ? '/' : clean.slice(0, i), 0);
+    if (!parent || parent === TOO_DEEP) return undefined;
     const next = parent.same ? clean : `${parent.cur}/${clean.slice(i + 1)}`;
     const e = entries.get(next);
     if (e?.type !== 'symlink' || e.linkname === undefined) return e ? next : undefined;
-    const w = walks.get(clean) ?? step(clean);
-    if (!w) return undefined;
+    const w = walks.get(clean) ?? step(parent, clean, 0);
+    if (!w || w === TOO_DEEP) return undefined;
     return entries.has(w.cur) || w.cur === '' ? w.cur || '/' : undefined;
   };
 
