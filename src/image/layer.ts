@@ -277,7 +277,7 @@ export async function walkLayer(
     };
   };
   // Our own parser rather than a tar stream library: no stream per entry, content skipped in place
-  // (a third of a cold scan's CPU time went to tar-stream; docs/performance.md).
+  // (tar-stream took ~150 ms CPU of a debian-app cold scan; docs/performance.md).
   const parser = new TarParser(onEntry);
 
   const hash = createHash(algorithm);
