@@ -3,8 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
-import { download, feedDownloadOptions, type DownloadOptions } from '../http.js';
-import { DEFAULT_ZIP_LIMITS, zipEntries, type ZipLimits } from '../osv/zip.js';
+import { archiveFiles, type ZipLimits } from '../osv/zip.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { FEED_ID, parseNspRecord } from './parse.js';
 
@@ -46,16 +45,10 @@ export function nodejsSecurityWgFeed(options: NodejsSecurityWgOptions = {}): Fee
   }
 
   async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
-    const dl: DownloadOptions = feedDownloadOptions(opts);
-    const got = await download(url, dl);
-    let files = 0;
-    for await (const entry of zipEntries(got.path, (n) => RECORD.test(n), options.zipLimits ?? DEFAULT_ZIP_LIMITS, opts.onWarning)) {
-      opts.signal?.throwIfAborted();
-      files++;
+    for await (const entry of archiveFiles(url, opts, RECORD, 'vuln/npm/<n>.json', options.zipLimits)) {
       const adv = parseNspRecord(entry.data.toString('utf8'), { source: entry.name, ...warn(opts) });
       if (adv) yield adv;
     }
-    if (files === 0) throw new ShipshapeError('bad-feed', `${url}: no vuln/npm/<n>.json files in the archive`);
     last = { source: opts.mirror ? `${url} via ${opts.mirror}` : url, namespaces: ['npm'] };
   }
 

@@ -1,6 +1,8 @@
 /** Streams the files of a zip archive (OSV.dev's `all.zip`) one at a time, with size caps against zip bombs. */
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { ShipshapeError } from '../../errors.js';
+import { download, feedDownloadOptions } from '../http.js';
+import type { FeedFetchOptions } from '../types.js';
 
 export interface ZipLimits {
   /** Largest uncompressed entry read; a bigger one is skipped with a warning. */
@@ -130,4 +132,25 @@ async function readEntry(
     (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * Downloads a repository archive (through --mirror when given) and yields its files whose name
+ * `record` matches. An archive with none of them is not the feed it should be: 'bad-feed'.
+ */
+export async function* archiveFiles(
+  url: string,
+  opts: FeedFetchOptions,
+  record: RegExp,
+  what: string,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): AsyncGenerator<ZipFileEntry> {
+  const got = await download(url, feedDownloadOptions(opts));
+  let files = 0;
+  for await (const entry of zipEntries(got.path, (n) => record.test(n), limits, opts.onWarning)) {
+    opts.signal?.throwIfAborted();
+    files++;
+    yield entry;
+  }
+  if (files === 0) throw new ShipshapeError('bad-feed', `${url}: no ${what} files in the archive`);
 }

@@ -3,8 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
-import { download, feedDownloadOptions, type DownloadOptions } from '../http.js';
-import { DEFAULT_ZIP_LIMITS, zipEntries, type ZipLimits } from '../osv/zip.js';
+import { archiveFiles, type ZipLimits } from '../osv/zip.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { FEED_ID, parseRubysecRecord } from './parse.js';
 
@@ -48,18 +47,12 @@ export function rubysecFeed(options: RubysecOptions = {}): Feed {
   }
 
   async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
-    const dl: DownloadOptions = feedDownloadOptions(opts);
-    const got = await download(url, dl);
-    let files = 0;
-    for await (const entry of zipEntries(got.path, (n) => RECORD.test(n), options.zipLimits ?? DEFAULT_ZIP_LIMITS, opts.onWarning)) {
-      opts.signal?.throwIfAborted();
-      files++;
+    for await (const entry of archiveFiles(url, opts, RECORD, 'gems/<gem>/*.yml', options.zipLimits)) {
       // Strip the archive's top folder (ruby-advisory-db-master/) so sources read like a checkout.
       const source = entry.name.replace(/^[^/]+\/(?=gems\/)/, '');
       const adv = parseRubysecRecord(entry.data.toString('utf8'), { source, ...warn(opts) });
       if (adv) yield adv;
     }
-    if (files === 0) throw new ShipshapeError('bad-feed', `${url}: no gems/<gem>/*.yml files in the archive`);
     last = { source: opts.mirror ? `${url} via ${opts.mirror}` : url, namespaces: ['rubygems'] };
   }
 
