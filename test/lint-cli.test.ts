@@ -58,6 +58,23 @@ describe('shipshape lint', () => {
     expect(r.stdout).toContain('curl-pipe-shell');
   });
 
+  it('takes allowed registries, allowed bases and the threshold from ./shipshape.yaml', async () => {
+    const dir = path.join(tmp, 'with-policy');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'shipshape.yaml'), 'failOn: critical\nallowedRegistries: [registry.example]\nallowedBaseImages: [registry.example/base/runtime]\n');
+    writeFileSync(path.join(dir, 'Dockerfile'), GOOD);
+    const r = await runCli(['lint', '--format', 'json'], { cwd: dir });
+    const ids = JSON.parse(r.stdout).findings.map((f: { id: string }) => f.id);
+    expect(ids).toContain('untrusted-registry'); // golang and gcr.io are not registry.example
+    // failOn: critical from the file: untrusted-registry (high) is reported but does not fail.
+    expect(JSON.parse(r.stdout).verdict.failOn).toBe('critical');
+    expect(r.code).toBe(0);
+    const flags = await runCli(['lint', '--format', 'json', '--allowed-registry', 'docker.io', '--allowed-registry', 'gcr.io', '--fail-on', 'low'], { cwd: dir });
+    expect(JSON.parse(flags.stdout).findings.map((f: { id: string }) => f.id)).not.toContain('untrusted-registry');
+    expect((await runCli(['lint', '--no-policy', '--format', 'json'], { cwd: dir })).code).toBe(0);
+  });
+
   it('a missing file is a one-line error with exit 2', async () => {
     expect(expectOneLineError(await runCli(['lint', path.join(tmp, 'nope')]))).toMatch(/cannot read/);
   });
