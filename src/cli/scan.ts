@@ -37,7 +37,7 @@ export function readDockerfile(file: string): string {
 export function registerScan(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('scan')
-    .description('scan an image for vulnerable packages')
+    .description('scan an image: vulnerable OS and language packages, image checks, and a pass/fail verdict')
     .argument('<image>', 'alpine:3.20, host:5000/app@sha256:…, oci:DIR[:TAG], docker-archive:FILE[:TAG], or a path')
     .option('-f, --format <format>', 'table, json, sarif, cyclonedx, spdx, junit or markdown (default table); repeatable: FORMAT=FILE writes FILE, a bare FORMAT goes to --output or stdout', collect)
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
