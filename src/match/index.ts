@@ -57,6 +57,15 @@ export function affects(adv: Advisory, version: string, cmp: Comparator): { rule
   return null;
 }
 
+/**
+ * The ids that name one flaw (CVE, GHSA, GO-, PYSEC-, …). A distro advisory id (DSA, DLA, USN,
+ * RHSA…) names a batch of fixes for several CVEs: two findings sharing only that are not one flaw.
+ */
+function flawIds(id: string, aliases: readonly string[]): string[] {
+  return [id, ...aliases].filter((x) => !DISTRO_ADVISORY.test(x));
+}
+const DISTRO_ADVISORY = /^(DSA|DLA|DTSA|USN|RHSA|RHBA|ALAS\d*|ELSA|SUSE-SU|openSUSE-SU)-/;
+
 function firstFixed(ranges: AffectedRange[]): string | null {
   return ranges.find((r) => r.fixed !== undefined)?.fixed ?? null;
 }
@@ -102,7 +111,8 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
       if (!hit) continue;
       // Two feeds may describe one flaw (GHSA and the Node.js WG, Go vulndb and GHSA): one finding
       // per flaw, its aliases united, the worse severity kept.
-      const same = mine.find((f) => f.id === adv.id || f.aliases.includes(adv.id) || adv.aliases.includes(f.id) || adv.aliases.some((a) => f.aliases.includes(a)));
+      const ids = flawIds(adv.id, adv.aliases);
+      const same = mine.find((f) => flawIds(f.id, f.aliases).some((x) => ids.includes(x)));
       if (same) {
         same.aliases = [...new Set([...same.aliases, adv.id, ...adv.aliases])].filter((a) => a !== same.id).sort();
         if (severityRank(adv.severity) > severityRank(same.severity)) same.severity = adv.severity;
