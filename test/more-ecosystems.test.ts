@@ -1,7 +1,7 @@
 /**
- * User-level: Rust and Ruby packages in an image made in code, matched against the real RustSec and
- * RubySec feeds of ../shared/vulndata (OSV ranges with several introduced/fixed pairs; Gem
- * requirement lists turned into ranges).
+ * User-level: Rust, Ruby, pip-installed Python and lockfile-only npm packages in an image made in
+ * code, matched against the real RustSec, RubySec, PyPA and GHSA feeds of ../shared/vulndata (OSV
+ * ranges with several introduced/fixed pairs; Gem requirement lists; PEP 440 and npm versions).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -47,13 +47,28 @@ BUNDLED WITH
    2.4.10
 `;
 
-describe.skipIf(!vulndata)('Rust and Ruby packages against RustSec and RubySec', () => {
+const METADATA = 'Metadata-Version: 2.1\nName: requests\nVersion: 2.28.1\nSummary: Python HTTP for Humans.\nLicense: Apache 2.0\n';
+const PACKAGE_LOCK = JSON.stringify({
+  name: 'web',
+  version: '1.0.0',
+  lockfileVersion: 3,
+  requires: true,
+  packages: {
+    '': { name: 'web', version: '1.0.0', dependencies: { lodash: '^4.17.0' } },
+    'node_modules/lodash': { version: '4.17.15', resolved: 'https://registry.npmjs.org/lodash/-/lodash-4.17.15.tgz' },
+  },
+});
+
+describe.skipIf(!vulndata)('Rust, Ruby, pip and npm-lockfile packages against their feeds', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-eco-'));
   let findings: Array<{ id: string; aliases: string[]; package: { name: string; version: string; type: string }; fixedVersion: string | null; locations: Array<{ path: string }> }> = [];
   beforeAll(async () => {
     const db = path.join(tmp, 'db.sqlite');
-    expect((await runCli(['db', 'build', '--from', vulndata!, '--feeds', 'rustsec,rubysec', '--db', db, '-q'], { timeoutMs: 300_000 })).code).toBe(0);
-    const image = await buildImage({ layers: [[{ path: 'src/app/Cargo.lock', content: CARGO_LOCK }, { path: 'srv/web/Gemfile.lock', content: GEMFILE_LOCK }, { path: 'srv/patched/Gemfile.lock', content: GEMFILE_LOCK.replace('nokogiri (1.5.0)', 'nokogiri (1.5.4)') }]] });
+    expect((await runCli(['db', 'build', '--from', vulndata!, '--feeds', 'rustsec,rubysec,pypa,ghsa-npm', '--db', db, '-q'], { timeoutMs: 300_000 })).code).toBe(0);
+    const image = await buildImage({ layers: [[{ path: 'src/app/Cargo.lock', content: CARGO_LOCK }, { path: 'srv/web/Gemfile.lock', content: GEMFILE_LOCK }, { path: 'srv/patched/Gemfile.lock', content: GEMFILE_LOCK.replace('nokogiri (1.5.0)', 'nokogiri (1.5.4)') },
+      { path: 'usr/local/lib/python3.11/site-packages/requests-2.28.1.dist-info/METADATA', content: METADATA },
+      { path: 'srv/node/package-lock.json', content: PACKAGE_LOCK },
+    ]] });
     const dir = writeOciLayout(path.join(tmp, 'img'), image, { tag: 'latest' });
     const r = await runCli(['scan', `oci:${dir}`, '--db', db, '--no-cache', '--checks', 'none', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
@@ -65,6 +80,17 @@ describe.skipIf(!vulndata)('Rust and Ruby packages against RustSec and RubySec',
     const hits = findings.filter((f) => f.id === 'RUSTSEC-2021-0003');
     expect(hits.map((f) => `${f.package.name}@${f.package.version} fixed ${f.fixedVersion}`)).toEqual(['smallvec@1.6.0 fixed 1.6.1']);
     expect(hits[0]!.aliases).toContain('CVE-2021-25900');
+  });
+
+  it('a pip-installed package no OS package owns is matched against PyPA', () => {
+    const req = findings.filter((f) => f.package.name === 'requests' && f.package.type === 'python');
+    expect(req.flatMap((f) => [f.id, ...f.aliases])).toContain('PYSEC-2023-74');
+  });
+
+  it('an npm lockfile without node_modules is matched too', () => {
+    const lodash = findings.filter((f) => f.package.name === 'lodash');
+    expect(lodash.map((f) => f.id)).toEqual(expect.arrayContaining(['GHSA-p6mc-m468-83gw', 'GHSA-35jh-r3h4-6jhm']));
+    expect(lodash.every((f) => f.locations[0]!.path === '/srv/node/package-lock.json')).toBe(true);
   });
 
   it('a gem below its patched requirement (>= 1.5.4) is affected; the patched version is not', () => {
