@@ -2,11 +2,10 @@
  * The scan pipeline, the one entry point used by every command: image → one pass over each layer
  * (cached by diff_id) → squashed filesystem → OS + catalogers → match → verdict → ScanReport.
  */
-import { createHash } from 'node:crypto';
 import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectOs, keptBy, wantedBy } from '../catalog/index.js';
 import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
-import { LayerCache } from '../cache/index.js';
+import { LayerCache, layerCacheKey } from '../cache/index.js';
 import { openDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { LintOptions } from '../check/dockerfile/index.js';
@@ -91,7 +90,7 @@ export async function inventory(
     while (next < image.layers.length) {
       const i = next++;
       const blob = image.layers[i]!;
-      const key = createHash('sha256').update(`${blob.diffId}\0${version}`).digest('hex');
+      const key = layerCacheKey(blob.diffId, version);
       let idx = cache?.get(key, blob.digest);
       const cached = idx !== undefined;
       if (!idx) {
