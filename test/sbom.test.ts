@@ -61,7 +61,7 @@ describe.skipIf(!images || !vulndata)('scan sbom:FILE against scanning the image
           expect(made.stdout).toBe('');
           const fromSbom = await scanJson(`sbom:${file}`);
           expect(fromSbom.os?.id).toBe(direct.os?.id);
-          expect(fromSbom.os?.versionId).toBe(direct.os?.versionId);
+          expect(fromSbom.os?.version).toBe(direct.os?.version);
           expect(fromSbom.os?.name).toBe(direct.os?.name);
           expect(packageKeys(fromSbom)).toEqual(packageKeys(direct));
           expect(vulnKeys(fromSbom)).toEqual(vulnKeys(direct));
@@ -135,7 +135,7 @@ describe.skipIf(!images || !vulndata)('scan sbom:FILE against scanning the image
     const want = vulnKeys({ ...direct, findings: direct.findings.filter((f) => names.has(f.package?.name ?? '')) });
     expect(want.some((k) => k.includes(' musl-utils '))).toBe(true);
     expect(vulnKeys(fromSyft)).toEqual(want);
-    expect(fromSyft.os).toMatchObject({ id: 'alpine', versionId: '3.7.3' });
+    expect(fromSyft.os).toMatchObject({ id: "alpine", version: "3.7.3" });
   }, 120_000);
 });
 

@@ -40,7 +40,7 @@ describe.skipIf(!images || !vulndata)('scan of the shared images', () => {
     const r = await runCli(['scan', ref, '--format', 'json', '--db', db, '--cache-dir', path.join(tmp, 'cache'), ...extra]);
     if (r.code !== 0) throw new Error(`scan ${ref} exited ${r.code}: ${r.stderr}`);
     return JSON.parse(r.stdout) as {
-      os: { id: string; versionId: string } | null;
+      os: { id: string; version: string } | null;
       packages: Array<{ name: string; version: string; type: string; sourceName?: string; sourceVersion?: string; locations: Array<{ layer: string; path: string }> }>;
       findings: Array<{ kind: string; id: string; aliases: string[]; package: { name: string; version: string; type: string }; fixedVersion: string | null; severity: string }>;
       warnings: Array<{ message: string }>;
@@ -64,7 +64,7 @@ describe.skipIf(!images || !vulndata)('scan of the shared images', () => {
         }
         for (const p of f.packages.apk) expect(osPkgs.find((x) => x.name === p.name)!.sourceName).toBe(p.origin);
         for (const p of osPkgs) expect(p.locations[0]!.layer).toMatch(/^sha256:[a-f0-9]{64}$/);
-        if (f.osRelease) expect([report.os?.id, report.os?.versionId]).toEqual([f.osRelease.id, f.osRelease.versionId]);
+        if (f.osRelease) expect([report.os?.id, report.os?.version]).toEqual([f.osRelease.id, f.osRelease.versionId]);
         else expect(report.os).toBeNull();
       });
     }

@@ -85,7 +85,7 @@ describe.skipIf(!imagesDir || !factsPath)('catalogers on the shared images', () 
       const fact = byName.get(name)!;
       const view = memView(await wantedFiles(path.join(imagesDir!, name)));
       const os = detectOs(view);
-      expect(os).toMatchObject({ id: 'alpine', versionId: fact.osRelease!.versionId });
+      expect(os).toMatchObject({ id: 'alpine', version: fact.osRelease!.versionId });
       const r = await catalogAll(view, os, CATALOGERS);
       expect(r.warnings.filter((w) => w.message.startsWith('apk-db'))).toEqual([]);
       const apk = r.packages.filter((p) => p.type === 'apk');
@@ -104,7 +104,7 @@ describe.skipIf(!imagesDir || !factsPath)('catalogers on the shared images', () 
       const files = await wantedFiles(path.join(imagesDir!, name));
       const view = memView(files);
       const os = detectOs(view);
-      expect(os).toEqual({ id: 'debian', versionId: '12', name: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm' });
+      expect(os).toEqual({ id: 'debian', version: '12', name: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm' });
       const r = await catalogAll(view, os, CATALOGERS);
       expect(r.warnings.filter((w) => w.message.startsWith('dpkg-db'))).toEqual([]);
       const debs = r.packages.filter((p) => p.type === 'deb');

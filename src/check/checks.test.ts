@@ -100,9 +100,9 @@ describe('image checks', () => {
   });
 
   it('EOL, outdated base and stale image follow the dated table and the clock', () => {
-    const img = facts({ os: { id: 'alpine', versionId: '3.10.2', name: 'Alpine Linux v3.10' }, config: { created: '2021-01-01T00:00:00Z', config: { User: '1' } } });
+    const img = facts({ os: { id: 'alpine', version: '3.10.2', name: 'Alpine Linux v3.10' }, config: { created: '2021-01-01T00:00:00Z', config: { User: '1' } } });
     expect(ids(img)).toEqual(expect.arrayContaining(['eol-os', 'outdated-base', 'stale-image']));
-    const current = facts({ os: { id: 'debian', versionId: '12' }, config: { config: { User: '1' } } });
+    const current = facts({ os: { id: 'debian', version: '12' }, config: { config: { User: '1' } } });
     expect(ids(current)).not.toContain('eol-os');
   });
 
@@ -132,7 +132,7 @@ describe('outdated-base from the registry tag list', () => {
   });
 
   it('uses the registry tags when present, the table otherwise', () => {
-    const img = facts({ os: { id: 'alpine', versionId: '3.10.9' }, config: { config: { User: '1' } } });
+    const img = facts({ os: { id: 'alpine', version: '3.10.9' }, config: { config: { User: '1' } } });
     expect(ids(img)).not.toContain('outdated-base');
     const withTags = { ...img, baseTags: { base: 'docker.io/library/alpine:3.10.2', tags: ['3.10.2', '3.10.9'] } };
     expect(runChecks(withTags, selectChecks('outdated-base')).findings[0]!.message).toBe('base docker.io/library/alpine:3.10.2 has a newer patch release in its registry: 3.10.9');

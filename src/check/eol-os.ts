@@ -11,8 +11,8 @@ export const eolOs: Check = {
   url: 'https://endoflife.date',
   run(img) {
     if (!img.os) return [];
-    const life = lifecycleOf(img.os.id, img.os.versionId);
+    const life = lifecycleOf(img.os.id, img.os.version);
     if (!life || Date.parse(`${life.eol}T23:59:59Z`) >= img.now.getTime()) return [];
-    return [checkFinding(this, `${img.os.name ?? img.os.id} ${img.os.versionId} reached end of life on ${life.eol}`)];
+    return [checkFinding(this, `${img.os.name ?? img.os.id} ${img.os.version} reached end of life on ${life.eol}`)];
   },
 };

@@ -62,11 +62,11 @@ export const LIFECYCLES: Record<string, Record<string, Lifecycle>> = {
 };
 
 /** The release line an os-release VERSION_ID belongs to: 3.10.9 → 3.10 (alpine), 12.7 → 12 (debian, RHEL family). */
-export function releaseLine(id: string, versionId: string): string {
-  const parts = versionId.split('.');
+export function releaseLine(id: string, version: string): string {
+  const parts = version.split('.');
   return id === 'alpine' || id === 'ubuntu' ? parts.slice(0, 2).join('.') : parts[0]!;
 }
 
-export function lifecycleOf(id: string, versionId: string): Lifecycle | undefined {
-  return LIFECYCLES[id]?.[releaseLine(id, versionId)];
+export function lifecycleOf(id: string, version: string): Lifecycle | undefined {
+  return LIFECYCLES[id]?.[releaseLine(id, version)];
 }

@@ -37,10 +37,10 @@ function fromRegistry(img: ImageFacts): string | undefined {
 
 function fromTable(img: ImageFacts): string | undefined {
   if (img.os?.id !== 'alpine') return undefined;
-  const latest = lifecycleOf(img.os.id, img.os.versionId)?.latest;
-  if (!latest || compareVersions('apk', img.os.versionId, latest) >= 0) return undefined;
+  const latest = lifecycleOf(img.os.id, img.os.version)?.latest;
+  if (!latest || compareVersions('apk', img.os.version, latest) >= 0) return undefined;
   const base = baseImageName(img.config.config?.Labels);
-  return `${base ? `${base}: ` : ''}Alpine ${img.os.versionId} is older than ${latest}, the newest patch release of its line`;
+  return `${base ? `${base}: ` : ''}Alpine ${img.os.version} is older than ${latest}, the newest patch release of its line`;
 }
 
 export const outdatedBase: Check = {

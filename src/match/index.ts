@@ -84,7 +84,7 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
 
   if (hasOsPackages) {
     const ns = osNamespace(os);
-    const release = os ? `${os.name ?? os.id} (${os.id} ${os.versionId})` : 'an unknown OS';
+    const release = os ? `${os.name ?? os.id} (${os.id} ${os.version})` : 'an unknown OS';
     if (!ns) warnings.push({ code: 'no-data', message: `no advisory feed covers ${release}: its OS packages were not checked for vulnerabilities` });
     else if (!known.has(ns)) {
       missingNamespaces.add(ns);

@@ -65,7 +65,7 @@ describe('matchPackages', () => {
   });
 
   it('CVEs fixed by one distro advisory stay separate findings', () => {
-    const debian: OsInfo = { id: 'debian', versionId: '11' };
+    const debian: OsInfo = { id: 'debian', version: '11' };
     const ssl = pkg({ name: 'libssl1.1', type: 'deb', version: '1.1.1n-0+deb11u3', sourceName: 'openssl', sourceVersion: '1.1.1n-0+deb11u3' });
     const a = (id: string) => adv({ id, aliases: ['DSA-5343-1'], namespace: 'debian:11', package: 'openssl', scheme: 'deb', ranges: [{ introduced: '0', fixed: '1.1.1n-0+deb11u4' }] });
     const r = match([ssl], [a('CVE-2022-2097'), a('CVE-2023-0286')], debian);
@@ -74,7 +74,7 @@ describe('matchPackages', () => {
   });
 
   it('a release without data is a no-data warning, never a silent clean result', () => {
-    const r = match([pkg({ name: 'musl', type: 'apk', version: '1.2.5-r0' })], [adv({ namespace: 'alpine:3.10', package: 'musl', scheme: 'apk' })], { id: 'alpine', versionId: '3.20.3', name: 'Alpine Linux v3.20' });
+    const r = match([pkg({ name: 'musl', type: 'apk', version: '1.2.5-r0' })], [adv({ namespace: 'alpine:3.10', package: 'musl', scheme: 'apk' })], { id: 'alpine', version: '3.20.3', name: 'Alpine Linux v3.20' });
     expect(r.findings).toEqual([]);
     expect(r.warnings).toEqual([expect.objectContaining({ code: 'no-data', message: expect.stringContaining('alpine:3.20') })]);
   });

@@ -12,7 +12,7 @@ export interface LookupKey {
 /** The distro namespace of an OS release (`alpine:3.10`, `debian:12`), or null for a distro we have no feed for. */
 export function osNamespace(os: OsInfo | null): string | null {
   if (!os) return null;
-  const [major = '', minor] = os.versionId.split('.');
+  const [major = '', minor] = os.version.split('.');
   switch (os.id) {
     case 'alpine':
       return minor === undefined ? null : `alpine:${major}.${minor}`;

@@ -53,7 +53,7 @@ export interface Package {
 
 export interface OsInfo {
   id: string; // os-release ID: alpine, debian, ubuntu, ...
-  versionId: string; // os-release VERSION_ID: 3.10.9, 12
+  version: string; // os-release VERSION_ID: 3.10.9, 12
   name?: string; // PRETTY_NAME or NAME
   codename?: string; // VERSION_CODENAME
 }

@@ -42,7 +42,7 @@ function report(findings: Finding[]): ScanReport {
   return {
     schemaVersion: 1,
     image: { reference: 'oci:x', digest: DIGEST, layers: [LAYER] },
-    os: { id: 'alpine', versionId: '3.7.3' },
+    os: { id: 'alpine', version: '3.7.3' },
     packages: [musl, utils, zlib],
     findings,
     warnings: [],

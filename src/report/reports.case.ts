@@ -15,7 +15,7 @@ function base(): ScanReport {
       platform: 'linux/amd64',
       layers: [LAYER_A, LAYER_B],
     },
-    os: { id: 'debian', versionId: '12', name: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm' },
+    os: { id: 'debian', version: '12', name: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm' },
     packages: [],
     findings: [],
     warnings: [],
@@ -169,7 +169,7 @@ export function oddReport(): ScanReport {
   return {
     ...r,
     image: { ...r.image, reference: `registry.example/${ODD}:t${ODD}` },
-    os: { id: 'alpine', versionId: '3.20.0', name: `Alpine ${ODD}` },
+    os: { id: 'alpine', version: '3.20.0', name: `Alpine ${ODD}` },
     packages: [pkg, ...r.packages],
     findings: [
       vuln(pkg, `CVE-2099-0001`, 'high', `2.0${ODD}`, {

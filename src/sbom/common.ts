@@ -92,7 +92,7 @@ export function toPackage(f: PackageFacts, skips: SkipCounter, distros: OsInfo[]
  */
 export function osFromPackages(distros: OsInfo[], file: string, warnings: Warning[]): OsInfo | null {
   const seen = new Map<string, OsInfo>();
-  for (const d of distros) seen.set(`${d.id} ${d.versionId}`, d);
+  for (const d of distros) seen.set(`${d.id} ${d.version}`, d);
   if (seen.size === 1) return [...seen.values()][0]!;
   if (seen.size > 1) warnings.push({ path: file, message: `the OS packages name several distros (${[...seen.keys()].join(', ')}): none is used` });
   return null;

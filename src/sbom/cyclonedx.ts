@@ -104,10 +104,10 @@ function osOf(c: Component): OsInfo {
   const p = props(c);
   // shipshape writes os-release ID as the name and VERSION_ID as the version, PRETTY_NAME as the description.
   const id = (p.get('syft:distro:id') ?? c.name).toLowerCase();
-  const versionId = p.get('syft:distro:versionID') ?? c.version ?? '';
+  const version = p.get('syft:distro:versionID') ?? c.version ?? '';
   const name = p.get('syft:distro:prettyName') ?? c.description;
   const codename = p.get('syft:distro:versionCodename');
-  return { id, versionId, ...(name ? { name } : {}), ...(codename ? { codename } : {}) };
+  return { id, version, ...(name ? { name } : {}), ...(codename ? { codename } : {}) };
 }
 
 function* walk(cs: Component[] | undefined): Generator<Component> {

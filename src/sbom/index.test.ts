@@ -133,7 +133,7 @@ describe('CycloneDX', () => {
     const s = parseSbom(text(syftCdx), 'syft.json');
     expect(s.format).toBe('cyclonedx');
     expect(s.specVersion).toBe('1.6');
-    expect(s.os).toEqual({ id: 'alpine', versionId: '3.7.3', name: 'Alpine Linux v3.7' });
+    expect(s.os).toEqual({ id: 'alpine', version: '3.7.3', name: 'Alpine Linux v3.7' });
     expect(s.subject).toEqual({ name: 'alpine:3.7', digest: DIGEST });
     expect(s.packages).toHaveLength(1);
     expect(s.packages[0]).toMatchObject({
@@ -152,7 +152,7 @@ describe('CycloneDX', () => {
 
   it('reads a Trivy document: Src* properties as the Debian source version, nested lockfile components', () => {
     const s = parseSbom(text(trivyCdx), 'trivy.json');
-    expect(s.os).toEqual({ id: 'debian', versionId: '12.5' });
+    expect(s.os).toEqual({ id: 'debian', version: '12.5' });
     expect(s.subject.digest).toBe(DIGEST);
     expect(s.packages.map((p) => [p.type, p.name, p.version, p.sourceName, p.sourceVersion])).toEqual([
       ['deb', 'libc6', '2.36-9+deb12u4', 'glibc', '2.36-9+deb12u4'],
@@ -197,7 +197,7 @@ describe('CycloneDX', () => {
 
   it('without an operating-system component the distro comes from the purls; disagreeing purls give none and a warning', () => {
     const noOs = { ...syftCdx, components: syftCdx.components.filter((c) => c.type !== 'operating-system') };
-    expect(parseSbom(text(noOs), 'a.json').os).toEqual({ id: 'alpine', versionId: '3.7.3' });
+    expect(parseSbom(text(noOs), 'a.json').os).toEqual({ id: 'alpine', version: '3.7.3' });
     const two = {
       ...noOs,
       components: [...noOs.components, { type: 'library', name: 'zlib', version: '1', purl: 'pkg:apk/alpine/zlib@1?distro=alpine-3.20.0' }],
@@ -212,7 +212,7 @@ describe('SPDX', () => {
   it('reads a Trivy document: the OPERATING-SYSTEM package is the OS, sourceInfo the source package', () => {
     const s = parseSbom(text(trivySpdx), 'trivy.spdx.json');
     expect(s.format).toBe('spdx');
-    expect(s.os).toEqual({ id: 'debian', versionId: '12.5' });
+    expect(s.os).toEqual({ id: 'debian', version: '12.5' });
     expect(s.subject).toEqual({ name: 'debian:12', digest: DIGEST });
     expect(s.packages).toHaveLength(1);
     expect(s.packages[0]).toMatchObject({ type: 'deb', name: 'libc6', sourceName: 'glibc', sourceVersion: '2.36-9+deb12u4', licenses: ['LGPL-2.1-or-later'] });
@@ -226,12 +226,12 @@ describe('SPDX', () => {
         p.primaryPackagePurpose === 'OPERATING-SYSTEM' ? { ...p, primaryPackagePurpose: 'OPERATING_SYSTEM', versionInfo: '12', description: 'Debian GNU/Linux 12 (bookworm)' } : p,
       ),
     };
-    expect(parseSbom(text(doc), 'x.json').os).toEqual({ id: 'debian', versionId: '12', name: 'Debian GNU/Linux 12 (bookworm)' });
+    expect(parseSbom(text(doc), 'x.json').os).toEqual({ id: 'debian', version: '12', name: 'Debian GNU/Linux 12 (bookworm)' });
   });
 
   it('reads SPDX 2.2 with PACKAGE_MANAGER refs and takes the OS from the purl distro', () => {
     const s = parseSbom(text(syftSpdx22), 'syft.spdx.json');
-    expect(s.os).toEqual({ id: 'alpine', versionId: '3.7.3' });
+    expect(s.os).toEqual({ id: 'alpine', version: '3.7.3' });
     expect(s.packages[0]).toMatchObject({ type: 'apk', name: 'musl', sourceName: 'musl' });
   });
 
@@ -242,7 +242,7 @@ describe('SPDX', () => {
     };
     const s = parseSbom(text(doc), 'x.json');
     expect(s.packages[0]).toMatchObject({ name: 'musl', sourceName: 'musl' }); // the purl's upstream wins over the annotation
-    expect(s.os).toEqual({ id: 'alpine', versionId: '3.7.3' });
+    expect(s.os).toEqual({ id: 'alpine', version: '3.7.3' });
   });
 });
 

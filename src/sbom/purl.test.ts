@@ -68,10 +68,10 @@ describe('packageFromPurl', () => {
 
 describe('osFromDistro', () => {
   it.each([
-    ['pkg:deb/debian/libc6@1?distro=debian-12', { id: 'debian', versionId: '12' }],
-    ['pkg:apk/alpine/musl@1?distro=alpine-3.10.9', { id: 'alpine', versionId: '3.10.9' }],
-    ['pkg:apk/alpine/musl@1?distro=3.18.4', { id: 'alpine', versionId: '3.18.4' }],
-    ['pkg:deb/ubuntu/libc6@1?distro=ubuntu-22.04', { id: 'ubuntu', versionId: '22.04' }],
+    ['pkg:deb/debian/libc6@1?distro=debian-12', { id: 'debian', version: '12' }],
+    ['pkg:apk/alpine/musl@1?distro=alpine-3.10.9', { id: 'alpine', version: '3.10.9' }],
+    ['pkg:apk/alpine/musl@1?distro=3.18.4', { id: 'alpine', version: '3.18.4' }],
+    ['pkg:deb/ubuntu/libc6@1?distro=ubuntu-22.04', { id: 'ubuntu', version: '22.04' }],
   ])('%s', (purl, want) => {
     expect(osFromDistro(parsePurl(purl)!)).toEqual(want);
   });

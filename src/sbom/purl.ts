@@ -145,11 +145,11 @@ function formatPurlBack(p: ParsedPurl): string {
  * The OS a purl's `distro` qualifier names: `debian-12`, `alpine-3.10.9` (Syft, shipshape), or a
  * bare `3.18.4` (Trivy), whose distro is then the purl namespace.
  */
-export function osFromDistro(p: ParsedPurl): { id: string; versionId: string } | undefined {
+export function osFromDistro(p: ParsedPurl): { id: string; version: string } | undefined {
   const d = p.qualifiers.distro;
   if (!d) return undefined;
   const m = /^([a-z][a-z0-9._]*?)-(\d[\w.+~-]*)$/i.exec(d);
-  if (m) return { id: m[1]!.toLowerCase(), versionId: m[2]! };
-  if (/^\d/.test(d) && p.namespace) return { id: p.namespace.toLowerCase(), versionId: d };
+  if (m) return { id: m[1]!.toLowerCase(), version: m[2]! };
+  if (/^\d/.test(d) && p.namespace) return { id: p.namespace.toLowerCase(), version: d };
   return undefined;
 }

@@ -91,10 +91,10 @@ function licensesOf(p: SpdxPackage): string[] | undefined {
 function osOf(p: SpdxPackage): OsInfo {
   const ann = annotationsOf(p);
   const id = (ann.get('os:id')?.[0] ?? p.name).toLowerCase();
-  const versionId = ann.get('os:versionId')?.[0] ?? p.versionInfo ?? '';
+  const version = ann.get('os:versionId')?.[0] ?? p.versionInfo ?? '';
   const name = ann.get('os:name')?.[0] ?? (typeof p.description === 'string' ? p.description : undefined);
   const codename = ann.get('os:codename')?.[0];
-  return { id, versionId, ...(name ? { name } : {}), ...(codename ? { codename } : {}) };
+  return { id, version, ...(name ? { name } : {}), ...(codename ? { codename } : {}) };
 }
 
 /** The described image: the CONTAINER package (digest as version or in its oci purl), else the document name. */

@@ -52,7 +52,7 @@ describe('apk-db cataloger', () => {
       'garbage line without field\nP:plain\nV:1-r0\nL:MIT BSD-2-Clause\n',
     ].join('\n');
     const view = memView([{ path: '/lib/apk/db/installed', data: db }], 'sha256:L');
-    const r = await apkCataloger().catalog(view, { id: 'alpine', versionId: '3.20.3' });
+    const r = await apkCataloger().catalog(view, { id: 'alpine', version: '3.20.3' });
     expect(r.packages.map((p) => [p.name, p.version, p.sourceName, p.licenses])).toEqual([
       ['libssl3', '3.3.2-r0', 'openssl', ['Apache-2.0']],
       ['plain', '1-r0', 'plain', ['MIT', 'BSD-2-Clause']],

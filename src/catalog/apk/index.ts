@@ -75,7 +75,7 @@ export function splitApkLicense(l: string | undefined): string[] | undefined {
 }
 
 export function apkPurl(name: string, version: string, arch: string | undefined, os: OsInfo | null): string {
-  const distro = os?.versionId ? `${os.id}-${os.versionId}` : undefined;
+  const distro = os?.version ? `${os.id}-${os.version}` : undefined;
   return purl('apk', os?.id ?? 'alpine', name, version, { arch, distro });
 }
 

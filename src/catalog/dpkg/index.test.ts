@@ -88,7 +88,7 @@ describe('dpkg-db cataloger', () => {
       { path: '/usr/bin/ls', data: 'ELF' },
       { path: '/bin', type: 'symlink', linkname: 'usr/bin' },
     ]);
-    const r = await dpkgCataloger().catalog(view, { id: 'ubuntu', versionId: '24.04' });
+    const r = await dpkgCataloger().catalog(view, { id: 'ubuntu', version: '24.04' });
     expect(r.packages[0]!.purl).toBe('pkg:deb/ubuntu/coreutils@9.4-2ubuntu2?arch=amd64&distro=ubuntu-24.04');
     expect([...(r.ownedFiles ?? [])].sort()).toEqual(['/bin', '/bin/ls', '/usr/bin', '/usr/bin/ls']);
   });

@@ -80,7 +80,7 @@ export function copyrightLicenses(text: string): string[] {
 }
 
 export function debPurl(name: string, version: string, arch: string | undefined, os: OsInfo | null): string {
-  const distro = os?.versionId ? `${os.id}-${os.versionId}` : undefined;
+  const distro = os?.version ? `${os.id}-${os.version}` : undefined;
   return purl('deb', os?.id ?? 'debian', name, version, { arch, distro });
 }
 

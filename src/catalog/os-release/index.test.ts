@@ -53,7 +53,7 @@ describe('detectOs', () => {
   it('reads Alpine os-release (real 3.20 file)', () => {
     expect(detectOs(fixture('../apk/fixtures/alpine-3.20-two'))).toEqual({
       id: 'alpine',
-      versionId: '3.20.3',
+      version: '3.20.3',
       name: 'Alpine Linux v3.20',
     });
   });
@@ -61,16 +61,16 @@ describe('detectOs', () => {
   it('follows the /etc/os-release symlink (real bookworm files)', () => {
     const view = fixture('../dpkg/fixtures/bookworm-slice');
     expect(view.stat('/etc/os-release')?.type).toBe('symlink');
-    expect(detectOs(view)).toEqual({ id: 'debian', versionId: '12', name: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm' });
+    expect(detectOs(view)).toEqual({ id: 'debian', version: '12', name: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm' });
   });
 
   it('reads distroless os-release', () => {
-    expect(detectOs(fixture('../dpkg/fixtures/distroless'))).toEqual({ id: 'debian', versionId: '12', name: 'Distroless' });
+    expect(detectOs(fixture('../dpkg/fixtures/distroless'))).toEqual({ id: 'debian', version: '12', name: 'Distroless' });
   });
 
   it('falls back to /usr/lib/os-release', () => {
     const view = memView([{ path: '/usr/lib/os-release', data: 'ID=ubuntu\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nNAME="Ubuntu"\n' }]);
-    expect(detectOs(view)).toEqual({ id: 'ubuntu', versionId: '24.04', name: 'Ubuntu', codename: 'noble' });
+    expect(detectOs(view)).toEqual({ id: 'ubuntu', version: '24.04', name: 'Ubuntu', codename: 'noble' });
   });
 
   it('prefers /etc/os-release over /usr/lib/os-release', () => {
@@ -86,27 +86,27 @@ describe('detectOs', () => {
       { path: '/etc/os-release', data: 'NAME=whatever\n' },
       { path: '/etc/alpine-release', data: '3.18.4\n' },
     ]);
-    expect(detectOs(view)).toEqual({ id: 'alpine', versionId: '3.18.4', name: 'Alpine Linux v3.18' });
+    expect(detectOs(view)).toEqual({ id: 'alpine', version: '3.18.4', name: 'Alpine Linux v3.18' });
   });
 
   it('falls back to /etc/alpine-release (real 3.7 file)', () => {
-    expect(detectOs(fixture('fixtures/alpine-3.7'))).toEqual({ id: 'alpine', versionId: '3.7.3', name: 'Alpine Linux v3.7' });
+    expect(detectOs(fixture('fixtures/alpine-3.7'))).toEqual({ id: 'alpine', version: '3.7.3', name: 'Alpine Linux v3.7' });
   });
 
   it('falls back to /etc/debian_version, keeping the major version', () => {
-    expect(detectOs(fixture('fixtures/debian-version-only'))).toEqual({ id: 'debian', versionId: '12', name: 'Debian GNU/Linux 12' });
+    expect(detectOs(fixture('fixtures/debian-version-only'))).toEqual({ id: 'debian', version: '12', name: 'Debian GNU/Linux 12' });
   });
 
   it('takes the codename of testing/unstable from debian_version', () => {
     expect(detectOs(fixture('fixtures/debian-sid'))).toEqual({
       id: 'debian',
-      versionId: '',
+      version: '',
       name: 'Debian GNU/Linux trixie/sid',
       codename: 'trixie',
     });
     expect(detectOs(memView([{ path: '/etc/debian_version', data: 'bookworm/sid\n' }]))).toEqual({
       id: 'debian',
-      versionId: '',
+      version: '',
       codename: 'bookworm',
     });
   });
@@ -116,7 +116,7 @@ describe('detectOs', () => {
       { path: '/etc/os-release', data: 'ID=debian\nPRETTY_NAME="Debian GNU/Linux"\n' },
       { path: '/etc/debian_version', data: '11.9\n' },
     ]);
-    expect(detectOs(view)?.versionId).toBe('11');
+    expect(detectOs(view)?.version).toBe('11');
   });
 
   it('returns null when nothing says, and for binary junk or dangling links', () => {

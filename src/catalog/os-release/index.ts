@@ -84,7 +84,7 @@ function readText(files: FileView, path: string): string | undefined {
 function fromOsRelease(kv: Record<string, string>): OsInfo | null {
   const id = kv.ID?.trim().toLowerCase();
   if (!id) return null;
-  const info: OsInfo = { id, versionId: kv.VERSION_ID?.trim() ?? '' };
+  const info: OsInfo = { id, version: kv.VERSION_ID?.trim() ?? '' };
   const name = kv.PRETTY_NAME || kv.NAME;
   if (name) info.name = name;
   if (kv.VERSION_CODENAME) info.codename = kv.VERSION_CODENAME;
@@ -96,9 +96,9 @@ function fromDebianVersion(text: string): OsInfo | null {
   const v = text.split('\n')[0]!.trim();
   if (!v) return null;
   const m = /^(\d+)(\.|$)/.exec(v);
-  if (m) return { id: 'debian', versionId: m[1]!, name: `Debian GNU/Linux ${m[1]}` };
+  if (m) return { id: 'debian', version: m[1]!, name: `Debian GNU/Linux ${m[1]}` };
   const codename = /^([a-z]+)(\/sid)?$/.exec(v)?.[1];
-  return codename ? { id: 'debian', versionId: '', codename } : null;
+  return codename ? { id: 'debian', version: '', codename } : null;
 }
 
 /**
@@ -112,10 +112,10 @@ export function detectOs(files: FileView): OsInfo | null {
     const info = fromOsRelease(parseOsRelease(text));
     if (!info) continue;
     // Debian testing/unstable ship no VERSION_ID; debian_version still names the release.
-    if (!info.versionId && info.id === 'debian') {
+    if (!info.version && info.id === 'debian') {
       const dv = readText(files, '/etc/debian_version');
       const fromDv = dv === undefined ? null : fromDebianVersion(dv);
-      if (fromDv?.versionId) info.versionId = fromDv.versionId;
+      if (fromDv?.version) info.version = fromDv.version;
       if (!info.codename && fromDv?.codename) info.codename = fromDv.codename;
     }
     return info;
@@ -125,7 +125,7 @@ export function detectOs(files: FileView): OsInfo | null {
     const v = alpine.split('\n')[0]!.trim();
     if (v) {
       const mm = /^(\d+\.\d+)/.exec(v)?.[1];
-      return mm ? { id: 'alpine', versionId: v, name: `Alpine Linux v${mm}` } : { id: 'alpine', versionId: v };
+      return mm ? { id: 'alpine', version: v, name: `Alpine Linux v${mm}` } : { id: 'alpine', version: v };
     }
   }
   const debian = readText(files, '/etc/debian_version');

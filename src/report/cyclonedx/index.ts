@@ -163,7 +163,7 @@ export const cyclonedxReporter: Reporter = {
         type: 'operating-system',
         'bom-ref': OS_REF,
         name: r.os.id,
-        version: r.os.versionId,
+        version: r.os.version,
         ...(r.os.name ? { description: r.os.name } : {}),
       });
     }

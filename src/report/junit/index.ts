@@ -124,7 +124,7 @@ export const junitReporter: Reporter = {
     const props: [string, string][] = [
       ['image', r.image.reference],
       ['digest', r.image.digest],
-      ...(r.os ? ([['os', `${r.os.id} ${r.os.versionId}`]] as [string, string][]) : []),
+      ...(r.os ? ([['os', `${r.os.id} ${r.os.version}`]] as [string, string][]) : []),
       ['verdict', r.verdict.pass ? 'pass' : 'fail'],
       ...(failOn ? ([['fail-on', failOn]] as [string, string][]) : []),
     ];

@@ -61,7 +61,7 @@ export const markdownReporter: Reporter = {
     const out: string[] = [];
     const verdict = r.verdict.pass ? '✅ PASS' : '❌ FAIL';
     out.push(`### shipshape: ${verdict}`, '');
-    out.push(`Image \`${r.image.reference.replace(/`/g, "'")}\` (\`${r.image.digest}\`)${r.os ? `, ${esc(r.os.name ?? `${r.os.id} ${r.os.versionId}`)}` : ''}, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}.`);
+    out.push(`Image \`${r.image.reference.replace(/`/g, "'")}\` (\`${r.image.digest}\`)${r.os ? `, ${esc(r.os.name ?? `${r.os.id} ${r.os.version}`)}` : ''}, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}.`);
     if (r.verdict.reasons.length) out.push('', ...r.verdict.reasons.map((x) => `- ${esc(x)}`));
 
     const bySeverity = [...SEVERITIES].reverse().map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const);

@@ -223,7 +223,7 @@ export const sarifReporter: Reporter = {
             imageReference: r.image.reference,
             imageDigest: r.image.digest,
             ...(r.image.platform ? { platform: r.image.platform } : {}),
-            ...(r.os ? { os: `${r.os.id} ${r.os.versionId}` } : {}),
+            ...(r.os ? { os: `${r.os.id} ${r.os.version}` } : {}),
             verdict: r.verdict.pass ? 'pass' : 'fail',
             ...(r.createdAt ? { createdAt: r.createdAt } : {}),
           },

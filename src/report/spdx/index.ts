@@ -37,7 +37,7 @@ function osPackage(os: OsInfo): object {
   return {
     SPDXID: OS_ID,
     name: os.id,
-    versionInfo: os.versionId,
+    versionInfo: os.version,
     downloadLocation: NOASSERTION,
     filesAnalyzed: false,
     licenseConcluded: NOASSERTION,
@@ -96,7 +96,7 @@ export const spdxReporter: Reporter = {
       copyrightText: NOASSERTION,
       externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: imagePurl(r.image) }],
       primaryPackagePurpose: 'CONTAINER',
-      comment: `Image ${r.image.reference}${r.image.platform ? ` (${r.image.platform})` : ''}${r.os ? `, ${r.os.name ?? r.os.id} ${r.os.versionId}` : ''}`,
+      comment: `Image ${r.image.reference}${r.image.platform ? ` (${r.image.platform})` : ''}${r.os ? `, ${r.os.name ?? r.os.id} ${r.os.version}` : ''}`,
     };
 
     const packages = [...r.packages].sort(comparePackages).map((p) => ({

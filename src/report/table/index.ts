@@ -21,7 +21,7 @@ export const tableReporter: Reporter = {
   render(r: ScanReport): string {
     const lines: string[] = [];
     lines.push(r.image.digest ? `${r.image.reference} (${r.image.digest})` : r.image.reference);
-    if (r.image.digest) lines.push(`OS: ${r.os ? `${r.os.name ?? r.os.id} (${r.os.id} ${r.os.versionId})` : 'unknown (no os-release)'}`);
+    if (r.image.digest) lines.push(`OS: ${r.os ? `${r.os.name ?? r.os.id} (${r.os.id} ${r.os.version})` : 'unknown (no os-release)'}`);
 
     const byType = new Map<string, number>();
     for (const p of r.packages) byType.set(p.type, (byType.get(p.type) ?? 0) + 1);
