@@ -218,3 +218,21 @@ describe('debian-app log4j jar', () => {
     ]);
   });
 });
+
+describe('java archive forms the peers test', () => {
+  const one = async (file: string, manifest: string) => {
+    const jar = makeZip([{ name: 'META-INF/MANIFEST.MF', data: manifest }]);
+    const r = await runCataloger(javaCataloger(), memView([{ path: file, data: jar }]));
+    return r.packages.map((p) => `${p.purl}`);
+  };
+
+  it('does not repeat the manifest group in the artifact of a <group>.<artifact>-<version>.jar', async () => {
+    const mf = 'Manifest-Version: 1.0\r\nBundle-SymbolicName: com.fasterxml.jackson.core.jackson-core\r\nImplementation-Vendor-Id: com.fasterxml.jackson.core\r\nImplementation-Title: Jackson-core\r\nImplementation-Version: 2.15.2\r\n';
+    expect(await one('/app/lib/com.fasterxml.jackson.core.jackson-core-2.15.2.jar', mf)).toEqual(['pkg:maven/com.fasterxml.jackson.core/jackson-core@2.15.2']);
+  });
+
+  it('names a Jenkins plugin from Group-Id, Short-Name and Plugin-Version', async () => {
+    const mf = 'Manifest-Version: 1.0\r\nGroup-Id: org.jenkins-ci.plugins\r\nShort-Name: gradle\r\nExtension-Name: gradle\r\nLong-Name: Gradle Plugin\r\nPlugin-Version: 2.11\r\n';
+    expect(await one('/var/jenkins_home/plugins/gradle.hpi', mf)).toEqual(['pkg:maven/org.jenkins-ci.plugins/gradle@2.11']);
+  });
+});

@@ -118,19 +118,30 @@ export function artifactFromFileName(file: string, version: string): string | un
   return name || undefined;
 }
 
-function fromManifest(mf: Map<string, string>, file: string): MavenCoordinates | undefined {
+export function fromManifest(mf: Map<string, string>, file: string): MavenCoordinates | undefined {
+  // A Jenkins plugin (.hpi/.jpi) states its Maven coordinates: Group-Id, Short-Name (the
+  // artifactId), Plugin-Version (https://www.jenkins.io/doc/developer/plugin-development/).
+  const pluginVersion = mf.get('Plugin-Version');
+  const shortName = mf.get('Short-Name') || mf.get('Extension-Name');
+  if (pluginVersion && shortName) {
+    const group = mf.get('Group-Id') || mf.get('Implementation-Vendor-Id');
+    return { artifactId: shortName, version: pluginVersion, ...(group ? { groupId: group } : {}) };
+  }
   const version = mf.get('Implementation-Version') || mf.get('Bundle-Version') || mf.get('Specification-Version');
   if (!version) return undefined;
   const symbolic = mf.get('Bundle-SymbolicName')?.split(';')[0]?.trim();
-  const artifactId =
+  // maven-jar-plugin writes the groupId as Implementation-Vendor-Id.
+  const group = mf.get('Implementation-Vendor-Id');
+  let artifactId =
     artifactFromFileName(file, version) ||
     (parseFileName(file).version ? parseFileName(file).name : undefined) ||
     mf.get('Implementation-Title') ||
     symbolic ||
     parseFileName(file).name;
+  // OSGi bundle pools and flattened caches name jars `<group>.<artifact>-<version>.jar`
+  // (com.fasterxml.jackson.core.jackson-core-2.15.2.jar): the manifest's group is not part of the artifact.
+  if (group && artifactId.startsWith(`${group}.`) && artifactId.length > group.length + 1) artifactId = artifactId.slice(group.length + 1);
   const c: MavenCoordinates = { artifactId, version };
-  // maven-jar-plugin writes the groupId as Implementation-Vendor-Id.
-  const group = mf.get('Implementation-Vendor-Id');
   if (group) c.groupId = group;
   return c;
 }
@@ -233,7 +244,7 @@ export function javaCataloger(limits: Partial<JavaLimits> = {}): Cataloger {
   const lim: JavaLimits = { ...JAVA_LIMITS, ...limits };
   return {
     id: 'java',
-    version: 1,
+    version: 2,
     wants: (path: string, e: EntryMeta) => JAVA_ARCHIVE.test(path) && e.size <= lim.maxArchiveFile,
     async catalog(files: FileView): Promise<CatalogResult> {
       const packages: Package[] = [];

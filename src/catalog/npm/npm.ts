@@ -25,14 +25,30 @@ import type { CatalogResult, Cataloger } from '../types.js';
 // yaml (CommonJS) is loaded only when an image has a YAML lockfile: loading it costs a warm scan
 // about as much as node's own start-up (docs/performance.md).
 let yamlLib: typeof YamlLib | undefined;
-function parseYaml(text: string, opts: typeof YAML_STRINGS): unknown {
-  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib;
-  return yamlLib.parse(text, opts);
+function yaml(): typeof YamlLib {
+  return (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+}
+
+/**
+ * Every document of a YAML stream (pnpm ≥ 10 writes its own environment lockfile as a first
+ * document before the project's), each parsed whole; the first error is thrown.
+ */
+function parseYamlDocuments(text: string): unknown[] {
+  return yaml()
+    .parseAllDocuments(text, YAML_STRINGS)
+    .map((d) => {
+      if (d.errors.length) throw d.errors[0]!;
+      return d.toJS() as unknown;
+    });
 }
 
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']);
-/** Every scalar a string: `version: 1.10` must stay "1.10", not become the number 1.1. */
-const YAML_STRINGS = { schema: 'failsafe' } as const;
+/**
+ * Every scalar a string: `version: 1.10` must stay "1.10", not become the number 1.1. Yarn berry
+ * writes a key twice when two descriptors resolve alike (Syft's yarn-berry fixture): the entries
+ * are equal, so a repeated key is allowed rather than rejecting the whole file.
+ */
+const YAML_STRINGS = { schema: 'failsafe', uniqueKeys: false } as const;
 
 /**
  * The package.json of an installed package: its directory is node_modules/<name> or
@@ -79,10 +95,19 @@ interface Ctx {
   warnings: Warning[];
 }
 
-function add(ctx: Ctx, path: string, name: string, version: string, licenses?: string[]): void {
+function add(ctx: Ctx, path: string, name: string, version: string, licenses?: string[], dev?: boolean): void {
   const p: Package = { name, version, type: 'npm', purl: npmPurl(name, version), locations: [locationOf(ctx.files, path)] };
   if (licenses) p.licenses = licenses;
+  if (dev) p.dev = true;
   ctx.packages.push(p);
+}
+
+/** `npm:case@1.6.3` (an alias's version in a v1 package-lock) → the real name and version. */
+export function npmAlias(version: string): { name: string; version: string } | undefined {
+  if (!version.startsWith('npm:')) return undefined;
+  const real = version.slice(4);
+  const at = real.lastIndexOf('@');
+  return at > 0 ? { name: real.slice(0, at), version: real.slice(at + 1) } : undefined;
 }
 
 function catalogManifest(ctx: Ctx, path: string, buf: Buffer): void {
@@ -114,32 +139,37 @@ function catalogPackageLock(ctx: Ctx, path: string, buf: Buffer): void {
       if (key === '' || !isRecord(entry) || entry.link === true) continue;
       const name = str(entry.name) ?? nameFromLockPath(key);
       const version = str(entry.version);
-      // git, file and alias versions name no registry release.
-      if (name && version && /^\d/.test(version)) add(ctx, path, name, version, licensesOf(entry));
+      // git and file versions name no registry release. `dev` only: `devOptional` packages are
+      // also optional dependencies of the production tree, so a production install has them.
+      if (name && version && /^\d/.test(version)) add(ctx, path, name, version, licensesOf(entry), entry.dev === true);
     }
     return;
   }
   if (isRecord(lock.dependencies)) {
     // v1: a tree of nested `dependencies`.
-    const walk = (deps: Record<string, unknown>, depth: number) => {
+    // A package nested under a dev package is installed inside it: dev too, flagged or not.
+    const walk = (deps: Record<string, unknown>, depth: number, parentDev: boolean) => {
       if (depth > 64) return;
       for (const [name, entry] of Object.entries(deps)) {
         if (!isRecord(entry)) continue;
-        const version = str(entry.version);
-        // Aliases and git deps carry a non-semver version ("npm:x@1.0.0", "git+https://..."): skip those.
-        if (version && /^\d/.test(version)) add(ctx, path, name, version);
-        if (isRecord(entry.dependencies)) walk(entry.dependencies, depth + 1);
+        const raw = str(entry.version);
+        // An alias names the real package in its version ("npm:case@1.6.3"); git deps carry a URL: skipped.
+        const alias = raw ? npmAlias(raw) : undefined;
+        const version = alias?.version ?? raw;
+        const dev = parentDev || entry.dev === true;
+        if (version && /^\d/.test(version)) add(ctx, path, alias?.name ?? name, version, undefined, dev);
+        if (isRecord(entry.dependencies)) walk(entry.dependencies, depth + 1, dev);
       }
     };
-    walk(lock.dependencies, 0);
+    walk(lock.dependencies, 0, false);
     return;
   }
   if (lock.lockfileVersion === undefined)
     ctx.warnings.push({ path, message: 'package-lock.json: neither `packages` nor `dependencies` nor `lockfileVersion`' });
 }
 
-/** `name@range` → name, handling scopes and `alias@npm:real@range`. */
-function nameFromSpecifier(spec: string): string | undefined {
+/** `name@range` → name, handling scopes and aliases `alias@npm:real@range` and `alias@npm:real` (no range). */
+export function nameFromSpecifier(spec: string): string | undefined {
   const s = spec.trim().replace(/^["']|["']$/g, '');
   const at = s.indexOf('@', 1);
   if (at < 0) return undefined;
@@ -147,7 +177,7 @@ function nameFromSpecifier(spec: string): string | undefined {
   if (rest.startsWith('npm:')) {
     const real = rest.slice(4);
     const at2 = real.indexOf('@', 1);
-    if (at2 > 0) return real.slice(0, at2);
+    return at2 > 0 ? real.slice(0, at2) : real || undefined;
   }
   return s.slice(0, at);
 }
@@ -170,7 +200,8 @@ function catalogYarnLock(ctx: Ctx, path: string, buf: Buffer): void {
       current = nameFromSpecifier(line.slice(0, -1).split(',')[0]!);
       continue;
     }
-    const m = /^\s{2}version:?\s+"?([^"\s]+)"?\s*$/.exec(line);
+    // Field names may be quoted too (`"version" "3.6.0"`, as npm-converted lockfiles write them).
+    const m = /^\s{2}"?version"?:?\s+"?([^"\s]+)"?\s*$/.exec(line);
     if (m && current) {
       add(ctx, path, current, m[1]!);
       current = undefined;
@@ -182,7 +213,7 @@ function catalogYarnLock(ctx: Ctx, path: string, buf: Buffer): void {
 function catalogYarnBerry(ctx: Ctx, path: string, text: string): void {
   let doc: unknown;
   try {
-    doc = parseYaml(text, YAML_STRINGS);
+    doc = yaml().parse(text, YAML_STRINGS);
   } catch (err) {
     return void ctx.warnings.push({ path, message: `yarn.lock: bad YAML: ${(err as Error).message}` });
   }
@@ -216,23 +247,39 @@ export function parsePnpmKey(key: string, major: number): { name: string; versio
 function catalogPnpmLock(ctx: Ctx, path: string, buf: Buffer): void {
   const text = decodeText(buf);
   if (text === undefined) return void ctx.warnings.push({ path, message: 'pnpm-lock.yaml: not UTF-8 text' });
-  let doc: unknown;
+  let docs: unknown[];
   try {
-    doc = parseYaml(text, YAML_STRINGS);
+    docs = parseYamlDocuments(text);
   } catch (err) {
     return void ctx.warnings.push({ path, message: `pnpm-lock.yaml: bad YAML: ${(err as Error).message}` });
   }
-  if (!isRecord(doc) || doc.lockfileVersion === undefined)
-    return void ctx.warnings.push({ path, message: 'pnpm-lock.yaml: no lockfileVersion' });
-  const major = Number.parseInt(String(doc.lockfileVersion), 10);
-  if (!isRecord(doc.packages)) return;
-  for (const [key, entry] of Object.entries(doc.packages)) {
-    const fromKey = parsePnpmKey(key, Number.isNaN(major) ? 6 : major);
-    const e = isRecord(entry) ? entry : {};
-    const name = str(e.name) ?? fromKey?.name;
-    const version = str(e.version) ?? fromKey?.version;
-    if (name && version && /^\d/.test(version)) add(ctx, path, name, version);
+  const locks = docs.filter((d): d is Record<string, unknown> => isRecord(d) && d.lockfileVersion !== undefined);
+  if (locks.length === 0) return void ctx.warnings.push({ path, message: 'pnpm-lock.yaml: no lockfileVersion' });
+  for (const doc of locks) {
+    const major = Number.parseInt(String(doc.lockfileVersion), 10);
+    if (!isRecord(doc.packages)) continue;
+    // pnpm ≥ 10 writes the lockfile of its own environment (the pnpm version the project pins,
+    // config dependencies) as a document of its own: build tooling, so marked dev like devDependencies.
+    const tooling = isEnvLockfile(doc);
+    for (const [key, entry] of Object.entries(doc.packages)) {
+      const fromKey = parsePnpmKey(key, Number.isNaN(major) ? 6 : major);
+      const e = isRecord(entry) ? entry : {};
+      const name = str(e.name) ?? fromKey?.name;
+      const version = str(e.version) ?? fromKey?.version;
+      // v5/v6 mark packages only the devDependencies need with `dev: true`.
+      if (name && version && /^\d/.test(version)) add(ctx, path, name, version, undefined, tooling || e.dev === 'true');
+    }
   }
+}
+
+/** pnpm's environment lockfile: importers with nothing but `configDependencies` and `packageManagerDependencies`. */
+function isEnvLockfile(doc: Record<string, unknown>): boolean {
+  if (!isRecord(doc.importers)) return false;
+  const importers = Object.values(doc.importers);
+  return (
+    importers.length > 0 &&
+    importers.every((i) => isRecord(i) && Object.keys(i).every((k) => k === 'configDependencies' || k === 'packageManagerDependencies'))
+  );
 }
 
 /**
@@ -256,7 +303,7 @@ function dropInstalled(lockPkgs: Package[], installed: Package[]): Package[] {
 export function npmCataloger(): Cataloger {
   return {
     id: 'npm',
-    version: 1,
+    version: 2,
     wants: (path: string, _entry: EntryMeta) => isInstalledManifest(path) || isLockfile(path),
     catalog(files: FileView): CatalogResult {
       const installed: Ctx = { files, packages: [], warnings: [] };

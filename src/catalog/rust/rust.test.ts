@@ -68,3 +68,25 @@ describe('rust', () => {
     expect(warnings[2]!.message).toMatch(/truncated/);
   });
 });
+
+describe('Cargo.lock forms the peers test', () => {
+  it('reads TOML multi-line strings, and never takes their lines for table headers', async () => {
+    const lock = [
+      '[[package]]',
+      'name = "url"',
+      'version = """1.7.2"""',
+      'source = "registry+https://github.com/rust-lang/crates.io-index"',
+      '',
+      '[[package]]',
+      'name = "odd"',
+      "description = '''",
+      '[[package]]',
+      "name = \"not-a-package\"'''",
+      'version = "0.1.0"',
+      'source = "registry+https://github.com/rust-lang/crates.io-index"',
+    ].join('\n');
+    const r = await runCataloger(rustCataloger(), memView([{ path: '/app/Cargo.lock', data: lock }]));
+    expect(r.warnings).toEqual([]);
+    expect(r.packages.map((p) => `${p.name}@${p.version}`)).toEqual(['odd@0.1.0', 'url@1.7.2']);
+  });
+});
