@@ -239,4 +239,74 @@ describe('npm lockfile forms the peers test', () => {
     );
     expect(r.got).toEqual(['a@1.0.0 dev', 'ms@2.0.0']);
   });
+
+  it("marks yarn.lock entries that only the project's devDependencies reach as dev (classic and berry)", async () => {
+    const manifest = JSON.stringify({ dependencies: { prod: '^1.0.0' }, devDependencies: { tool: '^2.0.0', alias: 'npm:shared@^1.0.0' } });
+    const classic = [
+      'prod@^1.0.0:\n  version "1.0.0"\n  dependencies:\n    shared "^1.0.0"\n',
+      'tool@^2.0.0:\n  version "2.0.0"\n  dependencies:\n    "@x/helper" "~3.0.0"\n    shared "^1.0.0"\n',
+      '"@x/helper@~3.0.0":\n  version "3.0.1"\n',
+      'shared@^1.0.0, "alias@npm:shared@^1.0.0":\n  version "1.2.0"\n',
+      'orphan@^9.0.0:\n  version "9.0.0"\n',
+    ].join('\n');
+    const berry = [
+      '__metadata:\n  version: 6\n',
+      '"prod@npm:^1.0.0":\n  version: 1.0.0\n  resolution: "prod@npm:1.0.0"\n  dependencies:\n    shared: ^1.0.0\n',
+      '"tool@npm:^2.0.0":\n  version: 2.0.0\n  resolution: "tool@npm:2.0.0"\n  dependencies:\n    "@x/helper": ~3.0.0\n',
+      '"@x/helper@npm:~3.0.0":\n  version: 3.0.1\n  resolution: "@x/helper@npm:3.0.1"\n',
+      '"shared@npm:^1.0.0":\n  version: 1.2.0\n  resolution: "shared@npm:1.2.0"\n',
+    ].join('\n');
+    for (const [dir, lockText] of [['classic', classic], ['berry', berry]] as const) {
+      const r = await runCataloger(npmCataloger(), memView([
+        { path: `/${dir}/yarn.lock`, data: lockText },
+        { path: `/${dir}/package.json`, data: manifest },
+      ]));
+      const got = r.packages.map((p) => `${p.name}@${p.version}${p.dev ? ' dev' : ''}`);
+      expect(got, dir).toEqual(['@x/helper@3.0.1 dev', ...(dir === 'classic' ? ['orphan@9.0.0'] : []), 'prod@1.0.0', 'shared@1.2.0', 'tool@2.0.0 dev']);
+    }
+    // Without the project's package.json, nothing is known of dev: nothing is marked.
+    const bare = await lock('yarn.lock', classic);
+    expect(bare.got.filter((g) => g.endsWith(' dev'))).toEqual([]);
+  });
+
+  it('marks pnpm v9 packages that only devDependencies reach through snapshots as dev', async () => {
+    const text = [
+      "lockfileVersion: '9.0'",
+      'importers:',
+      '  .:',
+      '    dependencies:',
+      '      a:',
+      '        specifier: 1.0.0',
+      '        version: 1.0.0(peer@1.0.0)',
+      '    devDependencies:',
+      '      t:',
+      '        specifier: 1.0.0',
+      '        version: 1.0.0',
+      '      lodash:',
+      '        specifier: file:lodash.tgz',
+      '        version: file:lodash.tgz',
+      'packages:',
+      '  a@1.0.0: {resolution: {integrity: x}}',
+      '  peer@1.0.0: {resolution: {integrity: x}}',
+      '  t@1.0.0: {resolution: {integrity: x}}',
+      '  shared@2.0.0: {resolution: {integrity: x}}',
+      '  only-dev@3.0.0: {resolution: {integrity: x}}',
+      '  lodash@file:lodash.tgz: {resolution: {integrity: x}, version: 4.17.21}',
+      'snapshots:',
+      '  a@1.0.0(peer@1.0.0):',
+      '    dependencies:',
+      '      shared: 2.0.0',
+      '      peer: 1.0.0',
+      '  peer@1.0.0: {}',
+      '  t@1.0.0:',
+      '    dependencies:',
+      '      shared: 2.0.0',
+      '      only-dev: 3.0.0',
+      '  shared@2.0.0: {}',
+      '  only-dev@3.0.0: {}',
+      '  lodash@file:lodash.tgz: {}',
+    ].join('\n');
+    const r = await lock('pnpm-lock.yaml', text);
+    expect(r.got).toEqual(['a@1.0.0', 'lodash@4.17.21 dev', 'only-dev@3.0.0 dev', 'peer@1.0.0', 'shared@2.0.0', 't@1.0.0 dev']);
+  });
 });

@@ -64,6 +64,11 @@ export function isInstalledManifest(path: string): boolean {
   return n >= 4 && parts[n - 4] === 'node_modules' && parts[n - 3]!.startsWith('@');
 }
 
+/** A project's own package.json (not an installed package's): yarn.lock's dev dependencies come from it. */
+export function isProjectManifest(path: string): boolean {
+  return path.endsWith('/package.json') && !path.includes('/node_modules/');
+}
+
 /** A project lockfile; lockfiles shipped inside installed packages describe nothing installed. */
 export function isLockfile(path: string): boolean {
   return LOCKFILES.has(basename(path)) && !path.includes('/node_modules/');
@@ -182,35 +187,51 @@ export function nameFromSpecifier(spec: string): string | undefined {
   return s.slice(0, at);
 }
 
-function catalogYarnLock(ctx: Ctx, path: string, buf: Buffer): void {
-  const text = decodeText(buf);
-  if (text === undefined) return void ctx.warnings.push({ path, message: 'yarn.lock: not UTF-8 text' });
-  if (/^__metadata:/m.test(text)) return catalogYarnBerry(ctx, path, text);
-  // Classic (v1): unindented "spec, spec:" headers, then indented `version "x"` lines.
-  let current: string | undefined;
-  let sawHeader = false;
+/** One yarn.lock entry: the descriptors (`name@range`) it resolves, what it reports, what it depends on. */
+interface YarnEntry {
+  descriptors: string[];
+  /** Undefined for entries that are not registry packages (workspaces, links). */
+  pkg?: { name: string; version: string };
+  deps: Array<[name: string, range: string]>;
+}
+
+const unquote = (s: string) => s.trim().replace(/^"(.*)"$/, '$1');
+
+/** Yarn classic (v1): unindented `"spec", "spec":` headers; indented fields; dependency blocks four deep. */
+function parseYarnClassic(ctx: Ctx, path: string, text: string): YarnEntry[] | undefined {
+  const entries: YarnEntry[] = [];
+  let cur: (YarnEntry & { name?: string }) | undefined;
+  let inDeps = false;
   for (const line of text.split(/\r?\n/)) {
     if (line === '' || line.startsWith('#')) continue;
     if (!/^\s/.test(line)) {
       if (!line.endsWith(':')) {
         ctx.warnings.push({ path, message: `yarn.lock: unexpected line: ${line.slice(0, 80)}` });
-        return;
+        return undefined;
       }
-      sawHeader = true;
-      current = nameFromSpecifier(line.slice(0, -1).split(',')[0]!);
+      const descriptors = line.slice(0, -1).split(',').map(unquote);
+      const name = nameFromSpecifier(descriptors[0]!);
+      cur = { descriptors, deps: [], ...(name ? { name } : {}) };
+      entries.push(cur);
+      inDeps = false;
       continue;
     }
+    if (!cur) continue;
+    if (/^ {4}\S/.test(line)) {
+      const d = inDeps ? /^ {4}(?:"([^"]+)"|(\S+))\s+(?:"([^"]*)"|(\S+))\s*$/.exec(line) : null;
+      if (d) cur.deps.push([d[1] ?? d[2]!, d[3] ?? d[4]!]);
+      continue;
+    }
+    inDeps = /^ {2}"?(dependencies|optionalDependencies)"?:?\s*$/.test(line);
     // Field names may be quoted too (`"version" "3.6.0"`, as npm-converted lockfiles write them).
     const m = /^\s{2}"?version"?:?\s+"?([^"\s]+)"?\s*$/.exec(line);
-    if (m && current) {
-      add(ctx, path, current, m[1]!);
-      current = undefined;
-    }
+    if (m && cur.name) cur.pkg = { name: cur.name, version: m[1]! };
   }
-  if (!sawHeader && text.trim() !== '') ctx.warnings.push({ path, message: 'yarn.lock: no entries' });
+  if (entries.length === 0 && text.trim() !== '') ctx.warnings.push({ path, message: 'yarn.lock: no entries' });
+  return entries;
 }
 
-function catalogYarnBerry(ctx: Ctx, path: string, text: string): void {
+function parseYarnBerry(ctx: Ctx, path: string, text: string): YarnEntry[] | undefined {
   let doc: unknown;
   try {
     doc = yaml().parse(text, YAML_STRINGS);
@@ -218,16 +239,76 @@ function catalogYarnBerry(ctx: Ctx, path: string, text: string): void {
     return void ctx.warnings.push({ path, message: `yarn.lock: bad YAML: ${(err as Error).message}` });
   }
   if (!isRecord(doc)) return void ctx.warnings.push({ path, message: 'yarn.lock: not a YAML map' });
+  const entries: YarnEntry[] = [];
   for (const [key, entry] of Object.entries(doc)) {
     if (key === '__metadata' || !isRecord(entry)) continue;
-    const resolution = str(entry.resolution) ?? key.split(',')[0]!.trim();
+    const deps: YarnEntry['deps'] = [];
+    for (const field of ['dependencies', 'optionalDependencies']) {
+      const d = entry[field];
+      if (isRecord(d)) for (const [n, r] of Object.entries(d)) if (typeof r === 'string') deps.push([n, r]);
+    }
+    const e: YarnEntry = { descriptors: key.split(',').map(unquote), deps };
+    entries.push(e);
+    const resolution = str(entry.resolution) ?? e.descriptors[0]!;
     const version = str(entry.version);
     // Workspaces, links and local folders are the project's own code, not registry packages.
     if (/@(workspace|link|portal|file):/.test(resolution) || !version || version === '0.0.0-use.local') continue;
     const at = resolution.indexOf('@', 1);
-    if (at < 0) continue;
-    add(ctx, path, resolution.slice(0, at), version);
+    if (at > 0) e.pkg = { name: resolution.slice(0, at), version };
   }
+  return entries;
+}
+
+/** A project's package.json: its dependency lists, by kind. */
+export interface ProjectManifest {
+  prod: Array<[string, string]>;
+  dev: Array<[string, string]>;
+}
+
+export function parseProjectManifest(buf: Buffer): ProjectManifest | undefined {
+  const parsed = parseJson(buf);
+  if ('error' in parsed || !isRecord(parsed.value)) return undefined;
+  const m = parsed.value;
+  const list = (...fields: string[]) =>
+    fields.flatMap((f) => (isRecord(m[f]) ? Object.entries(m[f]).filter((e): e is [string, string] => typeof e[1] === 'string') : []));
+  return { prod: list('dependencies', 'optionalDependencies'), dev: list('devDependencies') };
+}
+
+/**
+ * yarn.lock says nothing of dev: as Trivy and Syft do, the project's package.json beside it gives
+ * the roots. An entry only devDependencies reach (and no production dependency) is dev; one that
+ * neither reaches (workspace members' dependencies) stays production. Walked without recursion.
+ */
+function yarnDevEntries(entries: YarnEntry[], manifest: ProjectManifest): Set<YarnEntry> {
+  const byDescriptor = new Map<string, YarnEntry>();
+  for (const e of entries) for (const d of e.descriptors) byDescriptor.set(d, e);
+  // Berry keys carry the protocol (`ms@npm:2.1.2`) that package.json and dependency ranges leave out.
+  const find = (name: string, range: string) => byDescriptor.get(`${name}@${range}`) ?? byDescriptor.get(`${name}@npm:${range}`);
+  const reach = (roots: Array<[string, string]>) => {
+    const seen = new Set<YarnEntry>();
+    const stack = roots.map(([n, r]) => find(n, r)).filter((e): e is YarnEntry => e !== undefined);
+    while (stack.length) {
+      const e = stack.pop()!;
+      if (seen.has(e)) continue;
+      seen.add(e);
+      for (const [n, r] of e.deps) {
+        const next = find(n, r);
+        if (next && !seen.has(next)) stack.push(next);
+      }
+    }
+    return seen;
+  };
+  const prod = reach(manifest.prod);
+  return new Set([...reach(manifest.dev)].filter((e) => !prod.has(e)));
+}
+
+function catalogYarnLock(ctx: Ctx, path: string, buf: Buffer, manifest: ProjectManifest | undefined): void {
+  const text = decodeText(buf);
+  if (text === undefined) return void ctx.warnings.push({ path, message: 'yarn.lock: not UTF-8 text' });
+  const entries = /^__metadata:/m.test(text) ? parseYarnBerry(ctx, path, text) : parseYarnClassic(ctx, path, text);
+  if (!entries) return;
+  const dev = manifest ? yarnDevEntries(entries, manifest) : new Set<YarnEntry>();
+  for (const e of entries) if (e.pkg) add(ctx, path, e.pkg.name, e.pkg.version, undefined, dev.has(e));
 }
 
 /** A pnpm `packages` key → name and version, for lockfile v5 (/name/1.0.0_peer) and v6+ (/name@1.0.0(peer)). */
@@ -261,15 +342,63 @@ function catalogPnpmLock(ctx: Ctx, path: string, buf: Buffer): void {
     // pnpm ≥ 10 writes the lockfile of its own environment (the pnpm version the project pins,
     // config dependencies) as a document of its own: build tooling, so marked dev like devDependencies.
     const tooling = isEnvLockfile(doc);
+    const devOnly = pnpmV9DevOnly(doc);
     for (const [key, entry] of Object.entries(doc.packages)) {
       const fromKey = parsePnpmKey(key, Number.isNaN(major) ? 6 : major);
       const e = isRecord(entry) ? entry : {};
       const name = str(e.name) ?? fromKey?.name;
       const version = str(e.version) ?? fromKey?.version;
-      // v5/v6 mark packages only the devDependencies need with `dev: true`.
-      if (name && version && /^\d/.test(version)) add(ctx, path, name, version, undefined, tooling || e.dev === 'true');
+      // v5/v6 mark packages only the devDependencies need with `dev: true`; v9 leaves it to the graph.
+      // A v9 key is `name@version` or, for tarballs and git, `name@<url>` with the version as a field.
+      const dev = tooling || e.dev === 'true' || devOnly.has(key.replace(/\(.*$/, ''));
+      if (name && version && /^\d/.test(version)) add(ctx, path, name, version, undefined, dev);
     }
   }
+}
+
+/**
+ * pnpm v9 has no dev flag: the importers' dependency lists are the roots and `snapshots` the graph
+ * (`name@version(peers)` → its dependencies). The `name@version` reached from devDependencies
+ * only (no variant from a production root) are dev. Walked without recursion.
+ */
+function pnpmV9DevOnly(doc: Record<string, unknown>): Set<string> {
+  const out = new Set<string>();
+  if (!isRecord(doc.importers) || !isRecord(doc.snapshots)) return out;
+  const snapshots = doc.snapshots;
+  const roots = (fields: string[]) => {
+    const keys: string[] = [];
+    for (const imp of Object.values(doc.importers as Record<string, unknown>)) {
+      if (!isRecord(imp)) continue;
+      for (const f of fields) {
+        const deps = imp[f];
+        if (!isRecord(deps)) continue;
+        for (const [n, d] of Object.entries(deps)) {
+          const v = isRecord(d) ? str(d.version) : str(d);
+          if (v) keys.push(`${n}@${v}`);
+        }
+      }
+    }
+    return keys;
+  };
+  const reach = (start: string[]) => {
+    const seen = new Set<string>();
+    const stack = [...start];
+    while (stack.length) {
+      const k = stack.pop()!;
+      if (seen.has(k) || !isRecord(snapshots[k])) continue;
+      seen.add(k);
+      const s = snapshots[k] as Record<string, unknown>;
+      for (const f of ['dependencies', 'optionalDependencies']) {
+        const deps = s[f];
+        if (isRecord(deps)) for (const [n, v] of Object.entries(deps)) if (typeof v === 'string') stack.push(`${n}@${v}`);
+      }
+    }
+    return seen;
+  };
+  const plain = (k: string) => k.replace(/\(.*$/, '');
+  const prod = new Set([...reach(roots(['dependencies', 'optionalDependencies']))].map(plain));
+  for (const k of reach(roots(['devDependencies']))) if (!prod.has(plain(k))) out.add(plain(k));
+  return out;
 }
 
 /** pnpm's environment lockfile: importers with nothing but `configDependencies` and `packageManagerDependencies`. */
@@ -304,17 +433,22 @@ export function npmCataloger(): Cataloger {
   return {
     id: 'npm',
     version: 2,
-    wants: (path: string, _entry: EntryMeta) => isInstalledManifest(path) || isLockfile(path),
+    wants: (path: string, _entry: EntryMeta) => isInstalledManifest(path) || isLockfile(path) || isProjectManifest(path),
     catalog(files: FileView): CatalogResult {
       const installed: Ctx = { files, packages: [], warnings: [] };
       const locked: Ctx = { files, packages: [], warnings: installed.warnings };
+      const project = (lockPath: string) => {
+        const dir = dirname(lockPath);
+        const buf = files.read(`${dir === '/' ? '' : dir}/package.json`);
+        return buf ? parseProjectManifest(buf) : undefined;
+      };
       for (const path of matchingFiles(files, (p) => isInstalledManifest(p) || isLockfile(p))) {
         const buf = files.read(path);
         if (!buf) continue;
         const base = basename(path);
         if (isInstalledManifest(path)) catalogManifest(installed, path, buf);
         else if (base === 'package-lock.json') catalogPackageLock(locked, path, buf);
-        else if (base === 'yarn.lock') catalogYarnLock(locked, path, buf);
+        else if (base === 'yarn.lock') catalogYarnLock(locked, path, buf, project(path));
         else if (base === 'pnpm-lock.yaml') catalogPnpmLock(locked, path, buf);
       }
       const packages = sortPackages(dedupe([...installed.packages, ...dropInstalled(locked.packages, installed.packages)]));
