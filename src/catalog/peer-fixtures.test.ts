@@ -75,7 +75,6 @@ const REQ_HASH = '`Jinja2==3.0.0#comment`: pip takes `#` as a comment only after
 const DOTNET_PROJECT = 'deps.json library of type `project` (the application or a project reference): its own code; we report `package` and `runtimepack` libraries';
 const DOTNET_NO_ASSETS = 'library with no runtime assets in the target (meta or compile-only package): Trivy leaves it out, we report every `package` library';
 const NEW_RELIC = 'New Relic instrumentation jar (Weave-Classes in MANIFEST.MF): Syft drops it on purpose, we report it from the file name';
-const POM_XML = 'group only in META-INF/maven/**/pom.xml (no pom.properties, no Implementation-Vendor-Id): Syft reads pom.xml, we do not, so no group';
 const POM_OUTSIDE =
   'pom.properties outside META-INF/maven/: Maven writes them only there, elsewhere they are resources (test data, archetype templates) naming nothing inside; Trivy reads any';
 const GUESSED_GROUP = 'manifest-only jar: the peer guesses the group (offline from the title, or a Maven Central search); we never guess or search, so no group';
@@ -129,7 +128,6 @@ const DOCUMENTED: Record<string, Documented[]> = {
     x('system.net.http@4.1.0', DOTNET_NO_ASSETS),
   ],
   'syft/java/spring-instrumentation-4.3.0-1.0': [x('spring-instrumentation-4.3.0@1.0', NEW_RELIC)],
-  'syft/java/micronaut-aop-4.9.11': [m('io.micronaut:micronaut-aop@4.9.11', POM_XML), x('micronaut-aop@4.9.11', POM_XML)],
   'trivy/java/nested.jar': [m('test:nested@0.0.1', POM_OUTSIDE), m('test:nested2@0.0.2', POM_OUTSIDE), m('test:nested3@0.0.3', POM_OUTSIDE)],
   'trivy/java/io.quarkus.gizmo.gizmo-1.1.jar': [
     m('com.fasterxml.jackson.core:jackson-databind@2.12.3', POM_OUTSIDE),

@@ -236,3 +236,30 @@ describe('java archive forms the peers test', () => {
     expect(await one('/var/jenkins_home/plugins/gradle.hpi', mf)).toEqual(['pkg:maven/org.jenkins-ci.plugins/gradle@2.11']);
   });
 });
+
+describe('jars with a pom.xml and no pom.properties', () => {
+  it('are named from the pom.xml path, versioned by the pom (own, else parent), else the manifest', async () => {
+    const own = makeZip([
+      { name: 'META-INF/MANIFEST.MF', data: 'Manifest-Version: 1.0\r\nImplementation-Version: 4.9.11\r\nImplementation-Title: Micronaut Core\r\n' },
+      { name: 'META-INF/maven/io.micronaut/micronaut-aop/pom.xml', data: '<project><!-- <version>0</version> --><modelVersion>4.0.0</modelVersion><groupId>io.micronaut</groupId><artifactId>micronaut-aop</artifactId><version>4.9.11</version><dependencies><dependency><version>9.9</version></dependency></dependencies></project>' },
+    ]);
+    const inherited = makeZip([
+      { name: 'META-INF/maven/org.example/child/pom.xml', data: '<project><parent><groupId>org.example</groupId><artifactId>parent</artifactId><version>2.0.1</version></parent><artifactId>child</artifactId></project>' },
+    ]);
+    const property = makeZip([
+      { name: 'META-INF/MANIFEST.MF', data: 'Manifest-Version: 1.0\r\nImplementation-Version: 3.1\r\n' },
+      { name: 'META-INF/maven/org.example/prop/pom.xml', data: '<project><artifactId>prop</artifactId><version>${revision}</version></project>' },
+    ]);
+    const r = await runCataloger(javaCataloger(), memView([
+      { path: '/app/lib/micronaut-aop-4.9.11.jar', data: own },
+      { path: '/app/lib/child.jar', data: inherited },
+      { path: '/app/lib/prop.jar', data: property },
+    ]));
+    expect(r.warnings).toEqual([]);
+    expect(r.packages.map((p) => p.purl)).toEqual([
+      'pkg:maven/org.example/child@2.0.1',
+      'pkg:maven/io.micronaut/micronaut-aop@4.9.11',
+      'pkg:maven/org.example/prop@3.1',
+    ]);
+  });
+});

@@ -76,6 +76,22 @@ export function parseProperties(text: string): Map<string, string> {
   return out;
 }
 
+/**
+ * The version a pom.xml gives its project: the `<version>` child of `<project>`, else its
+ * `<parent>`'s (Maven inherits it); undefined when neither is there or it is a `${property}`.
+ * Not an XML parser: comments and the sections that hold other artifacts' versions are cut first.
+ */
+export function pomXmlVersion(xml: string): string | undefined {
+  let s = xml.replace(/<!--[\s\S]*?-->/g, '');
+  const parent = /<parent>([\s\S]*?)<\/parent>/.exec(s)?.[1];
+  for (const section of ['parent', 'dependencyManagement', 'dependencies', 'build', 'profiles', 'reporting', 'plugins', 'modules'])
+    s = s.replace(new RegExp(`<${section}>[\\s\\S]*?</${section}>`, 'g'), '');
+  const own = /<version>\s*([^<\s]+)\s*<\/version>/.exec(s)?.[1];
+  const inherited = parent ? /<version>\s*([^<\s]+)\s*<\/version>/.exec(parent)?.[1] : undefined;
+  const v = own ?? inherited;
+  return v && !v.includes('${') ? v : undefined;
+}
+
 /** The main section of a JAR manifest: `Key: value` with 1-space continuation lines. */
 export function parseManifest(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -208,9 +224,22 @@ async function scanArchive(ctx: ArchiveCtx, buf: Buffer, name: string, depth: nu
       if (g) c.groupId = g;
       out.push(c);
     }
+    const mfEntry = out.length === 0 ? zip.entries.find((e) => e.fileName === 'META-INF/MANIFEST.MF') : undefined;
+    const mfText = mfEntry && (await readText(mfEntry));
     if (out.length === 0) {
-      const mfEntry = zip.entries.find((e) => e.fileName === 'META-INF/MANIFEST.MF');
-      const text = mfEntry && (await readText(mfEntry));
+      // Without pom.properties (Gradle's maven-publish writes only the pom.xml), the pom.xml's path
+      // names group and artifact as Maven lays them out; the version is the pom's, else the manifest's.
+      const xmls = zip.entries.filter((e) => /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.xml$/.test(e.fileName)).sort(byName);
+      const mfVersion = mfText ? parseManifest(mfText).get('Implementation-Version') : undefined;
+      for (const e of xmls) {
+        const [, , groupId, artifactId] = e.fileName.split('/') as [string, string, string, string];
+        const xml = await readText(e);
+        const version = (xml && pomXmlVersion(xml)) || (xmls.length === 1 ? mfVersion : undefined);
+        if (version) out.push({ groupId, artifactId, version });
+      }
+    }
+    if (out.length === 0) {
+      const text = mfText;
       const fromMf = text ? fromManifest(parseManifest(text), name) : undefined;
       const guessed = fromMf ?? fileNameCoordinates(name);
       // Only the outer archive's own guess can be corrected from Debian's maven-repo links.
