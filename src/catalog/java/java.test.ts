@@ -263,3 +263,12 @@ describe('jars with a pom.xml and no pom.properties', () => {
     ]);
   });
 });
+
+describe('pom.xml reading on hostile input', () => {
+  it('stays linear on unclosed comments and sections (no backtracking over the whole text per opening)', async () => {
+    const { pomXmlVersion } = await import('./java.js');
+    expect(pomXmlVersion(`<project>${'<build>'.repeat(150_000)}<version>1</version></project>`)).toBeUndefined();
+    expect(pomXmlVersion(`<project>${'<!--'.repeat(250_000)}`)).toBeUndefined();
+    expect(pomXmlVersion('<project><!-- a --><version>1.2</version><build><version>9</version></build></project>')).toBe('1.2');
+  });
+});

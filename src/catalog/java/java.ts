@@ -82,14 +82,29 @@ export function parseProperties(text: string): Map<string, string> {
  * Not an XML parser: comments and the sections that hold other artifacts' versions are cut first.
  */
 export function pomXmlVersion(xml: string): string | undefined {
-  let s = xml.replace(/<!--[\s\S]*?-->/g, '');
-  const parent = /<parent>([\s\S]*?)<\/parent>/.exec(s)?.[1];
+  let s = cutBetween(xml, '<!--', '-->');
+  const p0 = s.indexOf('<parent>');
+  const p1 = p0 < 0 ? -1 : s.indexOf('</parent>', p0);
+  const parent = p1 < 0 ? undefined : s.slice(p0, p1);
   for (const section of ['parent', 'dependencyManagement', 'dependencies', 'build', 'profiles', 'reporting', 'plugins', 'modules'])
-    s = s.replace(new RegExp(`<${section}>[\\s\\S]*?</${section}>`, 'g'), '');
-  const own = /<version>\s*([^<\s]+)\s*<\/version>/.exec(s)?.[1];
-  const inherited = parent ? /<version>\s*([^<\s]+)\s*<\/version>/.exec(parent)?.[1] : undefined;
-  const v = own ?? inherited;
+    s = cutBetween(s, `<${section}>`, `</${section}>`);
+  const version = (t: string) => /<version>\s*([^<\s]+)\s*<\/version>/.exec(t)?.[1];
+  const v = version(s) ?? (parent ? version(parent) : undefined);
   return v && !v.includes('${') ? v : undefined;
+}
+
+/** `text` without every `open`…`close` span (an unclosed one runs to the end). One pass: linear in the text, whatever it holds. */
+function cutBetween(text: string, open: string, close: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const i = text.indexOf(open, at);
+    if (i < 0) return out + text.slice(at);
+    out += text.slice(at, i);
+    const j = text.indexOf(close, i + open.length);
+    if (j < 0) return out;
+    at = j + close.length;
+  }
 }
 
 /** The main section of a JAR manifest: `Key: value` with 1-space continuation lines. */

@@ -30,15 +30,17 @@ function tomlString(raw: string): string | undefined {
 function multiLineString(raw: string, lines: string[], i: number): { value: string; end: number } | undefined {
   const delim = raw.startsWith('"""') ? '"""' : raw.startsWith("'''") ? "'''" : undefined;
   if (!delim) return undefined;
-  let body = raw.slice(3);
+  // Each line is searched once (an unclosed string costs one pass over the text, not one per line).
+  const parts = [raw.slice(3)];
   let end = i;
-  let close = body.indexOf(delim);
+  let close = parts[0]!.indexOf(delim);
   while (close < 0 && end + 1 < lines.length) {
     end++;
-    body += `\n${lines[end]}`;
-    close = body.indexOf(delim);
+    parts.push(lines[end]!);
+    close = lines[end]!.indexOf(delim);
   }
-  body = (close < 0 ? body : body.slice(0, close)).replace(/^\n/, '');
+  if (close >= 0) parts[parts.length - 1] = parts[parts.length - 1]!.slice(0, close);
+  let body = parts.join('\n').replace(/^\n/, '');
   if (delim === "'''") return { value: body, end };
   const joined = body.replace(/\\[ \t]*\n\s*/g, '');
   return { value: tomlString(`"${joined.replace(/\n/g, '\\n').replace(/(?<!\\)"/g, '\\"')}"`) ?? joined, end };

@@ -90,3 +90,11 @@ describe('Cargo.lock forms the peers test', () => {
     expect(r.packages.map((p) => `${p.name}@${p.version}`)).toEqual(['odd@0.1.0', 'url@1.7.2']);
   });
 });
+
+describe('Cargo.lock on hostile input', () => {
+  it('an unclosed multi-line string over many lines is read in one pass', async () => {
+    const lock = `[[package]]\nname = "a"\nversion = "1.0.0"\ndescription = """\n${'x\n'.repeat(300_000)}`;
+    const r = await runCataloger(rustCataloger(), memView([{ path: '/app/Cargo.lock', data: lock }]));
+    expect(r.packages.map((p) => `${p.name}@${p.version}`)).toEqual(['a@1.0.0']);
+  });
+});
