@@ -7,7 +7,7 @@ import { makeZip, type ZipEntrySpec } from '../../test/helpers/zip.js';
 import type { FileView } from '../image/types.js';
 import type { Package, PackageType } from '../model/index.js';
 import { withoutOsOwned } from '../scan/index.js';
-import { memView, type MemFile } from './fixtures/mem-view.js';
+import { memView, onlyKept, type MemFile } from './fixtures/mem-view.js';
 import { catalogAll, catalogers, detectOs, keptBy, wantedBy } from './index.js';
 
 /** One entry of fixtures.json (see ../shared/peer-fixtures/README.md). */
@@ -155,21 +155,7 @@ function zipDir(dir: string): Buffer {
 function asScanned(view: FileView): FileView {
   const want = wantedBy(catalogers);
   const keep = keptBy(catalogers);
-  const kept = new Set<string>();
-  for (const p of view.paths()) {
-    const e = view.stat(p);
-    if (e?.type === 'file' && want(p, e) && keep(p, e, view.read(p)!)) kept.add(p);
-  }
-  return {
-    stat: (p) => view.stat(p),
-    resolve: (p) => view.resolve(p),
-    read: (p) => {
-      const r = view.resolve(p);
-      return r && kept.has(r) ? view.read(p) : undefined;
-    },
-    paths: () => view.paths(),
-    list: (d) => view.list(d),
-  };
+  return onlyKept(view, (p, e) => e.type === 'file' && want(p, e) && keep(p, e, view.read(p)!));
 }
 
 /** The fixture's files placed in an image filesystem, every cataloger run, OS-owned packages dropped: what a scan reports. */
