@@ -16,6 +16,7 @@ interface ScanFlags extends ImageFlags {
   checks?: string;
   requireMinimal?: boolean;
   includeOsOwned?: boolean;
+  includeDevDeps?: boolean;
   maxImageAge?: string;
   policy?: string | false;
   severity?: string;
@@ -49,6 +50,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--max-db-age <duration>', 'refuse to scan with a database older than this (e.g. 7d)')
     .option('--checks <ids>', 'image checks to report: all, none, or a comma-separated list of ids', 'all')
     .option('--include-os-owned', 'also report language packages installed by an OS package (e.g. python3-requests) and match them against language feeds')
+    .option('--include-dev-deps', "also match lockfiles' development dependencies (always listed in the inventory, marked dev)")
     .option('--require-minimal', 'fail (exit 1) unless the image is minimal: no shell, package manager, root user or setuid file')
     .option('--max-image-age <duration>', 'stale-image check: images older than this are reported', '90d')
     .option('--policy <file>', 'policy file (default: ./shipshape.yaml when present); flags override it')
@@ -73,6 +75,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
         ...scanSettings(gate.policy),
         policy: gate.policy,
         includeOsOwned: flags.includeOsOwned ?? false,
+        includeDevDeps: flags.includeDevDeps ?? false,
         checkRegistry: flags.checkRegistry ?? false,
         ...(flags.dockerfile
           ? {

@@ -14,6 +14,8 @@ export interface AdvisorySource {
 export interface MatchOptions {
   /** Comparator for a scheme id, or undefined when the scheme is not supported. */
   comparator: (scheme: string) => Comparator | undefined;
+  /** Match development dependencies of lockfiles too (`--include-dev-deps`); by default they are left out. */
+  includeDev?: boolean;
 }
 
 export interface MatchResult {
@@ -96,6 +98,7 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
   }
 
   for (const pkg of packages) {
+    if (pkg.dev && !opts.includeDev) continue;
     const key: LookupKey | null = lookupKey(pkg, os);
     if (!key || missingNamespaces.has(key.namespace)) continue;
     const cmp = opts.comparator(key.scheme);

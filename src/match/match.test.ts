@@ -91,3 +91,13 @@ describe('matchPackages', () => {
     expect(r.findings).toHaveLength(1);
   });
 });
+
+describe('development dependencies', () => {
+  it('are left out of matching unless includeDev asks for them', () => {
+    const advisories = [adv({ ranges: [{ fixed: '1.0.1' }] })];
+    const dev = pkg({ dev: true });
+    expect(match([dev], advisories).findings).toEqual([]);
+    expect(matchPackages([dev], null, source(advisories), { comparator: getComparator, includeDev: true }).findings.map((f) => f.id)).toEqual(['CVE-2020-0001']);
+    expect(match([pkg({})], advisories).findings.map((f) => f.id)).toEqual(['CVE-2020-0001']);
+  });
+});

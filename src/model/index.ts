@@ -49,6 +49,12 @@ export interface Package {
    * registry: a registry advisory for the same name is most likely about another package.
    */
   local?: boolean;
+  /**
+   * A development dependency, as its lockfile says (package-lock `dev`, pnpm `dev`, Pipfile.lock
+   * `develop`, composer.lock `packages-dev`, poetry `category = "dev"`): reported in the inventory,
+   * left out of matching unless asked for (`--include-dev-deps`; docs/language-packages.md).
+   */
+  dev?: boolean;
 }
 
 export interface OsInfo {

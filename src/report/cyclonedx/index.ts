@@ -126,6 +126,7 @@ function componentOf(p: Package, ref: string): object {
   if (p.sourceName) props.push({ name: 'shipshape:package:source-name', value: p.sourceName });
   if (p.sourceVersion) props.push({ name: 'shipshape:package:source-version', value: p.sourceVersion });
   if (p.local) props.push({ name: 'shipshape:package:local', value: 'true' });
+  if (p.dev) props.push({ name: 'shipshape:package:dev', value: 'true' });
   p.locations.forEach((l, i) => {
     props.push({ name: `shipshape:location:${i}:path`, value: l.path });
     if (l.layer) props.push({ name: `shipshape:location:${i}:layer`, value: l.layer });
@@ -136,6 +137,8 @@ function componentOf(p: Package, ref: string): object {
     name: p.name,
     version: p.version,
     ...(p.purl ? { purl: p.purl } : {}),
+    // CycloneDX's scope for "test and other non-runtime purposes": a lockfile's dev dependency.
+    ...(p.dev ? { scope: 'excluded' } : {}),
     // Catalogued license strings are not always SPDX ids (GPL2, BSD-3-clause): named, not guessed.
     ...(p.licenses?.length ? { licenses: [...new Set(p.licenses)].map((name) => ({ license: { name } })) } : {}),
     properties: props,
