@@ -69,9 +69,9 @@ export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
     }
   }
 
-  function* scores(cves: Map<string, StoredCve>, warn: (m: string) => void): Generator<CveScore> {
+  function* scores(cves: Map<string, StoredCve>): Generator<CveScore> {
     for (const id of [...cves.keys()].sort()) {
-      const s = scoreOf(cves.get(id)!, warn);
+      const s = scoreOf(cves.get(id)!);
       if (s) yield s;
     }
   }
@@ -91,7 +91,7 @@ export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
       opts.signal?.throwIfAborted();
       merge(cves, readPage(await readFile(path.join(dir, name)), path.join(path.basename(dir), name)), warn);
     }
-    yield* scores(cves, warn);
+    yield* scores(cves);
     done();
     last = { source: dir, namespaces: [] };
   }
@@ -136,7 +136,7 @@ export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
     }
     // Saved before the scores are used: the state is whole by itself, whatever happens to this build.
     await saveState(file, { source: url, lastModEnd: started, cves });
-    yield* scores(cves, warn);
+    yield* scores(cves);
     done();
     last = { source: `${apiUrl}${opts.mirror ? ` via ${opts.mirror}` : ''} (${how})`, namespaces: [] };
   }

@@ -31,7 +31,7 @@ const V2_HIGH = 'AV:N/AC:L/Au:N/C:C/I:C/A:C'; // 10.0
 
 function score(cve: unknown, warnings: string[] = []): CveScore | undefined {
   const t = trimCve(cve, (m) => warnings.push(m));
-  return t && !('rejected' in t) ? scoreOf(t, (m) => warnings.push(m)) : undefined;
+  return t && !('rejected' in t) ? scoreOf(t) : undefined;
 }
 
 describe('choosing the score of a CVE', () => {

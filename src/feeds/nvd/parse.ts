@@ -5,7 +5,7 @@
 import { gunzipSync } from 'node:zlib';
 import { ShipshapeError } from '../../errors.js';
 import type { CveScore } from '../../model/index.js';
-import { cvssScore, parseVector, severityFromScore } from '../cvss/index.js';
+import { cvssScore, severityFromScore } from '../cvss/index.js';
 import { CVSS_METRIC_KEYS, NvdCve, NvdResponse } from './schema.js';
 
 /** NVD's own analysts; their Primary score is the one NVD shows first. */
@@ -64,7 +64,8 @@ export interface RejectedCve {
 
 /**
  * A CVE record trimmed to what is kept, or the rejection of one; undefined after a warning when
- * the record is malformed.
+ * the record is malformed. A metric whose vector does not parse is left out; one whose published
+ * score differs from our calculation of its vector (src/feeds/cvss) is kept, with a warning.
  */
 export function trimCve(raw: unknown, warn: (message: string) => void): StoredCve | RejectedCve | undefined {
   const parsed = NvdCve.safeParse(raw);
@@ -79,12 +80,17 @@ export function trimCve(raw: unknown, warn: (message: string) => void): StoredCv
   const metrics: StoredMetric[] = [];
   for (const key of CVSS_METRIC_KEYS) {
     for (const m of cve.metrics?.[key] ?? []) {
-      const version = parseVector(m.cvssData.vectorString)?.version;
-      if (!version || !cvssScore(m.cvssData.vectorString)) {
-        warn(`${cve.id}: CVSS vector "${m.cvssData.vectorString}" from ${m.source} does not parse: skipped`);
+      const vector = m.cvssData.vectorString;
+      const computed = cvssScore(vector);
+      if (!computed) {
+        warn(`${cve.id}: CVSS vector "${vector}" from ${m.source} does not parse: skipped`);
         continue;
       }
-      metrics.push({ source: m.source, type: m.type, version, vector: m.cvssData.vectorString, score: m.cvssData.baseScore });
+      // The published base score is kept; our own calculation only checks it.
+      if (Math.abs(computed.score - m.cvssData.baseScore) > 0.05) {
+        warn(`${cve.id}: ${m.source} gives ${m.cvssData.baseScore} for ${vector}, which scores ${computed.score}: the published score is kept`);
+      }
+      metrics.push({ source: m.source, type: m.type, version: computed.version, vector, score: m.cvssData.baseScore });
     }
   }
   return { id: cve.id, lastModified: cve.lastModified, metrics };
@@ -98,18 +104,11 @@ function rank(m: StoredMetric): number {
   return who * VERSION_ORDER.length + VERSION_ORDER.indexOf(m.version);
 }
 
-/**
- * The score a CVE gets, or undefined when it has none. The published base score is used; it is
- * checked against our own calculation of the vector (src/feeds/cvss), and a mismatch is a warning.
- */
-export function scoreOf(cve: StoredCve, warn?: (message: string) => void): CveScore | undefined {
+/** The score a CVE gets, or undefined when it has none: the best-ranked of its metrics. */
+export function scoreOf(cve: StoredCve): CveScore | undefined {
   let best: StoredMetric | undefined;
   for (const m of cve.metrics) if (!best || rank(m) < rank(best)) best = m;
   if (!best) return undefined;
-  const computed = cvssScore(best.vector);
-  if (computed && Math.abs(computed.score - best.score) > 0.05) {
-    warn?.(`${cve.id}: ${best.source} gives ${best.score} for ${best.vector}, which scores ${computed.score}: the published score is kept`);
-  }
   return {
     id: cve.id,
     cvss: { vector: best.vector, score: best.score, version: best.version, source: best.source },
