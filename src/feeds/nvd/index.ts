@@ -35,6 +35,12 @@ export interface NvdFeedOptions {
   now?: () => Date;
 }
 
+/**
+ * An incremental update starts this long before the last one ended: our clock and NVD's may
+ * differ, and asking for an hour of changes twice costs one small page.
+ */
+const OVERLAP_MS = 3600_000;
+
 /** How many record warnings one fetch prints before it only counts them. */
 const MAX_WARNINGS = 10;
 
@@ -125,7 +131,7 @@ export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
     let how: string;
     if (state) {
       // Only what changed since the last run, in windows NVD accepts.
-      const spans = windows(new Date(state.lastModEnd), new Date(started));
+      const spans = windows(new Date(Date.parse(state.lastModEnd) - OVERLAP_MS), new Date(started));
       for (const [from, to] of spans) {
         for await (const page of pages({ lastModStartDate: nvdDate(from), lastModEndDate: nvdDate(to) }, api)) merge(cves, page, warn);
       }
