@@ -83,7 +83,7 @@ async function get(url: string, opts: ApiOptions): Promise<Buffer> {
     wait = opts.retryDelayMs * 2 ** attempt;
     await opts.limiter.take(opts.signal, url);
     const deadline = AbortSignal.timeout(opts.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    const signal = opts.signal ? either(opts.signal, deadline) : deadline;
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json' };
     if (opts.apiKey) headers['apiKey'] = opts.apiKey;
     try {
@@ -115,6 +115,18 @@ async function get(url: string, opts: ApiOptions): Promise<Buffer> {
   }
   const n = opts.retries + 1;
   throw new ShipshapeError('network', `GET ${url}: ${lastError} after ${n} attempt${n === 1 ? '' : 's'}`);
+}
+
+/** A signal aborted by either of two: AbortSignal.any, or (Node before 20.3) listeners of our own. */
+function either(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const c = new AbortController();
+  const abort = (s: AbortSignal) => () => c.abort(s.reason);
+  for (const s of [a, b]) {
+    if (s.aborted) c.abort(s.reason);
+    else s.addEventListener('abort', abort(s), { once: true });
+  }
+  return c.signal;
 }
 
 function header(v: string | string[] | undefined): string | undefined {
