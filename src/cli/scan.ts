@@ -44,6 +44,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
     .option('--ignore-unfixed', 'leave out vulnerabilities that have no fix yet')
+    .option('--fail-on-unknown', 'exit 1 when a vulnerability has no known severity (no vendor severity and no CVSS score from NVD)')
     .option('-q, --quiet', 'no progress and no warnings on stderr')
     .option('--db <path>', 'advisory database file', defaultDbPath());
   withImageOptions(cmd)
