@@ -4,3 +4,4 @@ export { feeds, getFeed } from './registry.js';
 export { download, mirrorUrl, cachePath, type DownloadOptions, type DownloadResult } from './http.js';
 export { alpineSecdbFeed, alpineNamespace, type AlpineSecdbOptions } from './alpine-secdb/index.js';
 export { debianTrackerFeed, debianNamespace, DEBIAN_RELEASES, type DebianTrackerOptions } from './debian-tracker/index.js';
+export { wolfiFeed, WOLFI_SECDB_URL, WOLFI_NAMESPACE, type WolfiFeedOptions } from './wolfi/index.js';

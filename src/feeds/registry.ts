@@ -4,6 +4,7 @@ import { debianTrackerFeed } from './debian-tracker/index.js';
 import { nodejsSecurityWgFeed } from './nodejs-security-wg/index.js';
 import { ghsaMavenFeed, ghsaNpmFeed, goVulndbFeed, pypaFeed, rustsecFeed } from './osv/index.js';
 import { rubysecFeed } from './rubysec/index.js';
+import { wolfiFeed } from './wolfi/index.js';
 import type { Feed } from './types.js';
 
 export const feeds: readonly Feed[] = [
@@ -16,6 +17,7 @@ export const feeds: readonly Feed[] = [
   ghsaMavenFeed(),
   nodejsSecurityWgFeed(),
   rubysecFeed(),
+  wolfiFeed(),
 ];
 
 export function getFeed(id: string): Feed | undefined {
