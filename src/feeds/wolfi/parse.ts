@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
 import { parseSecdb } from '../alpine-secdb/parse.js';
+import { readAdvisoriesFast } from './fast-reader.js';
 
 export const FEED_ID = 'wolfi';
 /** Wolfi is one rolling release: one namespace. */
@@ -81,11 +82,12 @@ export function advisoryUrl(pkg: string): string {
 }
 
 /**
- * The advisories of one `<package>.advisories.yaml`. Throws ShipshapeError('bad-feed') when the
+ * The advisories of one `<package>.advisories.yaml` (`fullYaml` skips the fast line reader: tests). Throws ShipshapeError('bad-feed') when the
  * file is not YAML or not the advisories format; a malformed advisory inside is a warning.
  */
-export function parseAdvisoriesYaml(text: string, opts: { source: string; onWarning?: (m: string) => void }): Advisory[] {
-  const doc = documentSchema.safeParse(readYaml(text, opts.source));
+export function parseAdvisoriesYaml(text: string, opts: { source: string; onWarning?: (m: string) => void; fullYaml?: boolean }): Advisory[] {
+  // The usual wolfictl layout is read line by line; anything else gets the full YAML parser.
+  const doc = documentSchema.safeParse((opts.fullYaml ? undefined : readAdvisoriesFast(text)) ?? readYaml(text, opts.source));
   if (!doc.success) {
     const issue = doc.error.issues[0];
     throw new ShipshapeError('bad-feed', `${opts.source}: not a Wolfi advisories document: ${issue?.path.join('.') || 'document'}: ${issue?.message ?? 'malformed'}`);
