@@ -1,9 +1,10 @@
 /** The Wolfi feed: a local copy of wolfi-dev/advisories (or of its secdb), or the secdb JSON Wolfi publishes for scanners. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
 import { download, feedDownloadOptions } from '../http.js';
+import { listFeedDir } from '../local.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { FEED_ID, parseAdvisoriesYaml, parseWolfiSecdb, WOLFI_NAMESPACE } from './parse.js';
 
@@ -25,12 +26,7 @@ export function wolfiFeed(options: WolfiFeedOptions = {}): Feed {
 
   /** A folder of `<package>.advisories.yaml` files (the advisories repository), or one holding `security.json`. */
   async function* fromDir(dir: string, opts: FeedFetchOptions): AsyncGenerator<Advisory> {
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch (err) {
-      throw new ShipshapeError('not-found', `${dir}: cannot read the Wolfi advisories folder`, { cause: err });
-    }
+    const entries = await listFeedDir(dir, 'Wolfi advisories');
     const files = entries.filter((e) => e.endsWith(ADVISORIES_SUFFIX)).sort();
     if (files.length === 0) {
       if (!entries.includes('security.json')) {

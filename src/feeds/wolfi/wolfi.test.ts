@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../test/helpers/shared.js';
 import type { Advisory } from '../../model/index.js';
+import { getFeed } from '../registry.js';
 import { parseAdvisoriesYaml, WOLFI_SECDB_URL, wolfiFeed } from './index.js';
 
 async function collect(it: AsyncIterable<Advisory>): Promise<Advisory[]> {
@@ -118,6 +119,12 @@ describe('parseAdvisoriesYaml', () => {
       caught = err;
     }
     expect(caught).toMatchObject({ code: 'bad-feed' });
+  });
+});
+
+describe('the feed registry', () => {
+  it('lists wolfi, so db build and db update include it, reading DIR/wolfi-advisories', () => {
+    expect(getFeed('wolfi')?.dirName).toBe('wolfi-advisories');
   });
 });
 
