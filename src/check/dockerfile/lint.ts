@@ -1,7 +1,7 @@
 /** lintDockerfile: parse, run every enabled rule, turn hits into sorted lint findings. Never throws on input. */
 import type { Finding, SuppressedFinding } from '../../model/index.js';
 import { parseDockerfile } from './parser.js';
-import { findPragmas, pragmaFor } from './pragmas.js';
+import { findPragmas, indexPragmas, pragmaFor } from './pragmas.js';
 import { RULES } from './rules/registry.js';
 import { collectRuns, finalLineage } from './runs.js';
 import type { LintOptions, ParseResult, Rule, RuleContext, Stage } from './types.js';
@@ -32,7 +32,7 @@ export function lintDockerfile(text: string, opts: LintOptions = {}): LintResult
   const path = opts.path ?? 'Dockerfile';
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
-  const pragmas = findPragmas(text, parse.instructions);
+  const pragmas = indexPragmas(findPragmas(text, parse.instructions));
   for (const rule of enabledRules(opts.disabled)) {
     let hits;
     try {

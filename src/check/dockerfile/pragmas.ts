@@ -62,10 +62,42 @@ export function findPragmas(text: string, instructions: readonly Instruction[]):
   return out;
 }
 
+/** Pragmas looked up by line: global ones apply everywhere, the others over their instruction's lines. */
+export interface PragmaIndex {
+  /** Lower-cased rule id or code → the first global pragma naming it. */
+  global: Map<string, Pragma>;
+  byLine: Map<number, Pragma[]>;
+}
+
+/** Indexes the pragmas once, so each finding's lookup costs only the pragmas of its own instruction. */
+export function indexPragmas(pragmas: readonly Pragma[]): PragmaIndex {
+  const global = new Map<string, Pragma>();
+  for (const p of pragmas) if (p.global) for (const id of p.ids) if (!global.has(id)) global.set(id, p);
+  const byStart = new Map<number, Pragma[]>();
+  for (const p of pragmas) {
+    if (p.global || !p.range) continue;
+    const list = byStart.get(p.range[0]);
+    if (list) list.push(p);
+    else byStart.set(p.range[0], [p]);
+  }
+  // Instructions do not overlap, so the lines covered add up to at most the file's length.
+  const byLine = new Map<number, Pragma[]>();
+  for (const list of byStart.values()) {
+    const [start, end] = list[0]!.range!;
+    for (let line = start; line <= end; line++) byLine.set(line, list);
+  }
+  return { global, byLine };
+}
+
 /** The pragma that silences a finding of this rule on this line, if any. */
-export function pragmaFor(pragmas: readonly Pragma[], ruleIds: readonly string[], line: number): Pragma | undefined {
+export function pragmaFor(index: PragmaIndex, ruleIds: readonly string[], line: number): Pragma | undefined {
   const ids = ruleIds.map((r) => r.toLowerCase());
-  return pragmas.find(
-    (p) => p.ids.some((x) => ids.includes(x)) && (p.global || (p.range !== undefined && line >= p.range[0] && line <= p.range[1])),
-  );
+  const hit = (p: Pragma): boolean => p.ids.some((x) => ids.includes(x));
+  const local = index.byLine.get(line)?.find(hit);
+  if (local) return local;
+  for (const id of ids) {
+    const p = index.global.get(id);
+    if (p) return p;
+  }
+  return undefined;
 }

@@ -40,11 +40,12 @@ export const aptListsNotRemoved: Rule = {
     // docker-clean removed by an earlier RUN stays removed in that stage and in the stages built
     // FROM it; among ONBUILD triggers, for the triggers declared after it in the same stage.
     const cleanOff = new Set<string>();
-    const scopesOf = (run: RunInfo): string[] => (run.onbuild ? [`onbuild:${run.instruction.stage}`] : lineage(ctx.parse.stages, run.stage).map((s) => `stage:${s}`));
     const keep = new Set(keptRuns(ctx));
+    const cleanDisabled = (run: RunInfo, own: string): boolean =>
+      cleanOff.size > 0 && (run.onbuild ? cleanOff.has(own) : lineage(ctx.parse.stages, run.stage).some((s) => cleanOff.has(`stage:${s}`)));
     for (const run of ctx.runs) {
-      const scopes = scopesOf(run);
-      if (disablesDockerClean(run)) cleanOff.add(scopes[0]!);
+      const own = run.onbuild ? `onbuild:${run.instruction.stage}` : `stage:${run.stage}`;
+      if (disablesDockerClean(run)) cleanOff.add(own);
       if (!keep.has(run)) continue;
       const apt = run.commands.find((c) => {
         const sub = aptSubcommand(c)?.sub;
@@ -55,7 +56,7 @@ export const aptListsNotRemoved: Rule = {
       const listsGone = mountsOver(run, '/var/lib/apt/lists') || removedPaths(run).some((p) => p.startsWith('/var/lib/apt/lists'));
       if (!listsGone) {
         hits.push({ line: apt.line, message: `${tool} runs without removing /var/lib/apt/lists/* in the same RUN, leaving the package lists in the image` });
-      } else if (scopes.some((x) => cleanOff.has(x)) && !cleansArchives(run)) {
+      } else if (cleanDisabled(run, own) && !cleansArchives(run)) {
         hits.push({ line: apt.line, message: `${tool} runs after ${DOCKER_CLEAN} was removed, and nothing mounts or cleans /var/cache/apt: the downloaded .deb files stay in the image` });
       }
     }
