@@ -98,6 +98,13 @@ describe('shipshape scan --dockerfile', () => {
     const curl = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'curl-pipe-shell');
     expect(curl.locations[0].physicalLocation.region.startLine).toBe(2);
     expect(curl.locations[0].physicalLocation.artifactLocation.uri).toContain('Dockerfile.scan');
+    // A pragma in the Dockerfile keeps its finding out of the scan's findings, listed as suppressed.
+    writeFileSync(dockerfile, `# hadolint global ignore=DL3006\n${BAD}`);
+    const j = await runCli(['scan', `oci:${image}`, '--db', db, '--no-cache', '--dockerfile', dockerfile, '--format', 'json', '--checks', 'none']);
+    const scanned = JSON.parse(j.stdout) as { findings: Array<{ id: string }>; suppressed: Array<{ id: string; suppression: { kind: string } }> };
+    expect(scanned.findings.map((f) => f.id)).not.toContain('untagged-image');
+    expect(scanned.findings.map((f) => f.id)).toContain('curl-pipe-shell');
+    expect(scanned.suppressed.map((f) => [f.id, f.suppression.kind])).toEqual([['untagged-image', 'pragma']]);
     expectOneLineError(await runCli(['scan', `oci:${image}`, '--db', db, '--dockerfile', path.join(tmp, 'missing')]));
   });
 
