@@ -3,11 +3,11 @@
  * Wolfi advisories of ../shared/vulndata: versions before a fix match, versions at the fix do not,
  * origins decide for subpackages, and Alpine's secdb is never used for Wolfi packages.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { expectOneLineError, runCli } from './helpers/cli.js';
 import { buildImage, writeOciLayout } from './helpers/image-builder.js';
 import { sharedPath } from './helpers/shared.js';
 
@@ -110,5 +110,16 @@ describe.skipIf(!vulndata)('Wolfi: its own feed, never Alpine secdb', () => {
     const noData = report.warnings.filter((w) => w.code === 'no-data').map((w) => w.message);
     expect(noData).toHaveLength(1);
     expect(noData[0]).toMatch(/no advisories for Wolfi \(wolfi 20230201\) \(namespace wolfi:rolling\).*zero findings does not mean clean/);
+  });
+
+  it('a corrupt advisories file is a one-line error (exit 2) naming it, and the database is kept', async () => {
+    const bad = path.join(tmp, 'bad-vulndata');
+    cpSync(path.join(from, 'wolfi-advisories'), path.join(bad, 'wolfi-advisories'), { recursive: true });
+    const file = path.join(bad, 'wolfi-advisories', 'curl.advisories.yaml');
+    writeFileSync(file, 'schema-version: 2.0.2\npackage:\n  name: curl\nadvisories:\n  - id: [unclosed\n');
+    const before = readFileSync(both);
+    const err = expectOneLineError(await runCli(['db', 'build', '--from', bad, '--feeds', 'wolfi', '--db', both, '-q']));
+    expect(err).toContain(file);
+    expect(readFileSync(both).equals(before)).toBe(true);
   });
 });
