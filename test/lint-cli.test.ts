@@ -98,6 +98,26 @@ describe('shipshape scan --dockerfile', () => {
     const curl = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'curl-pipe-shell');
     expect(curl.locations[0].physicalLocation.region.startLine).toBe(2);
     expect(curl.locations[0].physicalLocation.artifactLocation.uri).toContain('Dockerfile.scan');
+    // A pragma in the Dockerfile keeps its finding out of the scan's findings, listed as suppressed.
+    writeFileSync(dockerfile, `# hadolint global ignore=DL3006\n${BAD}`);
+    const j = await runCli(['scan', `oci:${image}`, '--db', db, '--no-cache', '--dockerfile', dockerfile, '--format', 'json', '--checks', 'none']);
+    const scanned = JSON.parse(j.stdout) as { findings: Array<{ id: string }>; suppressed: Array<{ id: string; suppression: { kind: string } }> };
+    expect(scanned.findings.map((f) => f.id)).not.toContain('untagged-image');
+    expect(scanned.findings.map((f) => f.id)).toContain('curl-pipe-shell');
+    expect(scanned.suppressed.map((f) => [f.id, f.suppression.kind])).toEqual([['untagged-image', 'pragma']]);
     expectOneLineError(await runCli(['scan', `oci:${image}`, '--db', db, '--dockerfile', path.join(tmp, 'missing')]));
+  });
+
+  it('inline pragmas silence findings: listed as suppressed in JSON, inSource suppressions in SARIF', async () => {
+    const text = `FROM gcr.io/distroless/static-debian12:nonroot@sha256:${'b'.repeat(64)}\n# hadolint ignore=DL3025\nCMD /server --serve\n`;
+    const json = await runCli(['lint', '-', '--format', 'json'], { input: text });
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.map((f: { id: string; line: number; suppression: { kind: string } }) => [f.id, f.line, f.suppression.kind])).toEqual([['shell-form-cmd', 3, 'pragma']]);
+    const sarif = JSON.parse((await runCli(['lint', '-', '--format', 'sarif'], { input: text })).stdout);
+    expect(sarif.runs[0].results.map((r: { ruleId: string; suppressions: Array<{ kind: string }> }) => [r.ruleId, r.suppressions[0]!.kind])).toEqual([['shell-form-cmd', 'inSource']]);
+    // Without the pragma the same file fails.
+    expect((await runCli(['lint', '-'], { input: text.replace('# hadolint ignore=DL3025\n', '') })).code).toBe(1);
   });
 });

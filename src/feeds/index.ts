@@ -5,3 +5,4 @@ export { download, mirrorUrl, cachePath, type DownloadOptions, type DownloadResu
 export { alpineSecdbFeed, alpineNamespace, type AlpineSecdbOptions } from './alpine-secdb/index.js';
 export { debianTrackerFeed, debianNamespace, DEBIAN_RELEASES, type DebianTrackerOptions } from './debian-tracker/index.js';
 export { nvdFeed, type NvdFeedOptions } from './nvd/index.js';
+export { wolfiFeed, WOLFI_SECDB_URL, WOLFI_NAMESPACE, type WolfiFeedOptions } from './wolfi/index.js';

@@ -6,6 +6,7 @@ import { nvdFeed } from './nvd/index.js';
 import { ghsaMavenFeed, ghsaNpmFeed, goVulndbFeed, pypaFeed, rustsecFeed } from './osv/index.js';
 import { rubysecFeed } from './rubysec/index.js';
 import type { AnyFeed } from './types.js';
+import { wolfiFeed } from './wolfi/index.js';
 
 export const feeds: readonly AnyFeed[] = [
   alpineSecdbFeed(),
@@ -17,6 +18,7 @@ export const feeds: readonly AnyFeed[] = [
   ghsaMavenFeed(),
   nodejsSecurityWgFeed(),
   rubysecFeed(),
+  wolfiFeed(),
   // Scores, not advisories: rates the findings of the feeds above that carry no severity.
   nvdFeed(),
 ];

@@ -18,6 +18,10 @@ export function osNamespace(os: OsInfo | null): string | null {
       return minor === undefined ? null : `alpine:${major}.${minor}`;
     case 'debian':
       return major ? `debian:${major}` : null;
+    case 'wolfi':
+      // A rolling release: VERSION_ID is a build date, and one feed covers every image. Wolfi is
+      // apk-based like Alpine, but its packages are its own: never looked up in Alpine's secdb.
+      return 'wolfi:rolling';
     default:
       return null;
   }

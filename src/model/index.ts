@@ -166,9 +166,9 @@ export interface Finding {
   remediation?: string;
 }
 
-/** Why a finding was suppressed: a policy ignore entry or a VEX statement, and where it came from. */
+/** Why a finding was suppressed: a policy ignore entry, a VEX statement or an inline lint pragma, and where it came from. */
 export interface Suppression {
-  kind: 'ignore' | 'vex';
+  kind: 'ignore' | 'vex' | 'pragma';
   /** The ignore entry's reason, or the VEX statement in words (status, justification, impact). */
   reason: string;
   /** VEX: the status (not_affected, fixed) and the machine-readable justification, when given. */

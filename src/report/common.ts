@@ -118,14 +118,14 @@ function compareSuppressions(a: Suppression, b: Suppression): number {
   return cmp(a.kind, b.kind) || cmp(a.source, b.source) || cmp(a.reason, b.reason) || cmp(a.expires ?? '', b.expires ?? '');
 }
 
-/** Who suppressed it, as a short word: `ignore` (a policy ignore entry) or `VEX`. */
+/** Who suppressed it, as a short word: `ignore` (a policy ignore entry), `VEX` or `pragma` (an inline lint comment). */
 export function suppressedBy(s: Suppression): string {
-  return s.kind === 'vex' ? 'VEX' : 'ignore';
+  return s.kind === 'vex' ? 'VEX' : s.kind === 'pragma' ? 'pragma' : 'ignore';
 }
 
 /** Why a finding was suppressed, in one line: by what, from where, whose and until when, and the reason. */
 export function suppressionText(s: Suppression): string {
   const about = [s.source, s.owner ? `owner ${s.owner}` : '', s.expires ? `until ${s.expires}` : ''].filter(Boolean).join(', ');
-  const by = s.kind === 'vex' ? 'VEX statement' : 'ignore entry';
+  const by = s.kind === 'vex' ? 'VEX statement' : s.kind === 'pragma' ? 'inline pragma' : 'ignore entry';
   return `${by} (${about}): ${s.reason}`.replace(/\s*[\r\n]+\s*/g, ' ');
 }

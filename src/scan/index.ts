@@ -201,10 +201,11 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
         },
         opts.checks ?? allChecks,
       );
+      // Findings an inline `# hadolint ignore=` pragma silences are kept as suppressed, as policy ignores are.
       const lint = opts.dockerfile
-        ? (await import('../check/dockerfile/index.js')).lintDockerfile(opts.dockerfile.text, { ...opts.dockerfile.options, path: opts.dockerfile.path }).findings
-        : [];
-      const findings = [...sortFindings(vulns), ...sortFindings(checked.findings), ...lint];
+        ? (await import('../check/dockerfile/index.js')).lintDockerfile(opts.dockerfile.text, { ...opts.dockerfile.options, path: opts.dockerfile.path })
+        : { findings: [], suppressed: [] };
+      const findings = [...sortFindings(vulns), ...sortFindings(checked.findings), ...lint.findings];
       return {
         schemaVersion: 1,
         createdAt: now.toISOString(),
@@ -212,6 +213,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
         os: inv.os,
         packages: inv.packages,
         findings,
+        ...(lint.suppressed.length ? { suppressed: lint.suppressed } : {}),
         warnings: [...warnings, ...inv.warnings, ...matched.warnings],
         db: { builtAt: status.builtAt, digest: status.digest, schemaVersion: status.schemaVersion },
         verdict: verdictOf(findings, opts.failOn ?? null, checked.minimal, opts.requireMinimal),

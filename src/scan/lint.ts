@@ -4,13 +4,14 @@ import type { ScanReport, Severity } from '../model/index.js';
 import { verdictOf } from './index.js';
 
 export function lintReport(text: string, path: string, opts: LintOptions & { failOn?: Severity | null } = {}): ScanReport {
-  const { findings } = lintDockerfile(text, { ...opts, path });
+  const { findings, suppressed } = lintDockerfile(text, { ...opts, path });
   return {
     schemaVersion: 1,
     image: { reference: path, digest: '', layers: [] },
     os: null,
     packages: [],
     findings,
+    ...(suppressed.length ? { suppressed } : {}),
     warnings: [],
     db: null,
     verdict: verdictOf(findings, opts.failOn ?? null, null),

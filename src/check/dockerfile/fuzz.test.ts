@@ -122,6 +122,12 @@ describe('lintDockerfile fuzz', () => {
     ['image reference', 'FROM ' + 'a/'.repeat(big) + 'b:' + 'c'.repeat(big)],
     ['pipes', 'FROM alpine\nRUN ' + 'curl x | '.repeat(big) + 'sh'],
     ['unicode', 'FROM alpine\nRUN ' + '\u{1F433}\u0301\u202e\ud800'.repeat(big)],
+    ['many pragmas', 'FROM alpine\n' + '# hadolint ignore=DL3008,DL3015\nRUN apt-get install x\n'.repeat(big)],
+    ['many global pragmas', '# hadolint global ignore=DL3009\n'.repeat(big) + 'FROM alpine\n' + 'RUN apt-get install x\n'.repeat(big)],
+    ['a pragma with many ids', '# shipshape ignore=' + 'DL1,'.repeat(big * 5) + '\nFROM alpine'],
+    ['a pragma before a long heredoc', 'FROM alpine\n# hadolint ignore=DL3008\nRUN <<EOF\n' + 'apt-get install x | y\n'.repeat(big) + 'EOF\n'],
+    ['many mounts from images', 'FROM alpine\nRUN ' + '--mount=type=bind,from=x.example/i:1,target=/a '.repeat(big / 10) + 'true'],
+    ['many SHELLs and pipes', 'FROM alpine\n' + 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN a | b\nSHELL ["/bin/sh", "-c"]\nRUN a | b\n'.repeat(big / 4)],
   ];
   it.each(pathological)('stays fast on %s', (_name, text) => {
     const started = performance.now();

@@ -1,12 +1,15 @@
 /** lintDockerfile: parse, run every enabled rule, turn hits into sorted lint findings. Never throws on input. */
-import type { Finding } from '../../model/index.js';
+import type { Finding, SuppressedFinding } from '../../model/index.js';
 import { parseDockerfile } from './parser.js';
+import { findPragmas, indexPragmas, pragmaFor } from './pragmas.js';
 import { RULES } from './rules/registry.js';
 import { collectRuns, finalLineage } from './runs.js';
 import type { LintOptions, ParseResult, Rule, RuleContext, Stage } from './types.js';
 
 export interface LintResult {
   findings: Finding[];
+  /** Findings silenced by an inline `# hadolint ignore=` / `# shipshape ignore=` pragma. */
+  suppressed: SuppressedFinding[];
   stages: Stage[];
 }
 
@@ -28,6 +31,8 @@ export function lintDockerfile(text: string, opts: LintOptions = {}): LintResult
   const ctx: RuleContext = { parse, runs: collectRuns(parse), finalLineage: finalLineage(parse.stages), options: opts };
   const path = opts.path ?? 'Dockerfile';
   const findings: Finding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  const pragmas = indexPragmas(findPragmas(text, parse.instructions));
   for (const rule of enabledRules(opts.disabled)) {
     let hits;
     try {
@@ -37,7 +42,7 @@ export function lintDockerfile(text: string, opts: LintOptions = {}): LintResult
       hits = [{ line: 1, message: `rule ${rule.id} failed: ${err instanceof Error ? err.message : String(err)}`, severity: 'unknown' as const }];
     }
     for (const hit of hits) {
-      findings.push({
+      const finding: Finding = {
         kind: 'lint',
         id: rule.id,
         aliases: rule.hadolint ? [rule.hadolint] : [],
@@ -48,9 +53,14 @@ export function lintDockerfile(text: string, opts: LintOptions = {}): LintResult
         fixedVersion: null,
         locations: [{ layer: '', path }],
         url: rule.url,
-      });
+      };
+      const pragma = pragmaFor(pragmas, [rule.id, ...(rule.hadolint ? [rule.hadolint] : [])], hit.line);
+      if (pragma) suppressed.push({ ...finding, suppression: { kind: 'pragma', reason: `${pragma.text} (line ${pragma.line})`, source: path } });
+      else findings.push(finding);
     }
   }
-  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { findings, stages: parse.stages };
+  const byLine = (a: Finding, b: Finding): number => (a.line ?? 0) - (b.line ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  findings.sort(byLine);
+  suppressed.sort(byLine);
+  return { findings, suppressed, stages: parse.stages };
 }

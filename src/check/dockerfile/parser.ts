@@ -334,6 +334,8 @@ export function parseDockerfile(text: string): ParseResult {
   return { directives, escape: b.escape, instructions, globalArgs, stages, warnings: b.warnings };
 }
 
+export const OUT_OF_RANGE = 'stage index out of range';
+
 interface StageName {
   index: number;
   name: string;
@@ -359,7 +361,7 @@ function resolveSource(
   if (indexNames !== null && /^[0-9]{1,9}$/.test(resolved)) {
     const idx = Number(resolved);
     if (idx < indexNames.length) return { kind: 'stage', raw, resolved, stage: idx, name: indexNames[idx] };
-    return { kind: 'invalid', raw, resolved, reason: 'stage index out of range' };
+    return { kind: 'invalid', raw, resolved, reason: OUT_OF_RANGE };
   }
   const ref = parseImageRef(resolved);
   if ('error' in ref) return { kind: 'invalid', raw, resolved, reason: ref.error };
@@ -369,6 +371,19 @@ function resolveSource(
 function flagValue(ins: Instruction, name: string): string | undefined {
   for (let k = ins.flags.length - 1; k >= 0; k--) if (ins.flags[k]!.name.toLowerCase() === name) return ins.flags[k]!.value;
   return undefined;
+}
+
+/** The `from=` of each `--mount` of a RUN (BuildKit's mount options are comma-separated key=value pairs). */
+function mountSources(ins: Instruction): string[] {
+  const out: string[] = [];
+  for (const f of ins.flags) {
+    if (f.name.toLowerCase() !== 'mount' || !f.value) continue;
+    for (const field of f.value.split(',')) {
+      const eq = field.indexOf('=');
+      if (eq > 0 && field.slice(0, eq).trim().toLowerCase() === 'from' && field.slice(eq + 1).trim() !== '') out.push(field.slice(eq + 1).trim());
+    }
+  }
+  return out;
 }
 
 const STAGE_NAME = /^[a-z][a-z0-9._-]*$/;
@@ -406,7 +421,7 @@ function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]
         : { kind: 'invalid', raw, resolved: raw, reason: 'missing image' };
       if (base.kind === 'invalid' && raw) b.warnings.push({ line: ins.startLine, message: `invalid image reference "${base.resolved.slice(0, 80)}": ${base.reason}` });
       const platform = flagValue(ins, 'platform');
-      current = { index: stages.length, name, base, platform, line: ins.startLine, instructions: [], copyFrom: [] };
+      current = { index: stages.length, name, base, platform, line: ins.startLine, instructions: [], copyFrom: [], mountFrom: [] };
       stages.push(current);
       if (name !== undefined && !byName.has(name)) byName.set(name, { index: current.index, name });
       // Global ARGs are visible in a stage only once re-declared there; BuildKit's predefined ones always are.
@@ -445,11 +460,16 @@ function buildStages(b: Builder, instructions: Instruction[]): { stages: Stage[]
       const from = flagValue(ins, 'from');
       if (from !== undefined && ins.keyword === 'COPY') {
         const source = resolveSource(from, stageVars, b.escape, allNames, indexNames);
-        if (source.kind === 'stage' && source.stage === current.index) {
-          b.warnings.push({ line: ins.startLine, message: 'COPY --from cannot reference its own stage' });
-        }
-        if (source.kind === 'invalid') b.warnings.push({ line: ins.startLine, message: `invalid COPY --from reference "${source.resolved.slice(0, 80)}": ${source.reason}` });
+        // A stage index out of range or the stage itself: reported by the copy-from-missing-stage rule.
+        if (source.kind === 'invalid' && source.reason !== OUT_OF_RANGE) b.warnings.push({ line: ins.startLine, message: `invalid COPY --from reference "${source.resolved.slice(0, 80)}": ${source.reason}` });
         current.copyFrom.push({ line: ins.startLine, source });
+      }
+    } else if (ins.keyword === 'RUN') {
+      // RUN --mount=type=bind|cache,from=<stage or image>: an image named there is pulled like a base.
+      for (const from of mountSources(ins)) {
+        const source = resolveSource(from, stageVars, b.escape, allNames, indexNames);
+        if (source.kind === 'invalid' && source.reason !== OUT_OF_RANGE) b.warnings.push({ line: ins.startLine, message: `invalid RUN --mount from reference "${source.resolved.slice(0, 80)}": ${source.reason}` });
+        current.mountFrom.push({ line: ins.startLine, source });
       }
     }
   }

@@ -73,15 +73,20 @@ export function collectRuns(parse: ParseResult): RunInfo[] {
   return runs;
 }
 
-/** The final stage and the stages it is built on through `FROM <stage>`, final first. */
-export function finalLineage(stages: readonly Stage[]): number[] {
+/** A stage and the stages it is built on through `FROM <stage>`, that stage first. */
+export function lineage(stages: readonly Stage[], index: number): number[] {
   const out: number[] = [];
   const seen = new Set<number>();
-  let s = stages[stages.length - 1];
+  let s = stages[index];
   while (s && !seen.has(s.index)) {
     out.push(s.index);
     seen.add(s.index);
     s = s.base.kind === 'stage' ? stages[s.base.stage] : undefined;
   }
   return out;
+}
+
+/** The final stage and the stages it is built on through `FROM <stage>`, final first. */
+export function finalLineage(stages: readonly Stage[]): number[] {
+  return lineage(stages, stages.length - 1);
 }

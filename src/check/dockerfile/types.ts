@@ -93,6 +93,8 @@ export interface Stage {
   instructions: Instruction[];
   /** COPY --from sources, resolved like a FROM. */
   copyFrom: Array<{ line: number; source: BaseImage }>;
+  /** `RUN --mount=...,from=<source>` sources (bind and cache mounts), resolved like COPY --from. */
+  mountFrom: Array<{ line: number; source: BaseImage }>;
 }
 
 export interface ParseWarning {

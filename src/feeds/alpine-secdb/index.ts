@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
 import { download, feedDownloadOptions } from '../http.js';
+import { listFeedDir } from '../local.js';
 import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
 import { alpineNamespace, FEED_ID, parseSecdb } from './parse.js';
 
@@ -52,12 +53,7 @@ export function alpineSecdbFeed(options: AlpineSecdbOptions = {}): Feed {
   let last: FeedInfo | undefined;
 
   async function* fromDir(dir: string, opts: FeedFetchOptions): AsyncGenerator<Advisory> {
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch (err) {
-      throw new ShipshapeError('not-found', `${dir}: cannot read the Alpine secdb folder`, { cause: err });
-    }
+    const entries = await listFeedDir(dir, 'Alpine secdb');
     const releases = entries.filter((e) => RELEASE_DIR.test(e)).sort(byRelease);
     if (releases.length === 0) throw new ShipshapeError('bad-feed', `${dir}: no vX.Y release folders (Alpine secdb layout)`);
     const namespaces: string[] = [];

@@ -34,6 +34,10 @@ export interface ParseOptions {
   /** Namespace to use when the document has no usable `distroversion` (e.g. from the directory name). */
   namespace?: string;
   onWarning?: (message: string) => void;
+  /** The feed id stored with each advisory (default alpine-secdb); Wolfi's secdb has the same shape. */
+  feed?: string;
+  /** The advisory page of an id (default: Alpine's security tracker for CVEs). */
+  url?: (id: string) => string | undefined;
 }
 
 /** `v3.10` → `alpine:3.10`; `edge` → `alpine:edge`; anything else → undefined. */
@@ -130,14 +134,14 @@ export function parseSecdb(text: string, opts: ParseOptions): { namespace: strin
         const adv: Advisory = {
           id: ids.id,
           aliases: ids.aliases,
-          feed: FEED_ID,
+          feed: opts.feed ?? FEED_ID,
           namespace,
           package: name,
           scheme: 'apk',
           severity: 'unknown',
           ranges: [{ introduced: '0', fixed: version }],
         };
-        const url = advisoryUrl(ids.id);
+        const url = (opts.url ?? advisoryUrl)(ids.id);
         if (url) adv.url = url;
         byId.set(ids.id, adv);
         advisories.push(adv);

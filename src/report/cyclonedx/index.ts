@@ -96,7 +96,7 @@ interface Analysis {
  */
 export function analysisOf(s: Suppression): Analysis {
   const detail = suppressionText(s);
-  if (s.kind === 'ignore') return { state: 'exploitable', response: ['will_not_fix'], detail };
+  if (s.kind === 'ignore' || s.kind === 'pragma') return { state: 'exploitable', response: ['will_not_fix'], detail };
   const status = s.status ?? '';
   const state: AnalysisState = STATES.has(status) ? (status as AnalysisState) : status === 'fixed' ? 'resolved' : 'not_affected';
   const j = s.justification && (JUSTIFICATIONS.has(s.justification) ? s.justification : OPENVEX_JUSTIFICATION[s.justification]);

@@ -153,12 +153,12 @@ function fingerprint(f: Finding, imageName: string): string {
 }
 
 /**
- * SARIF 2.1.0 §3.35: an `external` suppression (ours live in the policy or a VEX document, not
- * in the scanned files) with status `accepted`, so viewers show the result as dismissed.
+ * SARIF 2.1.0 §3.35: an `external` suppression (a policy or VEX document), or `inSource` for a
+ * lint pragma written in the Dockerfile, with status `accepted`, so viewers show the result as dismissed.
  */
 function suppressionOf(s: Suppression): object {
   return {
-    kind: 'external',
+    kind: s.kind === 'pragma' ? 'inSource' : 'external',
     status: 'accepted',
     justification: suppressionText(s),
     properties: {

@@ -2,9 +2,11 @@
 import type { Rule, RuleHit } from '../types.js';
 import { aptSubcommand, uniqueByLine } from './helpers.js';
 
-function avoidsRecommends(args: readonly string[]): boolean {
+function avoidsRecommends(tool: string, args: readonly string[]): boolean {
   return args.some((a, k) => {
     if (a === '--no-install-recommends') return true;
+    // aptitude spells it its own way: -R / --without-recommends.
+    if (tool === 'aptitude' && (a === '-R' || a === '--without-recommends')) return true;
     const opt = a === '-o' || a === '--option' ? (args[k + 1] ?? '') : a.startsWith('-o') ? a.slice(2) : '';
     const v = opt.replace(/["']/g, '').toLowerCase();
     return v === 'apt::install-recommends=false' || v === 'apt::install-recommends=0';
@@ -23,8 +25,8 @@ export const aptNoInstallRecommends: Rule = {
     for (const run of ctx.runs) {
       for (const cmd of run.commands) {
         const apt = aptSubcommand(cmd);
-        if (apt?.sub === 'install' && !avoidsRecommends(apt.args)) {
-          hits.push({ line: cmd.line, message: 'apt-get install runs without --no-install-recommends' });
+        if (apt?.sub === 'install' && !avoidsRecommends(apt.tool, apt.args)) {
+          hits.push({ line: cmd.line, message: `${apt.tool} install runs without ${apt.tool === 'aptitude' ? '--without-recommends' : '--no-install-recommends'}` });
         }
       }
     }

@@ -4,12 +4,15 @@ import type { BaseImage, ImageReference, Instruction, RuleContext, RunInfo, Shel
 
 export type ImageSource = Extract<BaseImage, { kind: 'image' }>;
 
-/** Every external image the build pulls: FROM bases and COPY --from images, with their lines. */
-export function externalImages(ctx: RuleContext): Array<{ line: number; image: ImageSource; via: 'FROM' | 'COPY --from' }> {
-  const out: Array<{ line: number; image: ImageSource; via: 'FROM' | 'COPY --from' }> = [];
+export type ImageVia = 'FROM' | 'COPY --from' | 'RUN --mount from';
+
+/** Every external image the build pulls: FROM bases, COPY --from and RUN --mount from= images, with their lines. */
+export function externalImages(ctx: RuleContext): Array<{ line: number; image: ImageSource; via: ImageVia }> {
+  const out: Array<{ line: number; image: ImageSource; via: ImageVia }> = [];
   for (const s of ctx.parse.stages) {
     if (s.base.kind === 'image') out.push({ line: s.line, image: s.base, via: 'FROM' });
     for (const c of s.copyFrom) if (c.source.kind === 'image') out.push({ line: c.line, image: c.source, via: 'COPY --from' });
+    for (const m of s.mountFrom) if (m.source.kind === 'image') out.push({ line: m.line, image: m.source, via: 'RUN --mount from' });
   }
   return out;
 }
@@ -52,16 +55,43 @@ export function mountsOver(run: RunInfo, dir: string): boolean {
   });
 }
 
-const APT_VALUE_OPTIONS = new Set(['-o', '-c', '-t', '--option', '--config-file', '--target-release']);
-const APK_VALUE_OPTIONS = new Set(['-X', '--repository', '-t', '--virtual', '-p', '--root', '--arch', '--cache-dir', '--keys-dir', '--repositories-file']);
+export const APT_VALUE_OPTIONS = new Set(['-o', '-c', '-t', '--option', '--config-file', '--target-release']);
+export const APK_VALUE_OPTIONS = new Set(['-X', '--repository', '-t', '--virtual', '-p', '--root', '--arch', '--cache-dir', '--keys-dir', '--repositories-file']);
 
-/** `apt-get <sub>` / `apt <sub>`: the subcommand, or undefined for other commands. */
-export function aptSubcommand(cmd: ShellCommand): { sub: string; args: string[] } | undefined {
+/** The Debian package tools that fetch lists and install packages alike. */
+const APT_TOOLS = new Set(['apt-get', 'apt', 'aptitude']);
+
+/** `apt-get <sub>` / `apt <sub>` / `aptitude <sub>`: the tool and subcommand, or undefined for other commands. */
+export function aptSubcommand(cmd: ShellCommand): { tool: string; sub: string; args: string[] } | undefined {
   const inv = invocation(cmd.words);
-  if (!inv || (inv.name !== 'apt-get' && inv.name !== 'apt')) return undefined;
+  if (!inv || !APT_TOOLS.has(inv.name)) return undefined;
   const sub = subcommand(inv.args, APT_VALUE_OPTIONS);
-  return sub === undefined ? undefined : { sub, args: inv.args };
+  return sub === undefined ? undefined : { tool: inv.name, sub, args: inv.args };
 }
+
+/** The operands after the subcommand: package names, skipping options and the values of `withValue` options. */
+export function operands(args: readonly string[], sub: string, withValue: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  let seenSub = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i + 1).filter((x) => seenSub || x !== sub));
+      break;
+    }
+    if (a.startsWith('-')) {
+      if (withValue.has(a)) i++;
+      continue;
+    }
+    if (!seenSub && a === sub) {
+      seenSub = true;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 
 export function apkSubcommand(cmd: ShellCommand): { sub: string; args: string[] } | undefined {
   const inv = invocation(cmd.words);
@@ -84,4 +114,10 @@ export function removedPaths(run: RunInfo): string[] {
 export function uniqueByLine<T extends { line: number }>(hits: T[]): T[] {
   const seen = new Set<number>();
   return hits.filter((h) => (seen.has(h.line) ? false : (seen.add(h.line), true)));
+}
+
+/** Up to three names, then a count: messages stay one line. */
+export function names(list: readonly string[]): string {
+  const shown = list.slice(0, 3).map((n) => n.slice(0, 60)).join(', ');
+  return list.length > 3 ? `${shown} and ${list.length - 3} more` : shown;
 }
