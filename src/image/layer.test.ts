@@ -234,6 +234,10 @@ describe('walkLayer on bad input', () => {
     const ok = await walkLayer(builtBlob(await layerOf([{ path: 'bin/app', content: elf }, { path: 'lib/a.jar', content: jar }]), 3), all, { maxDocumentBytes: 4096 });
     expect(ok.files.get('/bin/app')!.length).toBe(5000);
     expect(ok.files.get('/lib/a.jar')!.length).toBe(5000);
+    // An executable that is not ELF (a self-extracting shell installer) was only a binary candidate: skipped, not refused.
+    const sh = await walkLayer(builtBlob(await layerOf([{ path: 'opt/install.run', content: big, mode: 0o755 }])), all, { maxDocumentBytes: 4096 });
+    expect(sh.files.has('/opt/install.run')).toBe(false);
+    expect(sh.entries.map((e) => e.path)).toEqual(['/opt/install.run']);
   });
 
   describe('hostile tar headers', () => {

@@ -276,20 +276,30 @@ export async function walkLayer(
     }
     const chunks: Buffer[] = [];
     // Only binaries and archives (ELF, zip) may pass the document limit: told apart by their magic bytes.
+    // Executables are asked for as possible Go/Rust binaries: a big one that is not ELF (a shell
+    // installer) is skipped, as keep() would drop it; any other big non-binary is refused.
     let sniff = meta.size > lim.maxDocumentBytes;
+    let skip = false;
     let got = 0;
     return {
       data: (c) => {
+        if (skip) return;
         chunks.push(c);
         got += c.length;
         if (sniff && got >= 4) {
           sniff = false;
           if (!isBinaryMagic(chunks.length === 1 ? c : Buffer.concat(chunks))) {
+            if (meta.mode & 0o111) {
+              skip = true;
+              chunks.length = 0;
+              return;
+            }
             throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxDocumentBytes} for a lockfile, package database or manifest (set SHIPSHAPE_MAX_DOCUMENT_BYTES to raise it)`);
           }
         }
       },
       end: () => {
+        if (skip) return;
         // concat copies: kept files must not pin the large decompressed chunks they were sliced from.
         const content = Buffer.concat(chunks, meta.size);
         let kept: boolean;
