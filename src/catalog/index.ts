@@ -47,8 +47,9 @@ export async function catalogAll(files: FileView, os: OsInfo | null, catalogers:
       warnings.push({ message: `${c.id}: cataloger failed: ${describeError(err)}` });
       continue;
     }
-    packages.push(...r.packages);
-    warnings.push(...r.warnings);
+    // Loops, not push(...xs): spreading a million packages as arguments overflows the stack.
+    for (const p of r.packages) packages.push(p);
+    for (const w of r.warnings) warnings.push(w);
     for (const p of r.ownedFiles ?? []) ownedFiles.add(p);
   }
   return { packages, warnings, ownedFiles };

@@ -33,7 +33,7 @@ function statusText(s: DbStatus): string {
   ];
   const rows = [['FEED', 'RECORDS', 'FETCHED', 'SOURCE', 'COVERS']];
   for (const f of s.feeds) rows.push([f.id, String(f.records), f.fetchedAt, f.source, summarizeNamespaces(f.namespaces)]);
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), 0));
   for (const r of rows) lines.push(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,9 @@ import { severityRank, type Advisory, type AffectedRange, type Finding, type OsI
 import type { Comparator } from '../version/types.js';
 import { lookupKey, osNamespace, type LookupKey } from './namespace.js';
 
+/** Longest package version compared: real ones (Debian epochs and backport suffixes included) stay under 100. */
+export const MAX_VERSION_LENGTH = 256;
+
 export { lookupKey, osNamespace } from './namespace.js';
 
 /** What the matcher needs from the advisory database. */
@@ -103,6 +106,12 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
       missingSchemes.add(key.scheme);
       continue;
     }
+    // Comparators are written for real versions; a hostile 200,000-character one made Maven's
+    // overflow the stack and Composer's run for minutes.
+    if (key.version.length > MAX_VERSION_LENGTH) {
+      warnings.push({ message: `${pkg.name}: version is ${key.version.length} characters, over the limit of ${MAX_VERSION_LENGTH}: not matched` });
+      continue;
+    }
     // A version the scheme cannot read (a Go main module's "(devel)") cannot be placed in a range.
     if (!cmp.valid(key.version)) continue;
     const mine: Finding[] = [];
@@ -139,7 +148,7 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
         ...(adv.url ? { url: adv.url } : {}),
       });
     }
-    findings.push(...mine);
+    for (const f of mine) findings.push(f);
   }
   for (const s of missingSchemes) warnings.push({ message: `no version comparator for scheme ${s}: those packages were not matched` });
   return { findings, warnings };

@@ -63,8 +63,9 @@ function ruleOf(rule: Rule): object {
     }
   } else {
     const msgs = [...new Set(rule.findings.map((f) => f.message ?? ''))].filter(Boolean).sort(compareText);
-    text.push(...msgs);
-    md.push(`**${mdText(title)}** (${worst})`, '', ...msgs.map((m) => `- ${mdText(m)}`));
+    for (const m of msgs) text.push(m);
+    md.push(`**${mdText(title)}** (${worst})`, '');
+    for (const m of msgs) md.push(`- ${mdText(m)}`);
     // One rule is one check, so its findings share the check's remediation.
     const fix = rule.findings.find((f) => f.remediation)?.remediation;
     if (fix) {
