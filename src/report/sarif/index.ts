@@ -110,13 +110,15 @@ function mdCell(s: string): string {
 }
 
 function locationsOf(f: Finding): object[] {
+  // GitHub code scanning shows a result best with a region: the Dockerfile line when known, else
+  // line 1 of the file (a package database, a lockfile, the image root).
   if (f.kind === 'lint') {
     const p = f.locations[0]?.path ?? 'Dockerfile';
     return [
       {
         physicalLocation: {
           artifactLocation: { uri: relUri(p), uriBaseId: SRC_BASE },
-          ...(f.line !== undefined && f.line >= 1 ? { region: { startLine: f.line } } : {}),
+          region: { startLine: f.line !== undefined && f.line >= 1 ? f.line : 1 },
         },
       },
     ];
@@ -124,7 +126,7 @@ function locationsOf(f: Finding): object[] {
   // GitHub needs one location per result: an image-wide finding points at the image root.
   const locs = f.locations.length ? f.locations : [{ layer: '', path: '/' }];
   return locs.map((l) => ({
-    physicalLocation: { artifactLocation: { uri: relUri(l.path), uriBaseId: IMAGE_BASE } },
+    physicalLocation: { artifactLocation: { uri: relUri(l.path), uriBaseId: IMAGE_BASE }, region: { startLine: 1 } },
     ...(l.layer ? { properties: { layer: l.layer } } : {}),
   }));
 }
