@@ -214,9 +214,9 @@ describe('walkLayer on bad input', () => {
     await expectCode(walkLayer(builtBlob(layer), none, { maxEntries: 3 }), 'too-large', /more than 3 entries/);
   });
 
-  it('a wanted file over maxFileBytes → too-large naming it', async () => {
-    const layer = await layerOf([{ path: 'var/lib/big', zeros: 4096 }]);
-    await expectCode(walkLayer(builtBlob(layer), all, { maxFileBytes: 1000 }), 'too-large', /\/var\/lib\/big is 4096 bytes/);
+  it('a wanted binary over maxFileBytes → too-large naming it', async () => {
+    const layer = await layerOf([{ path: 'var/lib/big', content: Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(4092)]) }]);
+    await expectCode(walkLayer(builtBlob(layer), all, { maxFileBytes: 1000 }), 'too-large', /\/var\/lib\/big is 4096 bytes, over the limit of 1000 for a binary or archive/);
     // Not wanted: not read into memory, so no limit applies.
     expect((await walkLayer(builtBlob(layer), none, { maxFileBytes: 1000 })).entries.length).toBe(1);
   });
@@ -291,12 +291,12 @@ describe('walkLayer on bad input', () => {
       vi.stubEnv('SHIPSHAPE_MAX_LAYER_BYTES', 'lots');
       expect(() => layerLimits()).toThrow(/SHIPSHAPE_MAX_LAYER_BYTES/);
     });
-    it('defaults: 16 GiB per layer, 256 MiB per kept binary, 64 MiB per kept document, 2,000,000 entries, 256 MiB of headers', () => {
+    it('defaults: 16 GiB per layer, 256 MiB per kept binary, 32 MiB per kept document, 2,000,000 entries, 256 MiB of headers', () => {
       vi.stubEnv('SHIPSHAPE_MAX_LAYER_BYTES', '');
       expect(layerLimits()).toEqual({
         maxLayerBytes: 16 * 1024 ** 3,
         maxFileBytes: 256 * 1024 ** 2,
-        maxDocumentBytes: 64 * 1024 ** 2,
+        maxDocumentBytes: 32 * 1024 ** 2,
         maxEntries: 2_000_000,
         maxHeaderBytes: 256 * 1024 ** 2,
       });

@@ -20,7 +20,7 @@ export interface LayerLimits {
   maxLayerBytes: number;
   /** Size of one binary or archive (ELF, zip/jar) whose content is kept in memory (default 256 MiB; env SHIPSHAPE_MAX_FILE_BYTES). */
   maxFileBytes: number;
-  /** Size of one other kept file: lockfile, package database, manifest (default 64 MiB; env SHIPSHAPE_MAX_DOCUMENT_BYTES). */
+  /** Size of one other kept file: lockfile, package database, manifest (default 32 MiB; env SHIPSHAPE_MAX_DOCUMENT_BYTES). */
   maxDocumentBytes: number;
   /** Tar entries in one layer, whiteouts included (default 2,000,000; env SHIPSHAPE_MAX_LAYER_ENTRIES). */
   maxEntries: number;
@@ -31,7 +31,7 @@ export interface LayerLimits {
 export const DEFAULT_LAYER_LIMITS: Readonly<LayerLimits> = {
   maxLayerBytes: 16 * 1024 ** 3,
   maxFileBytes: 256 * 1024 ** 2,
-  maxDocumentBytes: 64 * 1024 ** 2,
+  maxDocumentBytes: 32 * 1024 ** 2,
   maxEntries: 2_000_000,
   maxHeaderBytes: 256 * 1024 ** 2,
 };
@@ -271,14 +271,13 @@ export async function walkLayer(
       return undefined;
     }
     if (type !== 'file' || !wants(path, meta)) return undefined;
-    if (meta.size > lim.maxFileBytes) {
-      throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a binary or archive read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
-    }
     const chunks: Buffer[] = [];
     // Only binaries and archives (ELF, zip) may pass the document limit: told apart by their magic bytes.
-    // Executables are asked for as possible Go/Rust binaries: a big one that is not ELF (a shell
-    // installer) is skipped, as keep() would drop it; any other big non-binary is refused.
-    let sniff = meta.size > lim.maxDocumentBytes;
+    // Past the document limit, the first bytes decide which limit applies, before anything more is
+    // kept: binaries and archives have their own (larger) one. Executables are asked for as possible
+    // Go/Rust binaries: a big one that is not ELF (a shell installer) is skipped, as keep() would
+    // drop it; any other big non-binary is refused.
+    let sniff = meta.size > Math.min(lim.maxDocumentBytes, lim.maxFileBytes);
     let skip = false;
     let got = 0;
     return {
@@ -288,7 +287,11 @@ export async function walkLayer(
         got += c.length;
         if (sniff && got >= 4) {
           sniff = false;
-          if (!isBinaryMagic(chunks.length === 1 ? c : Buffer.concat(chunks))) {
+          const binary = isBinaryMagic(chunks.length === 1 ? c : Buffer.concat(chunks));
+          if (binary && meta.size > lim.maxFileBytes) {
+            throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a binary or archive read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
+          }
+          if (!binary && meta.size > lim.maxDocumentBytes) {
             if (meta.mode & 0o111) {
               skip = true;
               chunks.length = 0;
