@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli } from './helpers/cli.js';
-import { buildImage, corruptOciBlob, rawTar, writeDockerArchive, writeOciLayout } from './helpers/image-builder.js';
+import { buildImage, corruptOciBlob, paxRecord, rawTar, writeDockerArchive, writeOciLayout } from './helpers/image-builder.js';
 import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-bad-'));
@@ -90,14 +90,6 @@ describe('bad images', () => {
     expectOneLineError(await runCli(scanArgs('UPPER/Case::bad')));
   });
 });
-
-/** A pax extended header record "LEN key=value\n", LEN counting itself. */
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  let len = body.length + 1;
-  while (String(len).length + body.length !== len) len = String(len).length + body.length;
-  return `${len}${body}`;
-}
 
 describe('hostile inputs end in one line and exit 2 (issue 8)', () => {
   it('a docker archive whose pax header says size=-1536 (was an endless loop)', async () => {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compress as zstdCompress } from 'zstd-napi';
-import { buildImage, builtBlob, memoryBlob, packTar, rawTar, sha256, type Compression, type EntrySpec } from '../../test/helpers/image-builder.js';
+import { buildImage, builtBlob, memoryBlob, packTar, paxRecord, rawTar, sha256, type Compression, type EntrySpec } from '../../test/helpers/image-builder.js';
 import { detectCompression, layerLimits, normalizeEntryPath, walkLayer } from './layer.js';
 import type { LayerBlob } from './types.js';
 
@@ -241,15 +241,7 @@ describe('walkLayer on bad input', () => {
   });
 
   describe('hostile tar headers', () => {
-    const paxRecords = (records: Record<string, string>) =>
-      Object.entries(records)
-        .map(([k, v]) => {
-          const body = ` ${k}=${v}\n`;
-          let len = body.length + 1;
-          while (String(len).length + body.length !== len) len = String(len).length + body.length;
-          return `${len}${body}`;
-        })
-        .join('');
+    const paxRecords = (records: Record<string, string>) => Object.entries(records).map(([k, v]) => paxRecord(k, v)).join('');
 
     it('a pax size of -1536 → corrupt-layer, no loop', async () => {
       const tar = rawTar([{ name: 'PaxHeaders/f', typeflag: 'x', data: paxRecords({ size: '-1536' }) }, { name: 'f', data: 'x'.repeat(2048) }]);

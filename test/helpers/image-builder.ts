@@ -327,6 +327,14 @@ function rawHeader(e: RawEntry, size: number): Buffer {
   return h;
 }
 
+/** One pax extended header record, `LEN key=value\n`, LEN counting the whole record (for raw 'x' entries). */
+export function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  return `${len}${body}`;
+}
+
 /** A tar made of raw entries, with the two end-of-archive blocks. */
 export function rawTar(entries: RawEntry[]): Buffer {
   const parts: Buffer[] = [];

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildImage, packArchive, rawTar, sha256, writeDockerArchive } from '../../../test/helpers/image-builder.js';
+import { buildImage, packArchive, paxRecord, rawTar, sha256, writeDockerArchive } from '../../../test/helpers/image-builder.js';
 import { walkLayer } from '../layer.js';
 import { normalizeTag, openDockerArchive, tagMatches } from './index.js';
 import { TarIndex } from './tar-index.js';
@@ -129,12 +129,6 @@ describe('openDockerArchive', () => {
   });
 
   describe('hostile archives end in one error, quickly', () => {
-    const pax = (k: string, v: string) => {
-      const body = ` ${k}=${v}\n`;
-      let len = body.length + 1;
-      while (String(len).length + body.length !== len) len = String(len).length + body.length;
-      return `${len}${body}`;
-    };
     const load = async (entries: Parameters<typeof rawTar>[0]) => {
       const file = fresh();
       writeFileSync(file, rawTar(entries));
@@ -142,14 +136,14 @@ describe('openDockerArchive', () => {
     };
 
     it('a pax size of -1536 (was an endless loop)', async () => {
-      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: pax('size', '-1536') }, { name: 'manifest.json', data: 'x'.repeat(2048) }])).rejects.toMatchObject({
+      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: paxRecord('size', '-1536') }, { name: 'manifest.json', data: 'x'.repeat(2048) }])).rejects.toMatchObject({
         code: 'bad-image',
         message: 'archive.tar: tar member "manifest.json" has an invalid pax size "-1536"',
       });
     });
 
     it('a pax size that is not a number (was "bad header checksum at byte NaN")', async () => {
-      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: pax('size', 'lots') }, { name: 'manifest.json', data: '[]' }])).rejects.toMatchObject({
+      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: paxRecord('size', 'lots') }, { name: 'manifest.json', data: '[]' }])).rejects.toMatchObject({
         code: 'bad-image',
         message: expect.stringMatching(/invalid pax size "lots"/),
       });
@@ -168,7 +162,7 @@ describe('openDockerArchive', () => {
     });
 
     it('a member name over 4 KiB', async () => {
-      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: pax('path', 'p/'.repeat(2100)) }, { name: 'm', data: '' }])).rejects.toMatchObject({
+      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: paxRecord('path', 'p/'.repeat(2100)) }, { name: 'm', data: '' }])).rejects.toMatchObject({
         code: 'too-large',
         message: expect.stringMatching(/longer than 4096 bytes \(limit\)/),
       });
