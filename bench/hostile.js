@@ -186,7 +186,7 @@ try {
       elf.writeBigUInt64LE(BigInt(strtabOff), o + 24);
       elf.writeBigUInt64LE(BigInt(strtabSize), o + 32);
     }
-    add('ELF, 65,535 unterminated section names', 1, scan(writeLayout(path.join(tmp, 'elf'), [tarOf([OS_RELEASE, APK_DB, entry('usr/bin/hostile', elf, { mode: 0o755 })])])));
+    add('ELF, 65,535 unterminated section names', 0, scan(writeLayout(path.join(tmp, 'elf'), [tarOf([OS_RELEASE, APK_DB, entry('usr/bin/hostile', elf, { mode: 0o755 })])])));
   }
   {
     const one = [entry('PaxHeaders/a', paxRecord('path', `a/${'b'.repeat(3_900_000)}`), { type: 'x' }), entry('a', 'x')];
