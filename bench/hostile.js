@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { paxRecord, rawHeader, unterminatedSectionNamesElf } from '../test/helpers/hostile-inputs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'shipshape');
@@ -25,34 +26,11 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-hostile-'));
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
 // ---- tar and image writing (small, byte-exact; the tests use test/helpers/image-builder.ts) ----
-function header(name, { type = '0', size = 0, mode = 0o644 } = {}) {
-  const h = Buffer.alloc(512);
-  const put = (s, at, len) => h.write(s.slice(0, len), at, len, 'utf8');
-  const oct = (n, at, len) => put(`${n.toString(8).padStart(len - 1, '0')}\0`, at, len);
-  put(name, 0, 100);
-  oct(mode, 100, 8);
-  oct(0, 108, 8);
-  oct(0, 116, 8);
-  oct(size, 124, 12);
-  oct(0, 136, 12);
-  put(type, 156, 1);
-  put('ustar\u000000', 257, 8);
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
-  return h;
-}
+const header = (name, { type = '0', size = 0, mode = 0o644 } = {}) => rawHeader({ name, typeflag: type, mode }, size);
 const pad = (n) => Buffer.alloc((512 - (n % 512)) % 512);
 function entry(name, data = Buffer.alloc(0), opts = {}) {
   const d = Buffer.from(data);
   return [header(name, { ...opts, size: d.length }), d, pad(d.length)];
-}
-function paxRecord(key, value) {
-  const body = ` ${key}=${value}\n`;
-  let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
-  return `${len}${body}`;
 }
 const tarOf = (parts) => Buffer.concat([...parts.flat(), Buffer.alloc(1024)]);
 const OS_RELEASE = entry('etc/os-release', 'ID=alpine\nVERSION_ID=3.10.9\n');
@@ -165,27 +143,7 @@ try {
     add('docker archive, pax size=-1536', 2, scan(`docker-archive:${file}`));
   }
   {
-    // 65,535 section headers, names without NUL in a 1 MiB string table (NUL only at its very end).
-    const shnum = 65535, shoff = 64, strtabSize = 1 << 20, strtabOff = shoff + shnum * 64;
-    const elf = Buffer.alloc(strtabOff + strtabSize, 0x41);
-    elf.fill(0, 0, strtabOff);
-    elf[elf.length - 1] = 0;
-    elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
-    elf.writeUInt16LE(2, 16);
-    elf.writeUInt16LE(62, 18);
-    elf.writeUInt32LE(1, 20);
-    elf.writeBigUInt64LE(BigInt(shoff), 40);
-    elf.writeUInt16LE(64, 52);
-    elf.writeUInt16LE(64, 58);
-    elf.writeUInt16LE(shnum, 60);
-    elf.writeUInt16LE(1, 62);
-    for (let i = 0; i < shnum; i++) {
-      const o = shoff + i * 64;
-      elf.writeUInt32LE((i * 16) % strtabSize, o);
-      elf.writeUInt32LE(i === 1 ? 3 : 1, o + 4);
-      elf.writeBigUInt64LE(BigInt(strtabOff), o + 24);
-      elf.writeBigUInt64LE(BigInt(strtabSize), o + 32);
-    }
+    const elf = unterminatedSectionNamesElf();
     add('ELF, 65,535 unterminated section names', 0, scan(writeLayout(path.join(tmp, 'elf'), [tarOf([OS_RELEASE, APK_DB, entry('usr/bin/hostile', elf, { mode: 0o755 })])])));
   }
   {

@@ -10,6 +10,7 @@ import { memView, runCataloger } from '../fixtures/mem-view.js';
 import { parseModinfo, readBuildInfo, type GoBuildInfo } from './buildinfo.js';
 import { inlineBuildInfo, makeElf, pointerBuildInfoElf } from './fixtures/make-elf.js';
 import { goBinaryCataloger, stdlibVersion } from './go-binary.js';
+import { unterminatedSectionNamesElf } from '../../../test/helpers/hostile-inputs.js';
 
 const hasGo = spawnSync('go', ['version']).status === 0;
 const tmp = mkdtempSync(path.join(tmpdir(), 'shipshape-go-'));
@@ -180,37 +181,8 @@ describe('inputs that are not Go binaries', () => {
 });
 
 describe('hostile ELF headers', () => {
-  /** 65,535 section headers whose names point into a 1 MiB string table with one NUL, at its very end. */
-  function manyUnterminatedNames(): Buffer {
-    const shnum = 65535;
-    const shentsize = 64;
-    const strtabSize = 1 << 20;
-    const shoff = 64;
-    const strtabOff = shoff + shnum * shentsize;
-    const buf = Buffer.alloc(strtabOff + strtabSize, 0x41);
-    buf.fill(0, 0, strtabOff);
-    buf[buf.length - 1] = 0;
-    buf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
-    buf.writeUInt16LE(2, 16);
-    buf.writeUInt16LE(62, 18);
-    buf.writeUInt32LE(1, 20);
-    buf.writeBigUInt64LE(BigInt(shoff), 40);
-    buf.writeUInt16LE(64, 52);
-    buf.writeUInt16LE(shentsize, 58);
-    buf.writeUInt16LE(shnum, 60);
-    buf.writeUInt16LE(1, 62); // e_shstrndx
-    for (let i = 0; i < shnum; i++) {
-      const o = shoff + i * shentsize;
-      buf.writeUInt32LE((i * 16) % strtabSize, o);
-      buf.writeUInt32LE(i === 1 ? 3 : 1, o + 4); // SHT_STRTAB for the names, SHT_PROGBITS for the rest
-      buf.writeBigUInt64LE(BigInt(strtabOff), o + 24);
-      buf.writeBigUInt64LE(BigInt(strtabSize), o + 32);
-    }
-    return buf;
-  }
-
   it('names without a NUL are read up to 256 bytes within the string table (was a scan of the whole file per section)', async () => {
-    const elf = manyUnterminatedNames();
+    const elf = unterminatedSectionNamesElf();
     expect(readBuildInfo(elf)).toBeUndefined();
     const { packages, warnings } = await runCataloger(goBinaryCataloger(), memView([{ path: '/bin/hostile', data: elf, mode: 0o755 }]));
     expect(packages).toEqual([]);
