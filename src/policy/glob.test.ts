@@ -6,20 +6,11 @@ import { compileGlob } from './glob.js';
 /** The RegExp translation used before the matcher (same semantics, backtracking): the differential reference. */
 function referenceRegExp(glob: string): RegExp {
   const g = glob.startsWith('/') || glob.startsWith('*') ? glob : `/${glob}`;
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i]!;
-    if (c === '*') {
-      if (g[i + 1] === '*') {
-        i++;
-        if (g[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
+  const WILD: Record<string, string> = { '**/': '(?:.*/)?', '**': '.*', '*': '[^/]*', '?': '[^/]' };
+  const re = g
+    .split(/(\*\*\/|\*\*|\*|\?)/)
+    .map((tok) => WILD[tok] ?? tok.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+    .join('');
   return new RegExp(`^${re}$`);
 }
 
