@@ -7,6 +7,10 @@
  * a time limit). Prints `uptime` and the run count with the figures. Needs `npm run build`.
  *
  *   node bench/hostile.js            (BENCH_RUNS=3 by default; the figure is the median)
+ *
+ * BENCH_BIN=path/to/bin/shipshape runs another build (e.g. main's, for before/after figures);
+ * BENCH_TIMEOUT_S (default 120) kills a run that does not finish (reported as exit 137);
+ * BENCH_SKIP=a,b leaves out cases whose name contains a or b.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,7 +24,9 @@ import zlib from 'node:zlib';
 import { paxRecord, rawHeader, unterminatedSectionNamesElf } from '../test/helpers/hostile-inputs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'shipshape');
+const bin = process.env.BENCH_BIN ? path.resolve(process.env.BENCH_BIN) : path.join(root, 'bin', 'shipshape');
+const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? 120);
+const skip = (process.env.BENCH_SKIP ?? '').split(',').filter(Boolean);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-hostile-'));
 const sha = (b) => createHash('sha256').update(b).digest('hex');
@@ -106,9 +112,9 @@ async function streamedLayer(dir, name, size, chunk) {
 /** Runs the CLI under GNU time: exit code, stderr, wall ms, peak RSS in KiB. */
 function runCli(args, env = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'timeout', '-s', 'KILL', String(timeoutS), process.execPath, bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('Command exited with non-zero status'));
+  const lines = r.stderr.trimEnd().split('\n').filter((l) => !/^Command (exited with non-zero status|terminated by signal)/.test(l));
   const rssKiB = Number(lines.pop());
   return { code: r.status, stderr: lines.join('\n'), ms, rssKiB };
 }
@@ -132,6 +138,7 @@ try {
   // BENCH_ONLY=text runs the baseline and the cases whose name contains text.
   const only = process.env.BENCH_ONLY;
   const add = (name, expectCode, args, env) => {
+    if (cases.length > 0 && skip.some((s) => name.includes(s))) return;
     if (!only || cases.length === 0 || name.includes(only)) cases.push({ name, expectCode, args, env });
   };
 
@@ -196,7 +203,7 @@ try {
     add('512 MiB package-lock.json', 2, scan(writeLayout(dir, [tarOf([OS_RELEASE]), layer])));
   }
 
-  console.log(`hostile inputs: median of ${runs} runs each; uptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
+  console.log(`hostile inputs (${bin}): median of ${runs} runs each; uptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
   let base;
   for (const c of cases) {
     const r = measure(c.args, c.env);
