@@ -178,6 +178,7 @@ try {
   }
   for (const [N, expectCode, why] of [
     [150_000, 0, 'under every limit'],
+    [250_000, 0, 'at the package limit'],
     [600_000, 2, 'under the 32 MiB document limit, over the 250,000-package limit'],
     [1_000_000, 2, 'over the 32 MiB document limit'],
   ]) {
