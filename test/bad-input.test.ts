@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli } from './helpers/cli.js';
-import { buildImage, corruptOciBlob, writeDockerArchive, writeOciLayout } from './helpers/image-builder.js';
+import { buildImage, corruptOciBlob, paxRecord, rawTar, writeDockerArchive, writeOciLayout } from './helpers/image-builder.js';
 import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-bad-'));
@@ -88,6 +88,69 @@ describe('bad images', () => {
   it('a path that does not exist, and a reference that does not parse', async () => {
     expectOneLineError(await runCli(scanArgs(`oci:${path.join(tmp, 'nope')}`)));
     expectOneLineError(await runCli(scanArgs('UPPER/Case::bad')));
+  });
+});
+
+describe('hostile inputs end in one line and exit 2 (issue 8)', () => {
+  it('a docker archive whose pax header says size=-1536 (was an endless loop)', async () => {
+    const file = path.join(tmp, 'pax-negative.tar');
+    writeFileSync(file, rawTar([{ name: 'PaxHeaders/manifest.json', typeflag: 'x', data: paxRecord('size', '-1536') }, { name: 'manifest.json', data: 'x'.repeat(2048) }]));
+    expect(expectOneLineError(await runCli(scanArgs(`docker-archive:${file}`), { timeoutMs: 30_000 }))).toMatch(/pax-negative\.tar.*invalid pax size "-1536"/);
+  });
+
+  it('a layer of entries with 3.9 MB pax paths (was 2.6 GB of memory): the 1 MiB extension header limit', async () => {
+    const long = rawTar([
+      { name: 'PaxHeaders/a', typeflag: 'x', data: paxRecord('path', `a/${'b'.repeat(3_900_000)}`) },
+      { name: 'a', data: 'x' },
+    ]).subarray(0, -1024);
+    const tarBytes = Buffer.concat([...Array.from({ length: 5 }, () => long), Buffer.alloc(1024)]);
+    const dir = await layout('long-paths', { layers: [[osRelease]] });
+    // Swap the layer for the raw one, keeping digests true so only the limit can refuse it.
+    const { createHash } = await import('node:crypto');
+    const zlib = await import('node:zlib');
+    const gz = zlib.gzipSync(tarBytes, { level: 1 });
+    const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const img = await buildImage({ layers: [{ entries: [osRelease], mutate: () => gz, diffId: `sha256:${hex(tarBytes)}` }] });
+    writeOciLayout(dir, img, { tag: 'latest' });
+    expect(expectOneLineError(await runCli(scanArgs(`oci:${dir}`)))).toMatch(/^shipshape: layer sha256:[0-9a-f]{64}: a pax-header header of 3900\d{3} bytes \(limit 1048576\)$/);
+  });
+
+  it('a lockfile over the document limit is refused naming the file and the limit, not parsed whole', async () => {
+    const lock = JSON.stringify({ lockfileVersion: 3, packages: Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`node_modules/p${i}`, { version: '1.0.0' }])) });
+    const dir = await layout('big-lock', { layers: [[osRelease, { path: 'app/package-lock.json', content: lock }]] });
+    const r = await runCli(scanArgs(`oci:${dir}`), { env: { SHIPSHAPE_MAX_DOCUMENT_BYTES: String(256 * 1024) } });
+    expect(expectOneLineError(r)).toMatch(/\/app\/package-lock\.json is \d+ bytes, over the limit of 262144 for a lockfile.*SHIPSHAPE_MAX_DOCUMENT_BYTES/);
+  });
+
+  it('a CycloneDX SBOM nested 50,000 deep', async () => {
+    const file = path.join(tmp, 'deep.cdx.json');
+    writeFileSync(file, `{"bomFormat":"CycloneDX","specVersion":"1.6","components":${'[{"type":"library","name":"x","components":'.repeat(50_000)}[]${'}]'.repeat(50_000)}}`);
+    expect(expectOneLineError(await runCli(scanArgs(`sbom:${file}`)))).toBe(`shipshape: ${file}: JSON nested more than 128 levels deep (limit for an SBOM)`);
+  });
+
+  it('a database whose advisories table is gone (was "no such table: advisories (SQLITE_ERROR)")', async () => {
+    const broken = path.join(tmp, 'no-advisories.db');
+    writeFileSync(broken, readFileSync(db));
+    const Database = (await import('better-sqlite3')).default;
+    const d = new Database(broken);
+    d.exec('DROP TABLE advisories');
+    d.close();
+    expect(expectOneLineError(await runCli(['scan', 'oci:/nowhere', '--db', broken]))).toBe(
+      `shipshape: ${broken}: damaged shipshape database (table advisories is missing): run shipshape db build`,
+    );
+  });
+});
+
+describe('whiteouts (issue 8, item 3)', () => {
+  it('a lockfile written without directory entries, then /app whited out: not scanned', async () => {
+    const lock = JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'app' }, 'node_modules/left-pad': { version: '1.0.0' } } });
+    const dir = await layout('whiteout-app', {
+      layers: [[osRelease, { path: 'app/sub/package-lock.json', content: lock }], [{ path: '.wh.app', content: '' }]],
+    });
+    const r = await runCli(scanArgs(`oci:${dir}`, '--format', 'json', '--quiet'));
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { packages: Array<{ name: string }> };
+    expect(report.packages.map((p) => p.name)).not.toContain('left-pad');
   });
 });
 

@@ -1,5 +1,5 @@
 /** Package cataloging: the public surface of src/catalog (registry, OS detection, run-them-all). */
-import { describeError } from '../errors.js';
+import { describeError, ShipshapeError } from '../errors.js';
 import type { EntryMeta, FileView } from '../image/types.js';
 import type { OsInfo, Package, Warning } from '../model/index.js';
 import { wantsOsFile } from './os-release/index.js';
@@ -32,6 +32,21 @@ export function catalogersVersion(catalogers: readonly Cataloger[]): string {
 }
 
 /**
+ * Most packages one image may hold (env SHIPSHAPE_MAX_PACKAGES): the largest real images list tens
+ * of thousands; each package costs ~1.7 KB of memory through matching and reporting, so this keeps
+ * a scan under 1 GiB (docs/limits.md).
+ */
+export const DEFAULT_MAX_PACKAGES = 250_000;
+
+function maxPackages(): number {
+  const v = process.env.SHIPSHAPE_MAX_PACKAGES;
+  if (v === undefined || v === '') return DEFAULT_MAX_PACKAGES;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ShipshapeError('usage', `SHIPSHAPE_MAX_PACKAGES="${v}": expected a positive whole number`);
+  return n;
+}
+
+/**
  * Runs every cataloger over the squashed filesystem and merges their results, in registry order.
  * A cataloger that throws (a bug, never bad input) becomes a warning: the others still report.
  */
@@ -39,6 +54,7 @@ export async function catalogAll(files: FileView, os: OsInfo | null, catalogers:
   const packages: Package[] = [];
   const warnings: Warning[] = [];
   const ownedFiles = new Set<string>();
+  const limit = maxPackages();
   for (const c of catalogers) {
     let r: CatalogResult;
     try {
@@ -47,8 +63,16 @@ export async function catalogAll(files: FileView, os: OsInfo | null, catalogers:
       warnings.push({ message: `${c.id}: cataloger failed: ${describeError(err)}` });
       continue;
     }
-    packages.push(...r.packages);
-    warnings.push(...r.warnings);
+    // Loops, not push(...xs): spreading a million packages as arguments overflows the stack.
+    for (const p of r.packages) packages.push(p);
+    for (const w of r.warnings) warnings.push(w);
+    if (packages.length > limit) {
+      // Name the file that brought the most packages: that is where to look.
+      const perFile = new Map<string, number>();
+      for (const p of r.packages) for (const l of p.locations.slice(0, 1)) perFile.set(l.path, (perFile.get(l.path) ?? 0) + 1);
+      const [file, n] = [...perFile].reduce((a, b) => (b[1] > a[1] ? b : a), ['?', 0]);
+      throw new ShipshapeError('too-large', `${c.id}: ${file} lists ${n} packages; the image has more than ${limit} (limit; set SHIPSHAPE_MAX_PACKAGES to raise it)`);
+    }
     for (const p of r.ownedFiles ?? []) ownedFiles.add(p);
   }
   return { packages, warnings, ownedFiles };

@@ -74,6 +74,18 @@ export function writeOutput(text: string, file: string | undefined): void {
   }
 }
 
+/**
+ * The flags every command spells alike (`-q`, `-o`): commands that lacked one refused it as an
+ * unknown option (`shipshape lint --quiet`). test/cli-flags.test.ts checks every command's help.
+ */
+export function withQuiet(c: Command): Command {
+  return c.option('-q, --quiet', 'no progress and no warnings on stderr');
+}
+
+export function withOutput(c: Command, what = 'the output'): Command {
+  return c.option('-o, --output <file>', `write ${what} to a file instead of stdout`);
+}
+
 export function warn(message: string, quiet: boolean | undefined): void {
   if (!quiet) process.stderr.write(`shipshape: warning: ${message}\n`);
 }

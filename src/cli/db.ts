@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { DbStatus } from '../db/index.js';
-import { cacheHome, defaultDbPath, progressBar, progressWanted, warn, writeOutput } from './common.js';
+import { cacheHome, defaultDbPath, progressBar, progressWanted, warn, withOutput, withQuiet, writeOutput } from './common.js';
 
 interface DbFlags {
   db?: string;
@@ -10,6 +10,7 @@ interface DbFlags {
   from?: string;
   mirror?: string;
   format?: string;
+  output?: string;
   feeds?: string;
 }
 
@@ -33,7 +34,7 @@ function statusText(s: DbStatus): string {
   ];
   const rows = [['FEED', 'RECORDS', 'FETCHED', 'SOURCE', 'COVERS']];
   for (const f of s.feeds) rows.push([f.id, String(f.records), f.fetchedAt, f.source, summarizeNamespaces(f.namespaces)]);
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), 0));
   for (const r of rows) lines.push(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
   return `${lines.join('\n')}\n`;
 }
@@ -52,8 +53,7 @@ function summarizeNamespaces(namespaces: string[]): string {
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('build, update and inspect the advisory database');
-  const common = (c: Command) =>
-    c.option('--db <path>', 'advisory database file', defaultDbPath()).option('-q, --quiet', 'no progress and no warnings on stderr');
+  const common = (c: Command) => withQuiet(c.option('--db <path>', 'advisory database file', defaultDbPath()));
   const feedsOption = (c: Command) => c.option('--feeds <ids>', 'only these feeds, comma-separated (default: all)');
 
   feedsOption(common(db.command('build').description('build the database from a local copy of the feeds')))
@@ -89,14 +89,14 @@ export function registerDb(program: Command): void {
       if (!flags.quiet) process.stderr.write(`shipshape: updated ${status.path}: ${status.feeds.map((f) => `${f.id} ${f.records}`).join(', ')}\n`);
     });
 
-  common(db.command('status').description('show the database schema version, age, digest and what each feed covers'))
+  withOutput(common(db.command('status').description('show the database schema version, age, digest and what each feed covers')), 'the status')
     .option('-f, --format <format>', 'table or json', 'table')
     .action(async (flags: DbFlags) => {
       const { openDb } = await import('../db/open.js');
       const handle = openDb(flags.db ?? defaultDbPath());
       try {
         const s = handle.status();
-        writeOutput(flags.format === 'json' ? `${JSON.stringify(s, null, 2)}\n` : statusText(s), undefined);
+        writeOutput(flags.format === 'json' ? `${JSON.stringify(s, null, 2)}\n` : statusText(s), flags.output);
       } finally {
         handle.close();
       }

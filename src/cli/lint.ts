@@ -1,11 +1,12 @@
 /** `shipshape lint [Dockerfile]`: lints a Dockerfile before the build; flags, output and exit code only. */
 import type { Command } from 'commander';
-import { collect, writeOutput } from './common.js';
+import { collect, withQuiet, writeOutput } from './common.js';
 import { resolvePolicy } from './policy.js';
 import { readDockerfile } from './scan.js';
 
 interface LintFlags {
   format: string;
+  quiet?: boolean;
   output?: string;
   failOn?: string;
   policy?: string | false;
@@ -15,7 +16,7 @@ interface LintFlags {
 }
 
 export function registerLint(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('lint')
     .description('lint a Dockerfile: unpinned or untrusted bases, root user, secrets, package-manager hygiene')
     .argument('[dockerfile]', 'the Dockerfile to lint; - reads standard input', 'Dockerfile')
@@ -26,7 +27,8 @@ export function registerLint(program: Command, setExit: (code: number) => void):
     .option('--allowed-base <image>', "minimal base images the final stage may use, besides distroless and scratch; repeatable (default: the policy's allowedBaseImages)", collect)
     .option('--policy <file>', 'policy file (default: ./shipshape.yaml when present); flags override it')
     .option('--no-policy', 'ignore ./shipshape.yaml')
-    .option('--disable <rule>', 'a rule id or Hadolint code to skip; repeatable', collect)
+    .option('--disable <rule>', 'a rule id or Hadolint code to skip; repeatable', collect);
+  withQuiet(cmd)
     .action(async (file: string, flags: LintFlags, cmd: Command) => {
       const [{ getReporter }, { lintReport }] = await Promise.all([import('../report/index.js'), import('../scan/lint.js')]);
       const reporter = getReporter(flags.format);

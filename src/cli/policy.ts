@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ShipshapeError } from '../errors.js';
 import type { Severity } from '../model/index.js';
 import type { Policy } from '../policy/index.js';
-import { parseDuration, severityOption } from './common.js';
+import { parseDuration, severityOption, withOutput, withQuiet, writeOutput } from './common.js';
 
 /** The flags that shape a policy; scan (and later promote) declares them. */
 export interface PolicyFlags {
@@ -70,20 +70,23 @@ function exitCodeOption(s: string): number {
 
 export function registerPolicy(program: Command): void {
   const cmd = program.command('policy').description('the policy file (shipshape.yaml): print its JSON Schema, check a file');
-  cmd
-    .command('schema')
-    .description('print the JSON Schema of shipshape.yaml (for editors and CI linters)')
-    .action(async () => {
+  withQuiet(withOutput(cmd.command('schema').description('print the JSON Schema of shipshape.yaml (for editors and CI linters)'), 'the schema')).action(
+    async (flags: { output?: string }) => {
       const { policySchema } = await import('../policy/index.js');
-      process.stdout.write(`${JSON.stringify(policySchema, null, 2)}\n`);
-    });
-  cmd
-    .command('check')
-    .description('validate a policy file and the VEX documents it lists (exit 2 with file:line:column on the first problem)')
-    .argument('[file]', 'the policy file', 'shipshape.yaml')
-    .action(async (file: string) => {
-      const { loadPolicy } = await import('../policy/index.js');
-      const p = loadPolicy(file);
-      process.stdout.write(`${file}: ok (${p.ignore.length} ignore entries, ${p.vex.length} VEX statements)\n`);
-    });
+      writeOutput(`${JSON.stringify(policySchema, null, 2)}\n`, flags.output);
+    },
+  );
+  withQuiet(
+    cmd
+      .command('check')
+      .description('validate a policy file and the VEX documents it lists (exit 2 with file:line:column on the first problem)')
+      .argument('[file]', 'the policy file (default: shipshape.yaml)')
+      .option('--policy <file>', 'the policy file, as scan and lint name it'),
+  ).action(async (arg: string | undefined, flags: { policy?: string; quiet?: boolean }) => {
+    if (arg && flags.policy && arg !== flags.policy) throw new ShipshapeError('usage', `policy check: two files given (${arg} and --policy ${flags.policy})`);
+    const file = arg ?? flags.policy ?? 'shipshape.yaml';
+    const { loadPolicy } = await import('../policy/index.js');
+    const p = loadPolicy(file);
+    if (!flags.quiet) process.stdout.write(`${file}: ok (${p.ignore.length} ignore entries, ${p.vex.length} VEX statements)\n`);
+  });
 }

@@ -297,6 +297,37 @@ describe('openDb refuses what is not a shipshape database', () => {
   });
 });
 
+describe('openDb and lookups name what is damaged in a shipshape database', () => {
+  it('a missing advisories table (was "no such table: advisories (SQLITE_ERROR)")', async () => {
+    const file = path.join(tmp, 'no-advisories.db');
+    await buildDb({ path: file, cacheDir: tmp, feeds: [fakeFeed('fake', BASE)] });
+    const d = new Database(file);
+    d.exec('DROP TABLE advisories');
+    d.close();
+    expect(() => openDb(file)).toThrow(
+      expect.objectContaining({ code: 'bad-db', message: `${file}: damaged shipshape database (table advisories is missing): run shipshape db build` }),
+    );
+  });
+
+  it('a record whose JSON column is damaged (was "Unexpected token \'o\' … is not valid JSON")', async () => {
+    const file = path.join(tmp, 'bad-row.db');
+    await buildDb({ path: file, cacheDir: tmp, feeds: [fakeFeed('fake', BASE)] });
+    const d = new Database(file);
+    d.prepare("UPDATE advisories SET ranges = 'oops' WHERE id = 'CVE-2019-14697'").run();
+    d.prepare("UPDATE feeds SET namespaces = 'oops'").run();
+    d.close();
+    const db = openDb(file);
+    try {
+      expect(() => db.lookup('alpine:3.10', 'musl')).toThrow(
+        expect.objectContaining({ code: 'bad-db', message: `${file}: damaged shipshape database (advisories record CVE-2019-14697: column ranges is not JSON): run shipshape db build` }),
+      );
+      expect(() => db.status()).toThrow(expect.objectContaining({ code: 'bad-db', message: expect.stringContaining('(feeds record fake: column namespaces is not JSON)') }));
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('lookups', () => {
   const NS = 'debian:12';
   let file: string;

@@ -65,12 +65,28 @@ export function openDb(file: string): AdvisoryDb {
     if (version !== SCHEMA_VERSION) {
       throw new ShipshapeError('bad-db', `${dbPath}: schema version ${version}, expected ${SCHEMA_VERSION}: run shipshape db build`);
     }
+    // Markers right but a table gone (a file edited or cut short by hand): say which, not SQLITE_ERROR.
+    const tables = new Set(driver.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>().map((r) => r.name));
+    for (const t of REQUIRED_TABLES) {
+      if (!tables.has(t)) throw new ShipshapeError('bad-db', `${dbPath}: damaged shipshape database (table ${t} is missing): run shipshape db build`);
+    }
+    return new SqliteAdvisoryDb(dbPath, driver);
   } catch (err) {
     driver.close();
     if (err instanceof ShipshapeError) throw err;
     throw notOurs(dbPath, err);
   }
-  return new SqliteAdvisoryDb(dbPath, driver);
+}
+
+const REQUIRED_TABLES = ['meta', 'advisories', 'feeds'];
+
+/** A column that must hold JSON, parsed; a damaged row is a one-line bad-db error naming the file, the record and the column. */
+function jsonColumn<T>(file: string, table: string, id: string, column: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new ShipshapeError('bad-db', `${file}: damaged shipshape database (${table} record ${id}: column ${column} is not JSON): run shipshape db build`, { cause: err });
+  }
 }
 
 class SqliteAdvisoryDb implements AdvisoryDb {
@@ -117,10 +133,20 @@ class SqliteAdvisoryDb implements AdvisoryDb {
       return this.cache.get(namespace)?.get(pkg) ?? NONE;
     }
     const rows = this.byPackage.all<AdvisoryRow>(namespace, pkg);
-    const list = rows.length ? rows.map(fromRow) : NONE;
+    const list = rows.length ? rows.map((r) => this.advisory(r)) : NONE;
     if (!byPkg) this.cache.set(namespace, (byPkg = new Map()));
     byPkg.set(pkg, list);
     return list;
+  }
+
+  private advisory(row: AdvisoryRow): Advisory {
+    try {
+      return fromRow(row);
+    } catch (err) {
+      // Find the damaged column to name it (jsonColumn throws on the first one).
+      for (const c of ['aliases', 'ranges', 'versions', 'requirements'] as const) if (row[c] !== null) jsonColumn(this.path, 'advisories', row.id, c, row[c]);
+      throw err;
+    }
   }
 
   private threshold(namespace: string): number {
@@ -140,7 +166,7 @@ class SqliteAdvisoryDb implements AdvisoryDb {
     for (const row of this.byNamespace.all<AdvisoryRow>(namespace)) {
       let list = byPkg.get(row.package);
       if (!list) byPkg.set(row.package, (list = []));
-      list.push(fromRow(row));
+      list.push(this.advisory(row));
     }
     this.cache.set(namespace, byPkg);
     this.loaded.add(namespace);
@@ -167,7 +193,7 @@ class SqliteAdvisoryDb implements AdvisoryDb {
     return this.driver
       .prepare('SELECT id, source, fetched_at, records, namespaces FROM feeds ORDER BY id')
       .all<Row>()
-      .map((r) => ({ id: r.id, source: r.source, fetchedAt: r.fetched_at, records: r.records, namespaces: JSON.parse(r.namespaces) as string[] }));
+      .map((r) => ({ id: r.id, source: r.source, fetchedAt: r.fetched_at, records: r.records, namespaces: jsonColumn<string[]>(this.path, 'feeds', r.id, 'namespaces', r.namespaces) }));
   }
 
   status(): DbStatus {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compress as zstdCompress } from 'zstd-napi';
-import { buildImage, builtBlob, memoryBlob, packTar, rawTar, sha256, type Compression, type EntrySpec } from '../../test/helpers/image-builder.js';
+import { buildImage, builtBlob, memoryBlob, packTar, paxRecord, rawTar, sha256, type Compression, type EntrySpec } from '../../test/helpers/image-builder.js';
 import { detectCompression, layerLimits, normalizeEntryPath, walkLayer } from './layer.js';
 import type { LayerBlob } from './types.js';
 
@@ -214,11 +214,62 @@ describe('walkLayer on bad input', () => {
     await expectCode(walkLayer(builtBlob(layer), none, { maxEntries: 3 }), 'too-large', /more than 3 entries/);
   });
 
-  it('a wanted file over maxFileBytes → too-large naming it', async () => {
-    const layer = await layerOf([{ path: 'var/lib/big', zeros: 4096 }]);
-    await expectCode(walkLayer(builtBlob(layer), all, { maxFileBytes: 1000 }), 'too-large', /\/var\/lib\/big is 4096 bytes/);
+  it('a wanted binary over maxFileBytes → too-large naming it', async () => {
+    const layer = await layerOf([{ path: 'var/lib/big', content: Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(4092)]) }]);
+    await expectCode(walkLayer(builtBlob(layer), all, { maxFileBytes: 1000 }), 'too-large', /\/var\/lib\/big is 4096 bytes, over the limit of 1000 for a binary or archive/);
     // Not wanted: not read into memory, so no limit applies.
     expect((await walkLayer(builtBlob(layer), none, { maxFileBytes: 1000 })).entries.length).toBe(1);
+  });
+
+  it('a wanted document over maxDocumentBytes → too-large naming it and the limit; an ELF or zip of that size passes', async () => {
+    const big = Buffer.alloc(5000, 0x7b); // '{{{…': a lockfile, not a binary
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(4996)]);
+    const jar = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(4996)]);
+    const layer = await layerOf([{ path: 'app/package-lock.json', content: big }]);
+    await expectCode(
+      walkLayer(builtBlob(layer, 1), all, { maxDocumentBytes: 4096 }),
+      'too-large',
+      /\/app\/package-lock\.json is 5000 bytes, over the limit of 4096 for a lockfile, package database or manifest \(set SHIPSHAPE_MAX_DOCUMENT_BYTES/,
+    );
+    const ok = await walkLayer(builtBlob(await layerOf([{ path: 'bin/app', content: elf }, { path: 'lib/a.jar', content: jar }]), 3), all, { maxDocumentBytes: 4096 });
+    expect(ok.files.get('/bin/app')!.length).toBe(5000);
+    expect(ok.files.get('/lib/a.jar')!.length).toBe(5000);
+    // An executable that is not ELF (a self-extracting shell installer) was only a binary candidate: skipped, not refused.
+    const sh = await walkLayer(builtBlob(await layerOf([{ path: 'opt/install.run', content: big, mode: 0o755 }])), all, { maxDocumentBytes: 4096 });
+    expect(sh.files.has('/opt/install.run')).toBe(false);
+    expect(sh.entries.map((e) => e.path)).toEqual(['/opt/install.run']);
+  });
+
+  describe('hostile tar headers', () => {
+    const paxRecords = (records: Record<string, string>) => Object.entries(records).map(([k, v]) => paxRecord(k, v)).join('');
+
+    it('a pax size of -1536 → corrupt-layer, no loop', async () => {
+      const tar = rawTar([{ name: 'PaxHeaders/f', typeflag: 'x', data: paxRecords({ size: '-1536' }) }, { name: 'f', data: 'x'.repeat(2048) }]);
+      await expectCode(walkLayer(memoryBlob(tar), all), 'corrupt-layer', /invalid header/i);
+    });
+
+    it('a pax path over 4 KiB → too-large naming the limit', async () => {
+      const tar = rawTar([{ name: 'PaxHeaders/f', typeflag: 'x', data: paxRecords({ path: 'a/'.repeat(3000) }) }, { name: 'f', data: 'x' }]);
+      await expectCode(walkLayer(memoryBlob(tar), none), 'too-large', /longer than 4096 bytes \(limit\)/);
+    });
+
+    it('a GNU long name over 4 KiB → too-large before it is decoded', async () => {
+      const tar = rawTar([{ name: '././@LongLink', typeflag: 'L', data: 'b'.repeat(100_000) }, { name: 'f', data: 'x' }]);
+      await expectCode(walkLayer(memoryBlob(tar), none), 'too-large', /GNU long name of 100000 bytes/);
+    });
+
+    it('an extension header over 1 MiB → too-large', async () => {
+      const tar = rawTar([{ name: 'PaxHeaders/f', typeflag: 'x', data: paxRecords({ comment: 'c'.repeat(1.5 * 1024 * 1024) }) }, { name: 'f', data: 'x' }]);
+      await expectCode(walkLayer(memoryBlob(tar), none), 'too-large', /pax-header header of \d+ bytes \(limit 1048576\)/);
+    });
+
+    it('many pax headers past maxHeaderBytes → too-large naming SHIPSHAPE_MAX_HEADER_BYTES', async () => {
+      const entries = [];
+      for (let i = 0; i < 40; i++) entries.push({ name: 'PaxHeaders/f', typeflag: 'x', data: paxRecords({ comment: 'c'.repeat(60_000) }) }, { name: `f${i}`, data: 'x' });
+      const tar = rawTar(entries);
+      await expectCode(walkLayer(memoryBlob(tar), none, { maxHeaderBytes: 1024 * 1024 }), 'too-large', /more than 1048576 bytes of tar headers.*SHIPSHAPE_MAX_HEADER_BYTES/);
+      expect((await walkLayer(memoryBlob(tar), none)).entries.length).toBe(40);
+    });
   });
 
   describe('limits from the environment', () => {
@@ -232,9 +283,15 @@ describe('walkLayer on bad input', () => {
       vi.stubEnv('SHIPSHAPE_MAX_LAYER_BYTES', 'lots');
       expect(() => layerLimits()).toThrow(/SHIPSHAPE_MAX_LAYER_BYTES/);
     });
-    it('defaults: 16 GiB per layer, 512 MiB per kept file, 2,000,000 entries', () => {
+    it('defaults: 16 GiB per layer, 256 MiB per kept binary, 32 MiB per kept document, 2,000,000 entries, 256 MiB of headers', () => {
       vi.stubEnv('SHIPSHAPE_MAX_LAYER_BYTES', '');
-      expect(layerLimits()).toEqual({ maxLayerBytes: 16 * 1024 ** 3, maxFileBytes: 512 * 1024 ** 2, maxEntries: 2_000_000 });
+      expect(layerLimits()).toEqual({
+        maxLayerBytes: 16 * 1024 ** 3,
+        maxFileBytes: 256 * 1024 ** 2,
+        maxDocumentBytes: 32 * 1024 ** 2,
+        maxEntries: 2_000_000,
+        maxHeaderBytes: 256 * 1024 ** 2,
+      });
     });
   });
 

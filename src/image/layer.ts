@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type zstdBinding from 'zstd-napi/binding.js';
 import { ShipshapeError } from '../errors.js';
 import { parseDigest } from './digest.js';
-import { TarParser, type TarHeader, type TarSink } from './tar.js';
+import { TarLimitError, TarParser, type TarHeader, type TarSink } from './tar.js';
 import type { EntryMeta, LayerBlob, LayerIndex } from './types.js';
 
 /**
@@ -18,16 +18,22 @@ import type { EntryMeta, LayerBlob, LayerIndex } from './types.js';
 export interface LayerLimits {
   /** Uncompressed bytes of one layer (default 16 GiB; env SHIPSHAPE_MAX_LAYER_BYTES). */
   maxLayerBytes: number;
-  /** Size of one file whose content is kept in memory (default 512 MiB; env SHIPSHAPE_MAX_FILE_BYTES). */
+  /** Size of one binary or archive (ELF, zip/jar) whose content is kept in memory (default 256 MiB; env SHIPSHAPE_MAX_FILE_BYTES). */
   maxFileBytes: number;
+  /** Size of one other kept file: lockfile, package database, manifest (default 32 MiB; env SHIPSHAPE_MAX_DOCUMENT_BYTES). */
+  maxDocumentBytes: number;
   /** Tar entries in one layer, whiteouts included (default 2,000,000; env SHIPSHAPE_MAX_LAYER_ENTRIES). */
   maxEntries: number;
+  /** Pax/GNU extension headers plus entry paths and link names of one layer (default 256 MiB; env SHIPSHAPE_MAX_HEADER_BYTES). */
+  maxHeaderBytes: number;
 }
 
 export const DEFAULT_LAYER_LIMITS: Readonly<LayerLimits> = {
   maxLayerBytes: 16 * 1024 ** 3,
-  maxFileBytes: 512 * 1024 ** 2,
+  maxFileBytes: 256 * 1024 ** 2,
+  maxDocumentBytes: 32 * 1024 ** 2,
   maxEntries: 2_000_000,
+  maxHeaderBytes: 256 * 1024 ** 2,
 };
 
 function envLimit(name: string): number | undefined {
@@ -43,7 +49,9 @@ export function layerLimits(overrides: Partial<LayerLimits> = {}): LayerLimits {
   return {
     maxLayerBytes: overrides.maxLayerBytes ?? envLimit('SHIPSHAPE_MAX_LAYER_BYTES') ?? DEFAULT_LAYER_LIMITS.maxLayerBytes,
     maxFileBytes: overrides.maxFileBytes ?? envLimit('SHIPSHAPE_MAX_FILE_BYTES') ?? DEFAULT_LAYER_LIMITS.maxFileBytes,
+    maxDocumentBytes: overrides.maxDocumentBytes ?? envLimit('SHIPSHAPE_MAX_DOCUMENT_BYTES') ?? DEFAULT_LAYER_LIMITS.maxDocumentBytes,
     maxEntries: overrides.maxEntries ?? envLimit('SHIPSHAPE_MAX_LAYER_ENTRIES') ?? DEFAULT_LAYER_LIMITS.maxEntries,
+    maxHeaderBytes: overrides.maxHeaderBytes ?? envLimit('SHIPSHAPE_MAX_HEADER_BYTES') ?? DEFAULT_LAYER_LIMITS.maxHeaderBytes,
   };
 }
 
@@ -148,6 +156,11 @@ async function peek(src: Readable, n: number): Promise<Buffer> {
   return head;
 }
 
+/** ELF or zip (jar, war, whl...) magic at the start of a file's first chunk. */
+function isBinaryMagic(c: Buffer): boolean {
+  return c.length >= 4 && ((c[0] === 0x7f && c[1] === 0x45 && c[2] === 0x4c && c[3] === 0x46) || (c[0] === 0x50 && c[1] === 0x4b && c[2] === 0x03 && c[3] === 0x04));
+}
+
 function entryType(t: string | null | undefined): EntryMeta['type'] {
   switch (t) {
     case 'file':
@@ -168,6 +181,7 @@ function entryType(t: string | null | undefined): EntryMeta['type'] {
 /** Turns any failure inside the pipeline into one ShipshapeError naming the layer. */
 function classify(err: unknown, what: string): ShipshapeError {
   if (err instanceof ShipshapeError) return err;
+  if (err instanceof TarLimitError) return new ShipshapeError('too-large', `${what}: ${err.message}`, { cause: err });
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : '';
   const msg = e instanceof Error ? e.message : String(err);
@@ -257,13 +271,38 @@ export async function walkLayer(
       return undefined;
     }
     if (type !== 'file' || !wants(path, meta)) return undefined;
-    if (meta.size > lim.maxFileBytes) {
-      throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a file read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
-    }
     const chunks: Buffer[] = [];
+    // Only binaries and archives (ELF, zip) may pass the document limit: told apart by their magic bytes.
+    // Past the document limit, the first bytes decide which limit applies, before anything more is
+    // kept: binaries and archives have their own (larger) one. Executables are asked for as possible
+    // Go/Rust binaries: a big one that is not ELF (a shell installer) is skipped, as keep() would
+    // drop it; any other big non-binary is refused.
+    let sniff = meta.size > Math.min(lim.maxDocumentBytes, lim.maxFileBytes);
+    let skip = false;
+    let got = 0;
     return {
-      data: (c) => chunks.push(c),
+      data: (c) => {
+        if (skip) return;
+        chunks.push(c);
+        got += c.length;
+        if (sniff && got >= 4) {
+          sniff = false;
+          const binary = isBinaryMagic(chunks.length === 1 ? c : Buffer.concat(chunks));
+          if (binary && meta.size > lim.maxFileBytes) {
+            throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxFileBytes} for a binary or archive read into memory (set SHIPSHAPE_MAX_FILE_BYTES to raise it)`);
+          }
+          if (!binary && meta.size > lim.maxDocumentBytes) {
+            if (meta.mode & 0o111) {
+              skip = true;
+              chunks.length = 0;
+              return;
+            }
+            throw new ShipshapeError('too-large', `${what}: ${path} is ${meta.size} bytes, over the limit of ${lim.maxDocumentBytes} for a lockfile, package database or manifest (set SHIPSHAPE_MAX_DOCUMENT_BYTES to raise it)`);
+          }
+        }
+      },
       end: () => {
+        if (skip) return;
         // concat copies: kept files must not pin the large decompressed chunks they were sliced from.
         const content = Buffer.concat(chunks, meta.size);
         let kept: boolean;
@@ -278,7 +317,7 @@ export async function walkLayer(
   };
   // Our own parser rather than a tar stream library: no stream per entry, content skipped in place
   // (tar-stream took ~150 ms CPU of a debian-app cold scan; docs/performance.md).
-  const parser = new TarParser(onEntry);
+  const parser = new TarParser(onEntry, lim.maxHeaderBytes);
 
   const hash = createHash(algorithm);
   let total = 0;

@@ -113,4 +113,24 @@ describe('squash', () => {
     expect(entries.size).toBe(0);
     expect([...view.paths()]).toEqual([]);
   });
+
+  it('a whiteout removes files below it whose directories had no tar entries of their own', () => {
+    const l1 = layer(1, [file('/app/sub/package-lock.json'), file('/app/x'), file('/other/y')], { files: { '/app/sub/package-lock.json': '{}' } });
+    const l2 = layer(2, [], { whiteouts: ['/app'] });
+    const { view, entries } = squash([l1, l2]);
+    expect(view.read('/app/sub/package-lock.json')).toBeUndefined();
+    expect([...entries.keys()]).toEqual(['/other/y']);
+    // The same through an opaque directory one level up.
+    const l3 = layer(3, [], { opaqueDirs: ['/other'] });
+    expect([...squash([l1, l3]).entries.keys()]).toEqual(['/app/sub/package-lock.json', '/app/x']);
+  });
+
+  it('a whiteout of a 10,000-deep directory tree (was a stack overflow)', () => {
+    const deep: EntryMeta[] = [];
+    let p = '';
+    for (let i = 0; i < 10_000; i++) deep.push(dir((p += '/d')));
+    deep.push(file(`${p}/f`));
+    const { entries } = squash([layer(1, deep), layer(2, [file('/keep')], { whiteouts: ['/d'] })]);
+    expect([...entries.keys()]).toEqual(['/keep']);
+  });
 });

@@ -14,23 +14,37 @@ import type { EntryMeta, FileEntry, FileView, LayerIndex } from './types.js';
 export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<string, FileEntry> } {
   const entries = new Map<string, FileEntry>();
   const content = new Map<string, Buffer>();
-  // Paths directly below each directory path, whether or not the directory has an entry itself.
+  // Paths directly below each directory path, whether or not the directory has an entry itself:
+  // a layer may write app/sub/x without entries for /app and /app/sub, and a whiteout of /app
+  // must still take x away.
   const children = new Map<string, Set<string>>();
 
+  /** Links `p` under its parent, and each new parent under its own, up to the first one already linked. */
   const link = (p: string) => {
-    const dir = parentOf(p);
-    let set = children.get(dir);
-    if (!set) children.set(dir, (set = new Set()));
-    set.add(p);
+    let child = p;
+    for (;;) {
+      const dir = parentOf(child);
+      let set = children.get(dir);
+      const fresh = !set;
+      if (!set) children.set(dir, (set = new Set()));
+      set.add(child);
+      if (!fresh || dir === '/') return;
+      child = dir;
+    }
   };
+  /** Removes everything below `p` (not `p`): a worklist, so a 10,000-deep tree cannot overflow the stack. */
   const removeBelow = (p: string) => {
-    const kids = children.get(p);
-    if (!kids) return;
-    children.delete(p);
-    for (const k of kids) {
-      removeBelow(k);
-      entries.delete(k);
-      content.delete(k);
+    const todo = [p];
+    while (todo.length) {
+      const dir = todo.pop()!;
+      const kids = children.get(dir);
+      if (!kids) continue;
+      children.delete(dir);
+      for (const k of kids) {
+        entries.delete(k);
+        content.delete(k);
+        todo.push(k);
+      }
     }
   };
   const remove = (p: string) => {

@@ -27,7 +27,13 @@ export interface TarSink {
 }
 
 const BLOCK = 512;
-const MAX_HEADER_SIZE = 4 * 1024 * 1024; // as tar-stream: long names and pax records beyond this are refused
+/** One pax or GNU long-name header: real ones hold a path and a few records (xattrs reach 64 KiB). */
+const MAX_HEADER_SIZE = 1024 * 1024;
+/** Longest entry path or link target accepted, in bytes: Linux's PATH_MAX. */
+export const MAX_PATH_BYTES = 4096;
+
+/** A limit of the tar format's own structures was passed; the walker names the layer and reports `too-large`. */
+export class TarLimitError extends Error {}
 const USTAR_MAGIC = Buffer.from('ustar\x00', 'latin1');
 const GNU_MAGIC = Buffer.from('ustar\x20', 'latin1');
 const GNU_VER = Buffer.from('\x20\x00', 'latin1');
@@ -52,8 +58,14 @@ export class TarParser {
   private gnuLongLinkPath: string | null = null;
   /** Padding to skip once the current entry's content is done. */
   private padding = 0;
+  /** Extension header bytes plus entry path and link name lengths so far, against `maxHeaderBytes`. */
+  private headerBytes = 0;
 
-  constructor(private readonly onEntry: (header: TarHeader) => TarSink | undefined) {}
+  /** `maxHeaderBytes`: total of extension headers, paths and link names in the stream (what its entries cost in memory). */
+  constructor(
+    private readonly onEntry: (header: TarHeader) => TarSink | undefined,
+    private readonly maxHeaderBytes = Infinity,
+  ) {}
 
   write(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -97,8 +109,12 @@ export class TarParser {
     const h = decodeHeader(block);
     if (!h) return; // an all-zero block: end-of-archive marker, or padding between archives
     if (h.type === 'gnu-long-path' || h.type === 'gnu-long-link-path' || h.type === 'pax-global-header' || h.type === 'pax-header') {
-      if (h.size > MAX_HEADER_SIZE) throw new Error('Header exceeds max size');
       if (!(h.size >= 0)) throw new Error('Invalid header');
+      if (h.size > MAX_HEADER_SIZE) throw new TarLimitError(`a ${h.type} header of ${h.size} bytes (limit ${MAX_HEADER_SIZE})`);
+      if ((h.type === 'gnu-long-path' || h.type === 'gnu-long-link-path') && h.size > MAX_PATH_BYTES + 1) {
+        throw new TarLimitError(`a GNU long name of ${h.size} bytes (limit ${MAX_PATH_BYTES} for a path)`);
+      }
+      this.countHeaderBytes(h.size);
       this.long = { kind: h.type, size: h.size };
       this.missing = h.size;
       if (h.size === 0) this.consumeLong(this.long);
@@ -106,6 +122,14 @@ export class TarParser {
     }
     this.applyLongHeaders(h);
     if (!(h.size >= 0)) throw new Error('Invalid header');
+    const linkLength = h.linkname?.length ?? 0;
+    if (h.name.length > MAX_PATH_BYTES || linkLength > MAX_PATH_BYTES) {
+      // Checked on UTF-16 length first (cheap), then on bytes only when it could matter.
+      if (Buffer.byteLength(h.name) > MAX_PATH_BYTES || (h.linkname !== null && Buffer.byteLength(h.linkname) > MAX_PATH_BYTES)) {
+        throw new TarLimitError(`entry "${h.name.slice(0, 80)}…" has a path or link target longer than ${MAX_PATH_BYTES} bytes (limit)`);
+      }
+    }
+    this.countHeaderBytes(h.name.length + linkLength);
     // As tar-stream: a directory's size is not content to skip.
     if (h.size === 0 || h.type === 'directory') {
       this.onEntry(h)?.end();
@@ -115,6 +139,13 @@ export class TarParser {
     this.missing = h.size;
     this.padding = overflow(h.size);
     if (!this.sink) this.missing += this.padding;
+  }
+
+  private countHeaderBytes(n: number): void {
+    this.headerBytes += n;
+    if (this.headerBytes > this.maxHeaderBytes) {
+      throw new TarLimitError(`more than ${this.maxHeaderBytes} bytes of tar headers, paths and link names (limit; set SHIPSHAPE_MAX_HEADER_BYTES to raise it)`);
+    }
   }
 
   private consumeLong(long: { kind: LongKind; size: number }): void {

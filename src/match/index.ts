@@ -4,6 +4,9 @@ import type { Comparator } from '../version/types.js';
 import { lookupKey, osNamespace, type LookupKey } from './namespace.js';
 import { rate } from './severity.js';
 
+/** Longest package version compared: real ones (Debian epochs and backport suffixes included) stay under 100. */
+export const MAX_VERSION_LENGTH = 256;
+
 export { lookupKey, osNamespace } from './namespace.js';
 export { rate, scoreFor, type ScoreLookup } from './severity.js';
 
@@ -109,6 +112,12 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
     const cmp = opts.comparator(key.scheme);
     if (!cmp) {
       missingSchemes.add(key.scheme);
+      continue;
+    }
+    // Comparators are written for real versions; a hostile 200,000-character one made Maven's
+    // overflow the stack and Composer's run for minutes.
+    if (key.version.length > MAX_VERSION_LENGTH) {
+      warnings.push({ message: `${pkg.name}: version is ${key.version.length} characters, over the limit of ${MAX_VERSION_LENGTH}: not matched` });
       continue;
     }
     // A version the scheme cannot read (a Go main module's "(devel)") cannot be placed in a range.

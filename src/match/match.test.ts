@@ -86,6 +86,14 @@ describe('matchPackages', () => {
     expect(match([pkg({ name: 'mine', type: 'cargo', version: '0.1.0', local: true })], crate).findings).toEqual([]);
   });
 
+  it('a 200,000-character version is not compared but named in a warning (Maven overflowed the stack, Composer ran for minutes)', () => {
+    const huge = Array.from({ length: 100_000 }, (_, i) => (i % 2 ? 'a' : '1')).join('-');
+    const maven = [adv({ namespace: 'maven', package: 'g:a', scheme: 'maven', ranges: [{ introduced: '0', fixed: '2.0' }] })];
+    const r = match([pkg({ name: 'g:a', type: 'maven', version: huge })], maven);
+    expect(r.findings).toEqual([]);
+    expect(r.warnings).toEqual([{ message: 'g:a: version is 199999 characters, over the limit of 256: not matched' }]);
+  });
+
   it('PyPI names are matched in their PEP 503 form', () => {
     const r = match([pkg({ name: 'Foo_Bar.baz', type: 'python', version: '1.0' })], [adv({ namespace: 'pypi', package: 'foo-bar-baz', scheme: 'pep440', ranges: [{ fixed: '1.1' }] })]);
     expect(r.findings).toHaveLength(1);

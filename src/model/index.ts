@@ -228,3 +228,5 @@ export interface ScanReport {
     minimal: boolean | null;
   };
 }
+
+export { MAX_JSON_DEPTH, nestedDeeperThan } from './json.js';

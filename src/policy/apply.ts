@@ -4,7 +4,7 @@
  * are warned about, `--severity` trims the report, and the verdict is judged on what remains.
  */
 import type { Finding, Package, ScanReport, SuppressedFinding, Suppression, Warning } from '../model/index.js';
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
 import type { IgnoreRule, Policy, VexStatement } from './types.js';
 import { unrated, verdictOf } from './verdict.js';
 import { purlMatches } from './vex.js';
@@ -42,7 +42,7 @@ export function applyPolicy(report: ScanReport, policy: Policy, opts: ApplyOptio
       active.push(r);
     }
   }
-  const globs = new Map(active.filter((r) => r.path).map((r) => [r, globToRegExp(r.path!)]));
+  const globs = new Map(active.filter((r) => r.path).map((r) => [r, compileGlob(r.path!)]));
   const used = new Set<IgnoreRule>();
   const purls = purlIndex(report.packages);
 
@@ -134,7 +134,7 @@ function ids(f: Finding): string[] {
 }
 
 /** An ignore entry matches when its id is the finding's id or an alias, and its package and path (if given) fit. */
-export function ruleMatches(r: IgnoreRule, f: Finding, glob = r.path ? globToRegExp(r.path) : undefined): boolean {
+export function ruleMatches(r: IgnoreRule, f: Finding, glob = r.path ? compileGlob(r.path) : undefined): boolean {
   if (!ids(f).includes(r.id.toUpperCase())) return false;
   if (r.package !== undefined && f.package?.name !== r.package) return false;
   if (glob && !f.locations.some((l) => glob.test(l.path))) return false;

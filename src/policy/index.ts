@@ -7,5 +7,5 @@ export { parseVex, parsePurl, purlMatches, imageDigest, type Purl } from './vex.
 export { applyPolicy, expiryInstant, ruleMatches, statementMatches, type ApplyOptions } from './apply.js';
 export { verdictOf, type VerdictExtras } from './verdict.js';
 export { withOverrides, enabledChecks, scanSettings, type PolicyOverrides } from './settings.js';
-export { globToRegExp } from './glob.js';
+export { compileGlob } from './glob.js';
 export { durationMs } from './duration.js';

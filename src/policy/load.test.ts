@@ -43,6 +43,8 @@ describe('parsePolicy: rejected inputs', () => {
     ['bad YAML: unclosed quote', 'failOn: "high\n', /^shipshape\.yaml:\d+:\d+: invalid YAML: Missing closing "quote$/],
     ['bad YAML: bad indentation', 'ignore:\n  - id: CVE-1\n   reason: x\n', /^shipshape\.yaml:3:\d+: invalid YAML: /],
     ['bad YAML: duplicate key', 'failOn: high\nfailOn: low\n', /^shipshape\.yaml:2:1: invalid YAML: Map keys must be unique/],
+    ['bad YAML: 20,000 nested lists (was the bare "Maximum call stack size exceeded")', `ignore: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, /^shipshape\.yaml:\d+:\d+: invalid YAML: nested too deeply \(thousands of levels\)$/],
+    ['an ignore path glob over 1 KiB', `ignore:\n  - id: CVE-1\n    reason: r\n    path: "/${'*a'.repeat(600)}"\n`, /^shipshape\.yaml:4:11: ignore\[0\]\.path/],
   ])('%s', (_name, text, expected) => {
     expect(problem(text)).toMatch(expected);
   });

@@ -79,7 +79,9 @@ export function parsePolicy(text: string, file: string, opts: ParseOptions = {})
     const e = doc.errors[0]!;
     const where = e.linePos ? `${file}:${e.linePos[0].line}:${e.linePos[0].col}` : at(e.pos[0]);
     // yaml's message ends with " at line L, column C:" and a snippet; the position is already in front.
-    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    let msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    // The yaml parser recurses per nesting level: say what is wrong with the file, not with the stack.
+    if (/Maximum call stack size exceeded/.test(msg)) msg = 'nested too deeply (thousands of levels)';
     throw new ShipshapeError('bad-policy', `${where}: invalid YAML: ${msg}`);
   }
   const data: unknown = doc.contents === null ? {} : doc.toJS();

@@ -64,7 +64,7 @@ export const policySchema = {
         properties: {
           id: { ...nonEmpty, description: 'advisory id or alias (CVE-…, GHSA-…) or a check id' },
           package: { ...nonEmpty, description: 'package name; absent = any package' },
-          path: { ...nonEmpty, description: 'glob on the finding location path: *, **, ?' },
+          path: { ...nonEmpty, maxLength: 1024, description: 'glob on the finding location path: *, **, ?' },
           reason: { ...nonEmpty, description: 'why this is acceptable' },
           owner: { ...nonEmpty, description: 'who answers for it' },
           expires: { type: 'string', format: 'date', description: 'YYYY-MM-DD; applies until the end of that day (UTC)' },

@@ -105,6 +105,11 @@ describe('parseVex: unreadable input', () => {
     ['JSON of another kind', '{"spdxVersion": "SPDX-2.3"}', /^v\.json: not a VEX document this version reads/],
     ['a JSON array', '[]', /^v\.json: not a VEX document this version reads/],
     ['OpenVEX without statements', '{"@context": "https://openvex.dev/ns/v0.2.0"}', /^v\.json: invalid OpenVEX document: the document must have required property 'statements'$/],
+    [
+      'CycloneDX components nested 50,000 deep (was a bare stack overflow)',
+      `{"bomFormat":"CycloneDX","specVersion":"1.6","components":${'[{"type":"library","name":"x","components":'.repeat(50_000)}[]${'}]'.repeat(50_000)}}`,
+      /^v\.json: JSON nested more than 128 levels deep \(limit for a VEX document\)$/,
+    ],
   ])('%s', (_n, text, expected) => {
     expect(() => parseVex(text, 'v.json')).toThrow(expected);
   });

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { ShipshapeError } from '../errors.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../model/index.js';
 import type { VexProduct, VexStatement, VexStatus } from './types.js';
 
 const OPENVEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
@@ -127,6 +128,7 @@ export function parseVex(text: string, source: string): VexStatement[] {
   } catch (err) {
     throw new ShipshapeError('bad-policy', `${source}: not valid JSON (${jsonErrorWhere(text, err as Error)})`, { cause: err });
   }
+  if (nestedDeeperThan(doc, MAX_JSON_DEPTH)) throw new ShipshapeError('bad-policy', `${source}: JSON nested more than ${MAX_JSON_DEPTH} levels deep (limit for a VEX document)`);
   const o = doc as Record<string, unknown> | null;
   if (o && typeof o === 'object' && typeof o['@context'] === 'string' && o['@context'].startsWith('https://openvex.dev/ns')) {
     return openVex(o, source);
@@ -204,19 +206,22 @@ function cycloneDx(doc: Json, source: string): VexStatement[] {
   if (!validateCycloneDx(doc)) throw schemaProblem(source, 'CycloneDX', validateCycloneDx.errors);
   // bom-ref → the identifiers of that component, so `affects[].ref` can name the image or a package.
   const refs = new Map<string, string[]>();
-  const visit = (c: Json | undefined) => {
-    if (!c || typeof c !== 'object') return;
+  const meta = doc.metadata as Json | undefined;
+  // Components and their sub-components in document order (depth first), through an explicit
+  // stack: no recursion on input depth. A later bom-ref wins, as before.
+  const todo: Array<Json | undefined> = [meta?.component as Json | undefined, ...((doc.components as Json[] | undefined) ?? [])].reverse();
+  while (todo.length) {
+    const c = todo.pop();
+    if (!c || typeof c !== 'object') continue;
     const ids: string[] = [];
     if (typeof c.purl === 'string') ids.push(c.purl);
     if (c.type === 'container' && Array.isArray(c.hashes)) {
       for (const h of c.hashes as Json[]) if (h.alg === 'SHA-256' && typeof h.content === 'string') ids.push(`sha256:${h.content}`);
     }
     if (typeof c['bom-ref'] === 'string') refs.set(c['bom-ref'], ids.length ? ids : [c['bom-ref']]);
-    for (const sub of (c.components as Json[] | undefined) ?? []) visit(sub);
-  };
-  const meta = doc.metadata as Json | undefined;
-  visit(meta?.component as Json | undefined);
-  for (const c of (doc.components as Json[] | undefined) ?? []) visit(c);
+    const subs = (c.components as Json[] | undefined) ?? [];
+    for (let i = subs.length - 1; i >= 0; i--) todo.push(subs[i]);
+  }
 
   const vulns = ((doc.vulnerabilities as Json[] | undefined) ?? []).filter((v) => (v.analysis as Json | undefined)?.state !== undefined);
   if (vulns.length === 0) {

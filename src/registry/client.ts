@@ -254,7 +254,7 @@ export class RegistryClient {
       } catch {
         throw new ShipshapeError('registry', `registry ${this.registry} sent a tag list for ${repository} that is not JSON`);
       }
-      tags.push(...(doc.tags ?? []));
+      for (const t of doc.tags ?? []) tags.push(t);
       const next = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined;
       path = next ? new URL(next, `${this.transport.baseUrl}${path}`).toString() : undefined;
     }

@@ -110,10 +110,13 @@ function osOf(c: Component): OsInfo {
   return { id, version, ...(name ? { name } : {}), ...(codename ? { codename } : {}) };
 }
 
+/** Every component, depth first in document order; an explicit stack rather than recursion. */
 function* walk(cs: Component[] | undefined): Generator<Component> {
-  for (const c of cs ?? []) {
+  const stack = [...(cs ?? [])].reverse();
+  while (stack.length) {
+    const c = stack.pop()!;
     yield c;
-    yield* walk(c.components);
+    for (let i = (c.components?.length ?? 0) - 1; i >= 0; i--) stack.push(c.components![i]!);
   }
 }
 
@@ -158,6 +161,6 @@ export function readCycloneDx(doc: unknown, file: string): SbomContents {
     if (pkg) packages.push(pkg);
   }
   os ??= osFromPackages(distros, file, warnings);
-  warnings.push(...skips.warnings(file));
+  for (const w of skips.warnings(file)) warnings.push(w);
   return { format: 'cyclonedx', specVersion: b.specVersion, subject: subjectOf(b.metadata?.component), os, packages, warnings };
 }

@@ -292,6 +292,21 @@ describe('bad input: one line naming the file and the problem', () => {
     expect(e.code).toBe('bad-sbom');
     expect(e.message).toMatch(want);
   });
+
+  it('components nested 50,000 deep: too-large naming the limit (was "Maximum call stack size exceeded")', () => {
+    const deep = `{"bomFormat":"CycloneDX","specVersion":"1.6","components":${'[{"type":"library","name":"x","components":'.repeat(50_000)}[]${'}]'.repeat(50_000)}}`;
+    const e = bad(deep);
+    expect(e.code).toBe('too-large');
+    expect(e.message).toBe('in.json: JSON nested more than 128 levels deep (limit for an SBOM)');
+  });
+
+  it('components nested 60 deep are read, every one of them, in document order', () => {
+    const nest = (n: number): unknown => ({ type: 'library', name: `p${n}`, version: '1.0', purl: `pkg:npm/p${n}@1.0`, ...(n < 60 ? { components: [nest(n + 1)] } : {}) });
+    const doc = { bomFormat: 'CycloneDX', specVersion: '1.6', components: [nest(1), { type: 'library', name: 'last', version: '2', purl: 'pkg:npm/last@2' }] };
+    const got = parseSbom(JSON.stringify(doc), 'deep.json').packages.map((p) => p.name);
+    expect(got).toHaveLength(61);
+    expect(new Set(got).size).toBe(61);
+  });
 });
 
 describe('readSbomFile', () => {

@@ -1,6 +1,7 @@
 /** SBOM input: reads a CycloneDX or SPDX JSON file into the packages and OS a scan matches. */
 import { readFileSync, statSync } from 'node:fs';
 import { ShipshapeError } from '../errors.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../model/index.js';
 import { readCycloneDx } from './cyclonedx.js';
 import { readSpdx } from './spdx.js';
 import type { SbomContents } from './types.js';
@@ -27,6 +28,8 @@ export function parseSbom(text: string, file: string): SbomContents {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new ShipshapeError('bad-sbom', `${file}: not an SBOM: $ must be an object (CycloneDX or SPDX JSON)`);
   }
+  // Schema validation and component walks recurse: a 100,000-deep document would overflow the stack.
+  if (nestedDeeperThan(doc, MAX_JSON_DEPTH)) throw new ShipshapeError('too-large', `${file}: JSON nested more than ${MAX_JSON_DEPTH} levels deep (limit for an SBOM)`);
   const o = doc as Record<string, unknown>;
   let sbom: SbomContents;
   if (o.bomFormat !== undefined) {

@@ -148,6 +148,6 @@ export function readSpdx(doc: unknown, file: string): SbomContents {
     if (pkg) packages.push(pkg);
   }
   os ??= osFromPackages(distros, file, warnings);
-  warnings.push(...skips.warnings(file));
+  for (const w of skips.warnings(file)) warnings.push(w);
   return { format: 'spdx', specVersion: d.spdxVersion, subject: subjectOf(d), os, packages, warnings };
 }

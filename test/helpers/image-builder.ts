@@ -6,6 +6,9 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { compress as zstdCompress } from 'zstd-napi';
 import type { ImageConfig, LayerBlob, Manifest, Platform } from '../../src/image/types.js';
+import { rawHeader } from './hostile-inputs.js';
+
+export { paxRecord } from './hostile-inputs.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -305,26 +308,6 @@ export interface RawEntry {
   data?: Buffer | string;
   linkname?: string;
   mode?: number;
-}
-
-function rawHeader(e: RawEntry, size: number): Buffer {
-  const h = Buffer.alloc(512);
-  const put = (s: string, at: number, len: number) => h.write(s.slice(0, len), at, len, 'utf8');
-  const oct = (n: number, at: number, len: number) => put(`${n.toString(8).padStart(len - 1, '0')}\0`, at, len);
-  put(e.name, 0, 100);
-  oct(e.mode ?? 0o644, 100, 8);
-  oct(0, 108, 8);
-  oct(0, 116, 8);
-  oct(size, 124, 12);
-  oct(0, 136, 12);
-  put(e.typeflag ?? '0', 156, 1);
-  put(e.linkname ?? '', 157, 100);
-  put('ustar\u000000', 257, 8);
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
-  return h;
 }
 
 /** A tar made of raw entries, with the two end-of-archive blocks. */

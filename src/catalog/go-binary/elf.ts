@@ -8,6 +8,8 @@ export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 const SHT_NOBITS = 8;
 export const PT_LOAD = 1;
 export const PF_W = 2;
+/** Longest section name read: real ones (`.go.buildinfo`, `.note.gnu.build-id`) are short. */
+const MAX_SECTION_NAME = 256;
 
 export class ElfError extends Error {}
 
@@ -102,13 +104,17 @@ export function parseElf(buf: Buffer): Elf {
       });
     }
     const strtab = raw[shstrndx];
+    // Each name is looked for within its string table and MAX_SECTION_NAME bytes: 65,535 names
+    // without a NUL once cost a scan of the whole file each (~45 min of CPU on a hostile binary).
+    const tabEnd = strtab ? Math.min(buf.length, strtab.offset + strtab.size) : 0;
     for (const s of raw) {
       let name = '';
       if (strtab && strtab.type !== SHT_NOBITS) {
         const start = strtab.offset + s.nameOff;
-        if (start < buf.length && start < strtab.offset + strtab.size) {
-          const end = buf.indexOf(0, start);
-          name = buf.toString('latin1', start, end < 0 ? Math.min(buf.length, start + 256) : end);
+        if (start < tabEnd) {
+          const limit = Math.min(tabEnd, start + MAX_SECTION_NAME);
+          const nul = buf.subarray(start, limit).indexOf(0);
+          name = buf.toString('latin1', start, nul < 0 ? limit : start + nul);
         }
       }
       sections.push({ name, type: s.type, addr: s.addr, offset: s.offset, size: s.size });

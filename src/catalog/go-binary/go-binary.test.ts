@@ -10,6 +10,7 @@ import { memView, runCataloger } from '../fixtures/mem-view.js';
 import { parseModinfo, readBuildInfo, type GoBuildInfo } from './buildinfo.js';
 import { inlineBuildInfo, makeElf, pointerBuildInfoElf } from './fixtures/make-elf.js';
 import { goBinaryCataloger, stdlibVersion } from './go-binary.js';
+import { unterminatedSectionNamesElf } from '../../../test/helpers/hostile-inputs.js';
 
 const hasGo = spawnSync('go', ['version']).status === 0;
 const tmp = mkdtempSync(path.join(tmpdir(), 'shipshape-go-'));
@@ -176,5 +177,15 @@ describe('inputs that are not Go binaries', () => {
     elf.writeBigUInt64LE(0xdead0000n, at + 16);
     const { warnings } = await runCataloger(goBinaryCataloger(), memView([{ path: '/bin/bad', data: elf, mode: 0o755 }]));
     expect(warnings).toEqual([{ path: '/bin/bad', message: 'go build info: build info points outside the file' }]);
+  });
+});
+
+describe('hostile ELF headers', () => {
+  it('names without a NUL are read up to 256 bytes within the string table (was a scan of the whole file per section)', async () => {
+    const elf = unterminatedSectionNamesElf();
+    expect(readBuildInfo(elf)).toBeUndefined();
+    const { packages, warnings } = await runCataloger(goBinaryCataloger(), memView([{ path: '/bin/hostile', data: elf, mode: 0o755 }]));
+    expect(packages).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 });

@@ -71,7 +71,7 @@ export function goBinaryCataloger(): Cataloger {
           warnings.push({ path, message: `go build info: ${(err as Error).message}` });
           continue;
         }
-        if (info) packages.push(...toPackages(info, files, path));
+        if (info) for (const p of toPackages(info, files, path)) packages.push(p);
       }
       return { packages: sortPackages(packages), warnings: sortWarnings(warnings) };
     },

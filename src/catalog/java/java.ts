@@ -272,7 +272,7 @@ async function scanArchive(ctx: ArchiveCtx, buf: Buffer, name: string, depth: nu
           ctx.warnings.push({ path: ctx.path, message: `${where(ctx, name)}${e.fileName}: ${(err as Error).message}` });
           continue;
         }
-        out.push(...(await scanArchive(ctx, inner, `${name}!${e.fileName}`, depth + 1)));
+        for (const p of await scanArchive(ctx, inner, `${name}!${e.fileName}`, depth + 1)) out.push(p);
       }
     }
   } finally {

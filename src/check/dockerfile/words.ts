@@ -167,7 +167,7 @@ export function expand(text: string, vars: ReadonlyMap<string, string | undefine
           return '';
         }
         const e = expand(word, vars, escape, depth + 1);
-        unresolved.push(...e.unresolved);
+        for (const u of e.unresolved) unresolved.push(u);
         return e.value;
       };
       if (op === '-') out += set ? val : sub();

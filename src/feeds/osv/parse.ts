@@ -124,7 +124,7 @@ export function convertOsvRecord(rec: OsvRecord, opts: ConvertOptions): Advisory
     const key = `${eco.namespace}\u0000${pkg}`;
     const prev = byKey.get(key);
     if (prev) {
-      prev.ranges.push(...ranges);
+      for (const r of ranges) prev.ranges.push(r);
       if (versions.length) prev.versions = [...new Set([...(prev.versions ?? []), ...versions])];
       if (severityRank(severity) > severityRank(prev.severity)) prev.severity = severity;
       continue;
@@ -167,7 +167,7 @@ function affectedVersions(aff: OsvAffected, stats: OsvStats): { ranges: Affected
     }
     const got = eventsToRanges(r.events);
     if (got.length === 0) skipped++; // e.g. only `limit`: says nothing, and must not read as "every version"
-    ranges.push(...got);
+    for (const g of got) ranges.push(g);
   }
   const versions = [...new Set(aff.versions ?? [])];
   if (ranges.length === 0 && versions.length === 0) {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildImage, packArchive, sha256, writeDockerArchive } from '../../../test/helpers/image-builder.js';
+import { buildImage, packArchive, paxRecord, rawTar, sha256, writeDockerArchive } from '../../../test/helpers/image-builder.js';
 import { walkLayer } from '../layer.js';
 import { normalizeTag, openDockerArchive, tagMatches } from './index.js';
 import { TarIndex } from './tar-index.js';
@@ -126,5 +126,46 @@ describe('openDockerArchive', () => {
     const m = idx.find('alias')!;
     expect(m.name).toBe(long);
     expect((await idx.read(m)).toString()).toBe('data');
+  });
+
+  describe('hostile archives end in one error, quickly', () => {
+    const load = async (entries: Parameters<typeof rawTar>[0]) => {
+      const file = fresh();
+      writeFileSync(file, rawTar(entries));
+      return TarIndex.load(file, 'archive.tar');
+    };
+
+    it('a pax size of -1536 (was an endless loop)', async () => {
+      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: paxRecord('size', '-1536') }, { name: 'manifest.json', data: 'x'.repeat(2048) }])).rejects.toMatchObject({
+        code: 'bad-image',
+        message: 'archive.tar: tar member "manifest.json" has an invalid pax size "-1536"',
+      });
+    });
+
+    it('a pax size that is not a number (was "bad header checksum at byte NaN")', async () => {
+      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: paxRecord('size', 'lots') }, { name: 'manifest.json', data: '[]' }])).rejects.toMatchObject({
+        code: 'bad-image',
+        message: expect.stringMatching(/invalid pax size "lots"/),
+      });
+    });
+
+    it('a header size field that is not octal', async () => {
+      const tar = rawTar([{ name: 'manifest.json', data: '[]' }]);
+      tar.write('9zz\0', 124, 'latin1');
+      let sum = 0;
+      tar.fill(0x20, 148, 156);
+      for (let i = 0; i < 512; i++) sum += tar[i]!;
+      tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+      const file = fresh();
+      writeFileSync(file, tar);
+      await expect(TarIndex.load(file, 'archive.tar')).rejects.toMatchObject({ code: 'bad-image', message: 'archive.tar: tar header at byte 0 has an invalid size field' });
+    });
+
+    it('a member name over 4 KiB', async () => {
+      await expect(load([{ name: 'PaxHeaders/m', typeflag: 'x', data: paxRecord('path', 'p/'.repeat(2100)) }, { name: 'm', data: '' }])).rejects.toMatchObject({
+        code: 'too-large',
+        message: expect.stringMatching(/longer than 4096 bytes \(limit\)/),
+      });
+    });
   });
 });

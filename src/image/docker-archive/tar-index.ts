@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ShipshapeError } from '../../errors.js';
+import { MAX_PATH_BYTES } from '../tar.js';
 
 export interface TarMember {
   name: string;
@@ -17,6 +18,10 @@ export interface TarMember {
 const BLOCK = 512;
 const MAX_LONG_HEADER = 1 << 20;
 const MAX_LINK_HOPS = 16;
+/** A `docker save` archive holds manifest.json, configs and layers (with legacy `<id>/` folders): a few thousand members at most. */
+const MAX_MEMBERS = 100_000;
+/** Bytes of pax and GNU long-name headers over the whole archive. */
+const MAX_EXTENSION_BYTES = 64 << 20;
 
 function cstr(b: Buffer, start: number, len: number): string {
   const end = b.indexOf(0, start);
@@ -26,12 +31,19 @@ function cstr(b: Buffer, start: number, len: number): string {
 /** Numeric header field: octal text, or base-256 when the high bit of the first byte is set (GNU). */
 function num(b: Buffer, start: number, len: number): number {
   if (b[start]! & 0x80) {
-    let v = b[start]! & 0x7f;
+    // 0x80: positive base-256; 0xff (negative) and anything else are not sizes we can use.
+    if (b[start] !== 0x80) return NaN;
+    let v = 0;
     for (let i = start + 1; i < start + len; i++) v = v * 256 + b[i]!;
     return v;
   }
   const s = cstr(b, start, len).trim();
-  return s ? parseInt(s, 8) : 0;
+  return s ? (/^[0-7]+$/.test(s) ? parseInt(s, 8) : NaN) : 0;
+}
+
+/** A size from a header or a pax `size` record: a whole number of bytes, or undefined. */
+function validSize(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
 }
 
 function checksumOk(h: Buffer): boolean {
@@ -80,6 +92,7 @@ export class TarIndex {
       let longName: string | undefined;
       let longLink: string | undefined;
       let pax: Record<string, string> = {};
+      let extensionBytes = 0;
       const readAt = async (buf: Buffer, at: number) => {
         const { bytesRead } = await fh!.read(buf, 0, buf.length, at);
         return bytesRead;
@@ -92,9 +105,14 @@ export class TarIndex {
         if (!checksumOk(h)) throw new ShipshapeError('bad-image', `${what}: not a tar archive (bad header checksum at byte ${pos})`);
         const flag = String.fromCharCode(h[156]!);
         let size = num(h, 124, 12);
+        if (!validSize(size)) throw new ShipshapeError('bad-image', `${what}: tar header at byte ${pos} has an invalid size field`);
         const dataAt = pos + BLOCK;
         if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
-          if (size > MAX_LONG_HEADER) throw new ShipshapeError('bad-image', `${what}: oversized tar extension header at byte ${pos}`);
+          if (size > MAX_LONG_HEADER) throw new ShipshapeError('too-large', `${what}: tar extension header at byte ${pos} is ${size} bytes (limit ${MAX_LONG_HEADER})`);
+          extensionBytes += size;
+          if (extensionBytes > MAX_EXTENSION_BYTES) {
+            throw new ShipshapeError('too-large', `${what}: more than ${MAX_EXTENSION_BYTES} bytes of tar extension headers (limit)`);
+          }
           const data = Buffer.alloc(size);
           if ((await readAt(data, dataAt)) < size) throw new ShipshapeError('bad-image', `${what}: truncated tar archive`);
           if (flag === 'x') pax = parsePax(data);
@@ -111,9 +129,16 @@ export class TarIndex {
         }
         name = pax.path ?? longName ?? name;
         let linkname = pax.linkpath ?? longLink ?? cstr(h, 157, 100);
-        if (pax.size) size = parseInt(pax.size, 10);
+        if (pax.size !== undefined) {
+          size = /^\d+$/.test(pax.size) ? Number(pax.size) : NaN;
+          if (!validSize(size)) throw new ShipshapeError('bad-image', `${what}: tar member ${JSON.stringify(name.slice(0, 200))} has an invalid pax size "${pax.size.slice(0, 40)}"`);
+        }
         pax = {};
         longName = longLink = undefined;
+        if (Buffer.byteLength(name) > MAX_PATH_BYTES || Buffer.byteLength(linkname) > MAX_PATH_BYTES) {
+          throw new ShipshapeError('too-large', `${what}: tar member at byte ${pos} has a name or link target longer than ${MAX_PATH_BYTES} bytes (limit)`);
+        }
+        if (members.size >= MAX_MEMBERS) throw new ShipshapeError('too-large', `${what}: more than ${MAX_MEMBERS} tar members (limit for a docker archive)`);
         if (dataAt + size > fileSize) throw new ShipshapeError('bad-image', `${what}: truncated tar archive (member ${name})`);
         const type: TarMember['type'] =
           flag === '0' || flag === '\0' || flag === '7' ? 'file' : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : flag === '1' ? 'hardlink' : 'other';

@@ -62,7 +62,10 @@ export const markdownReporter: Reporter = {
     const verdict = r.verdict.pass ? '✅ PASS' : '❌ FAIL';
     out.push(`### shipshape: ${verdict}`, '');
     out.push(`Image \`${r.image.reference.replace(/`/g, "'")}\` (\`${r.image.digest}\`)${r.os ? `, ${esc(r.os.name ?? `${r.os.id} ${r.os.version}`)}` : ''}, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}.`);
-    if (r.verdict.reasons.length) out.push('', ...r.verdict.reasons.map((x) => `- ${esc(x)}`));
+    if (r.verdict.reasons.length) {
+      out.push('');
+      for (const x of r.verdict.reasons) out.push(`- ${esc(x)}`);
+    }
 
     const bySeverity = [...SEVERITIES].reverse().map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const);
     out.push('', `| ${bySeverity.map(([s]) => s).join(' | ')} | total |`, `| ${bySeverity.map(() => '---:').join(' | ')} | ---: |`);
@@ -74,7 +77,10 @@ export const markdownReporter: Reporter = {
       for (const f of top.slice(0, MAX_ROWS)) out.push(`| ${f.severity} | ${idCell(f)} | ${whatCell(f)} | ${fixCell(f)} |`);
       if (top.length > MAX_ROWS) out.push('', `… and ${top.length - MAX_ROWS} more finding${top.length - MAX_ROWS === 1 ? '' : 's'} (see the full report).`);
       const fixes = howToFix(top.slice(0, MAX_ROWS));
-      if (fixes.length) out.push('', '**How to fix**', '', ...fixes);
+      if (fixes.length) {
+        out.push('', '**How to fix**', '');
+        for (const x of fixes) out.push(x);
+      }
     } else {
       out.push('', 'No findings.');
     }
@@ -93,7 +99,8 @@ export const markdownReporter: Reporter = {
       out.push('', '</details>');
     }
     if (r.warnings.length) {
-      out.push('', '**Warnings**', '', ...r.warnings.map((w) => `- ${w.path ? `${esc(w.path)}: ` : ''}${esc(w.message)}`));
+      out.push('', '**Warnings**', '');
+      for (const w of r.warnings) out.push(`- ${w.path ? `${esc(w.path)}: ` : ''}${esc(w.message)}`);
     }
     return `${out.join('\n')}\n`;
   },

@@ -76,8 +76,9 @@ function ruleOf(rule: Rule): object {
     }
   } else {
     const msgs = [...new Set(rule.findings.map((f) => f.message ?? ''))].filter(Boolean).sort(compareText);
-    text.push(...msgs);
-    md.push(`**${mdText(title)}** (${worst})`, '', ...msgs.map((m) => `- ${mdText(m)}`));
+    for (const m of msgs) text.push(m);
+    md.push(`**${mdText(title)}** (${worst})`, '');
+    for (const m of msgs) md.push(`- ${mdText(m)}`);
     // One rule is one check, so its findings share the check's remediation.
     const fix = rule.findings.find((f) => f.remediation)?.remediation;
     if (fix) {
@@ -122,13 +123,15 @@ function mdCell(s: string): string {
 }
 
 function locationsOf(f: Finding): object[] {
+  // GitHub code scanning shows a result best with a region: the Dockerfile line when known, else
+  // line 1 of the file (a package database, a lockfile, the image root).
   if (f.kind === 'lint') {
     const p = f.locations[0]?.path ?? 'Dockerfile';
     return [
       {
         physicalLocation: {
           artifactLocation: { uri: relUri(p), uriBaseId: SRC_BASE },
-          ...(f.line !== undefined && f.line >= 1 ? { region: { startLine: f.line } } : {}),
+          region: { startLine: f.line !== undefined && f.line >= 1 ? f.line : 1 },
         },
       },
     ];
@@ -136,7 +139,7 @@ function locationsOf(f: Finding): object[] {
   // GitHub needs one location per result: an image-wide finding points at the image root.
   const locs = f.locations.length ? f.locations : [{ layer: '', path: '/' }];
   return locs.map((l) => ({
-    physicalLocation: { artifactLocation: { uri: relUri(l.path), uriBaseId: IMAGE_BASE } },
+    physicalLocation: { artifactLocation: { uri: relUri(l.path), uriBaseId: IMAGE_BASE }, region: { startLine: 1 } },
     ...(l.layer ? { properties: { layer: l.layer } } : {}),
   }));
 }

@@ -4,7 +4,8 @@ import { sortedSuppressed, suppressedBy } from '../common.js';
 import type { Reporter } from '../types.js';
 
 function pad(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  // reduce, not Math.max(...xs): a spread of every row overflows the stack on a huge report.
+  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
@@ -18,7 +19,7 @@ function severityCell(f: Finding): string {
 }
 
 function worst(findings: Finding[]): number {
-  return Math.max(...findings.map((f) => severityRank(f.severity)));
+  return findings.reduce((w, f) => Math.max(w, severityRank(f.severity)), -Infinity);
 }
 
 export const tableReporter: Reporter = {

@@ -105,7 +105,7 @@ export function removedPaths(run: RunInfo): string[] {
   const out: string[] = [];
   for (const c of run.commands) {
     const inv = invocation(c.words);
-    if (inv?.name === 'rm') out.push(...inv.args.filter((a) => !a.startsWith('-')));
+    if (inv?.name === 'rm') for (const a of inv.args) if (!a.startsWith('-')) out.push(a);
   }
   return out;
 }
