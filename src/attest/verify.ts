@@ -189,7 +189,7 @@ async function inspect(client: RegistryClient, repository: string, digest: strin
         return undefined;
       }
       const predicate = p.data as unknown as ScanPredicate;
-      return { predicateType: SCAN_PREDICATE_TYPE, digest: c.layer.digest, keyId: r.keyId, predicate, ageMs: now.getTime() - Date.parse(predicate.scannedAt) };
+      return { predicateType: SCAN_PREDICATE_TYPE, digest: c.layer.digest, keyId: r.keyId, predicate, ageMs: now.getTime() - Date.parse(predicate.scannedAt), envelope: env };
     } catch (err) {
       attProblems.push((err as Error).message);
       return undefined;
