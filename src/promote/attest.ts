@@ -27,7 +27,7 @@ export async function attest(image: string, opts: AttestOptions): Promise<Attest
       reports = [opts.report];
     } else {
       if (!opts.scan) throw new ShipshapeError('usage', 'attest: give a report or scan options');
-      const source = await openCopySource(pinned, { ...(opts.scan.open ?? {}), ...(opts.registry ?? {}) });
+      const source = await openCopySource(pinned, { ...(opts.registry ?? {}), ...(opts.scan.open ?? {}) });
       try {
         if (source.top.digest !== digest) throw new ShipshapeError('digest-mismatch', `${image}: resolved to ${digest}, then read as ${source.top.digest}`);
         platformDigests = source.top.kind === 'index' ? source.images.map((n) => n.digest) : [];

@@ -40,7 +40,8 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   const source = await openCopySource(src, opts.scan.open ?? {});
   const client = new RegistryClient(d.registry, opts.registry ?? {});
   const plan: string[] = [];
-  let staged: StagedUploads | undefined;
+  const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
+  let staged: StagedUploads<CopySource['blobs'][number]> | undefined;
   try {
     const digest = source.top.digest;
     const pinned = `${d.name}@${digest}`;
@@ -64,7 +65,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     // 2. Scan; meanwhile the missing blobs upload into sessions that are not committed until the verdict passed.
     const totalBytes = missing.reduce((n, b) => n + Math.max(0, b.size), 0);
     if (!opts.dryRun && !mountFrom && missing.length) {
-      staged = new StagedUploads(client, d.repository, missing, (b) => source.openBlob(b), (bytes) => opts.onProgress?.({ phase: 'upload', bytes, totalBytes }));
+      staged = new StagedUploads(client, d.repository, missing, (b) => source.openBlob(b), (bytes) => opts.onProgress?.({ phase: 'upload', bytes, totalBytes }), timeouts);
       staged.start();
     }
     let reports: ScanReport[];
@@ -106,7 +107,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       for (const b of missing) {
         if (await mountBlob(client, d.repository, b.digest, mountFrom)) result.copied.blobs.mounted++;
         else {
-          const up = new StagedUploads(client, d.repository, [b], (x) => source.openBlob(x));
+          const up = new StagedUploads(client, d.repository, [b], (x) => source.openBlob(x), undefined, timeouts);
           up.start();
           const done = await up.commit();
           result.copied.blobs.uploaded += done.count;
