@@ -190,7 +190,16 @@ export class StagedUploads<B extends Blob = Blob> {
       const chunk = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      location = await uploadChunk(this.client, this.repository, location, chunk, offset, timeoutMs);
+      try {
+        location = await uploadChunk(this.client, this.repository, location, chunk, offset, timeoutMs);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new ShipshapeError(
+          err instanceof ShipshapeError && err.code !== 'not-found' ? err.code : 'network',
+          `upload of blob ${b.digest} to ${this.client.registry}/${this.repository} broke off at byte ${offset} (${why}); nothing was committed: run it again to complete`,
+          { cause: err },
+        );
+      }
       this.sessions.set(b.digest, location);
       offset += chunk.length;
       this.sent += chunk.length;
