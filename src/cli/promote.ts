@@ -47,7 +47,7 @@ function destRegistry(flags: SignFlags, open: RegistryOptions, registry: string)
 
 function withDestOptions(c: Command): Command {
   return c
-    .requiredOption('-k, --key <file>', 'signing key (cosign format, PKCS#8 or SEC1 PEM); passphrase from SHIPSHAPE_KEY_PASSWORD or the terminal')
+    .option('-k, --key <file>', 'signing key (cosign format, PKCS#8 or SEC1 PEM; passphrase from SHIPSHAPE_KEY_PASSWORD or the terminal); not needed with --dry-run')
     .option('--dest-username <user>', 'user name for the registry written to (also SHIPSHAPE_DEST_USERNAME; else the docker config)')
     .option('--dest-password <password>', 'password for the registry written to (also SHIPSHAPE_DEST_PASSWORD)');
 }
@@ -90,7 +90,7 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
       const { resultJson, formats } = splitJson(flags.format, flags.output);
       const [setup, key, { promote, parseDestination }] = await Promise.all([
         scanSetup({ ...flags, ...(formats ? { format: formats.length ? formats : ['table'] } : {}) }, c),
-        loadKey(flags.key),
+        flags.dryRun && !flags.key ? undefined : loadKey(flags.key),
         import('../promote/index.js'),
       ]);
       const outputs = resultJson && !formats?.length ? [] : setup.outputs;
@@ -99,7 +99,7 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
       let scanText = '';
       let upText = '';
       const r: PromoteResult = await promote(src, dest, {
-        key,
+        ...(key ? { key } : {}),
         scan: setup.options,
         registry: destRegistry(flags, setup.options.open ?? {}, d.registry),
         dryRun: flags.dryRun ?? false,

@@ -36,6 +36,7 @@ function childDigests(source: CopySource): string[] {
 
 export async function promote(src: string, dest: string, opts: PromoteOptions): Promise<PromoteResult> {
   const d = parseDestination(dest);
+  if (!opts.key && !opts.dryRun) throw new ShipshapeError('usage', 'promote needs a signing key (only --dry-run goes without)');
   const now = opts.now?.() ?? new Date();
   const source = await openCopySource(src, opts.scan.open ?? {});
   const client = new RegistryClient(d.registry, opts.registry ?? {});
@@ -123,7 +124,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     // 5. Sign and attest the digest.
     opts.onProgress?.({ phase: 'sign' });
     const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
-    const attachments = buildAttachments(opts.key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
+    const attachments = buildAttachments(opts.key!, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
     result.pushed.push(...(await attach(client, d.repository, digest, attachments, state)));
     // 6. The tag, last: checked again, since another writer may have moved it during the run.
     if (d.tag) {
