@@ -58,45 +58,58 @@ export async function readAttachState(client: RegistryClient, repository: string
   };
 }
 
-async function pushManifestWithBlobs(client: RegistryClient, repository: string, m: ManifestOut, reference: string, blobs: BlobOut[] = m.blobs): Promise<void> {
-  for (const b of blobs) await uploadBlobIfMissing(client, repository, b.desc.digest, b.data);
-  await putManifest(client, repository, reference, m.mediaType, m.bytes);
+/** Uploads blobs (each once, those present skipped), a few at a time. */
+async function uploadAll(client: RegistryClient, repository: string, blobs: BlobOut[]): Promise<void> {
+  const unique = [...new Map(blobs.map((b) => [b.desc.digest, b])).values()];
+  let next = 0;
+  const worker = async () => {
+    for (let b = unique[next++]; b; b = unique[next++]) await uploadBlobIfMissing(client, repository, b.desc.digest, b.data);
+  };
+  await Promise.all(Array.from({ length: Math.min(6, unique.length) }, worker));
 }
 
 /** Pushes the attachments of `digest`; `state` is what readAttachState saw (re-read when absent). */
 export async function attach(client: RegistryClient, repository: string, digest: string, a: Attachments, state?: AttachState): Promise<PushedArtifact[]> {
   const st = state ?? (await readAttachState(client, repository, digest));
   const pushed: PushedArtifact[] = [];
-  // Referrer manifests: by digest; an OCI 1.1 registry indexes them by their subject.
+  const kindOf = (predicateType: string) => (predicateType.includes('cyclonedx') ? 'sbom-attestation' : 'attestation');
+  // Without the API, cosign's tags too, each extended with what is new (docs/signatures.md).
+  const tagged: Array<{ tag: string; m: ManifestOut }> = [];
+  if (!st.api && a.signature) {
+    const layers = [...st.signatureLayers.filter((l) => l.digest !== a.signature!.desc.digest), a.signature.desc];
+    tagged.push({ tag: signatureTag(digest), m: cosignTagManifest(layers) });
+  }
+  if (!st.api && a.attestations.length) {
+    const added = a.attestations.map((x) => x.layer);
+    const layers = [...st.attestationLayers.filter((l) => !added.some((n) => n.desc.digest === l.digest)), ...added.map((x) => x.desc)];
+    tagged.push({ tag: attestationTag(digest), m: cosignTagManifest(layers) });
+  }
+  // Every blob first, then the manifests naming them; the tags last.
+  await uploadAll(client, repository, [
+    ...a.referrers.flatMap((r) => r.manifest.blobs),
+    ...tagged.flatMap((t) => t.m.blobs),
+    ...(st.api ? [] : [...(a.signature ? [a.signature] : []), ...a.attestations.map((x) => x.layer)]),
+  ]);
+  // Referrer manifests by digest: an OCI 1.1 registry indexes them by their subject.
+  await Promise.all(a.referrers.map((r) => putManifest(client, repository, r.manifest.digest, r.manifest.mediaType, r.manifest.bytes)));
   for (const r of a.referrers) {
-    await pushManifestWithBlobs(client, repository, r.manifest, r.manifest.digest);
     pushed.push({
-      kind: r.kind === 'signature' ? 'signature' : r.predicateType?.includes('cyclonedx') ? 'sbom-attestation' : 'attestation',
+      kind: r.kind === 'signature' ? 'signature' : kindOf(r.predicateType ?? ''),
       digest: r.manifest.digest,
       stored: [st.api ? 'referrers' : `${referrersTag(digest)} (referrers tag schema)`],
       ...(r.predicateType ? { predicateType: r.predicateType } : {}),
     });
   }
   if (st.api) return pushed;
-
-  // No referrers API: the tag schema index, then cosign's tags, each extended with what is new.
   const index = referrersIndex(st.referrers, a.referrers.map((r) => r.desc));
-  await putManifest(client, repository, referrersTag(digest), index.mediaType, index.bytes);
+  await Promise.all([
+    putManifest(client, repository, referrersTag(digest), index.mediaType, index.bytes),
+    ...tagged.map((t) => putManifest(client, repository, t.tag, t.m.mediaType, t.m.bytes)),
+  ]);
   pushed.push({ kind: 'referrers-index', digest: index.digest, stored: [referrersTag(digest)] });
-  if (a.signature) {
-    const layers = [...st.signatureLayers.filter((l) => l.digest !== a.signature!.desc.digest), a.signature.desc];
-    const m = cosignTagManifest(layers);
-    await pushManifestWithBlobs(client, repository, m, signatureTag(digest), [...m.blobs, a.signature]);
-    pushed.push({ kind: 'signature', digest: m.digest, stored: [signatureTag(digest)] });
-  }
-  if (a.attestations.length) {
-    const added = a.attestations.map((x) => x.layer);
-    const layers = [...st.attestationLayers.filter((l) => !added.some((n) => n.desc.digest === l.digest)), ...added.map((x) => x.desc)];
-    const m = cosignTagManifest(layers);
-    await pushManifestWithBlobs(client, repository, m, attestationTag(digest), [...m.blobs, ...added]);
-    for (const x of a.attestations) {
-      pushed.push({ kind: x.predicateType.includes('cyclonedx') ? 'sbom-attestation' : 'attestation', digest: x.layer.desc.digest, stored: [attestationTag(digest)], predicateType: x.predicateType });
-    }
+  for (const t of tagged) {
+    if (t.tag === signatureTag(digest)) pushed.push({ kind: 'signature', digest: t.m.digest, stored: [t.tag] });
+    else for (const x of a.attestations) pushed.push({ kind: kindOf(x.predicateType), digest: x.layer.desc.digest, stored: [t.tag], predicateType: x.predicateType });
   }
   return pushed;
 }

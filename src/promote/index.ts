@@ -47,13 +47,15 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     const digest = source.top.digest;
     const pinned = `${d.name}@${digest}`;
     // 1. Read DEST (nothing written): where the tag points, what the cosign tags hold, which blobs are there.
-    const current = d.tag ? await getManifestIfPresent(client, d.repository, d.tag) : undefined;
+    const present = new Set<string>();
+    const [current, state] = await Promise.all([
+      d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
+      readAttachState(client, d.repository, digest),
+      ...source.blobs.map(async (b) => (await blobExists(client, d.repository, b.digest)) && present.add(b.digest)),
+    ]);
     if (current && current.digest !== digest && !opts.forceTag) {
       throw new ShipshapeError('conflict', `${d.name}:${d.tag} already points at ${current.digest}, not ${digest}: give --force-tag to move it`);
     }
-    const state = await readAttachState(client, d.repository, digest);
-    const present = new Set<string>();
-    await Promise.all(source.blobs.map(async (b) => (await blobExists(client, d.repository, b.digest)) && present.add(b.digest)));
     const missing = source.blobs.filter((b) => !present.has(b.digest));
     const mountFrom = source.registry && source.registry.host === d.registry && source.registry.repository !== d.repository ? source.registry.repository : undefined;
     for (const b of source.blobs) {
@@ -117,10 +119,10 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       }
     }
     // 4. Manifests and indexes by digest, children first, exactly the bytes SRC holds.
-    for (const n of source.nodes) {
-      await putManifest(client, d.repository, n.digest, n.mediaType, n.bytes);
-      result.copied.manifests++;
-    }
+    // Image manifests together; indexes after, in order (each after what it names).
+    await Promise.all(source.nodes.filter((n) => n.kind === 'manifest').map((n) => putManifest(client, d.repository, n.digest, n.mediaType, n.bytes)));
+    for (const n of source.nodes.filter((x) => x.kind === 'index')) await putManifest(client, d.repository, n.digest, n.mediaType, n.bytes);
+    result.copied.manifests = source.nodes.length;
     // 5. Sign and attest the digest.
     opts.onProgress?.({ phase: 'sign' });
     const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });

@@ -229,10 +229,12 @@ export class StagedUploads<B extends Blob = Blob> {
       await this.cancel();
       throw err;
     }
-    for (const b of this.blobs) {
-      await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, Buffer.alloc(0), this.opts.timeoutMs);
-      this.sessions.delete(b.digest);
-    }
+    await Promise.all(
+      this.blobs.map(async (b) => {
+        await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, Buffer.alloc(0), this.opts.timeoutMs);
+        this.sessions.delete(b.digest);
+      }),
+    );
     return { count: this.blobs.length, bytes: this.sent };
   }
 
