@@ -194,6 +194,7 @@ export class StagedUploads<B extends Blob = Blob> {
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let location = await startUpload(this.client, this.repository);
     this.sessions.set(b.digest, location);
+    if (this.cancelled) return; // the session is deleted by cancel()
     const stream = await this.open(b);
     this.streams.add(stream);
     let offset = 0;
