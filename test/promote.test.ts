@@ -388,6 +388,18 @@ describe.skipIf(missing)('OCI 1.1 referrers, and an upload cut off midway', () =
     expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 200_000);
 
+  it('DEST answers 403 to writes (a pull-only account): exit 2 naming the refusal, nothing written', async () => {
+    noApi.deny((m, p) => m !== 'GET' && m !== 'HEAD' && p.startsWith('/v2/denied/'));
+    try {
+      const r = await runCli(['promote', `oci:${path.join(images!, 'oci', 'alpine-3.20')}:latest`, `${noApi.host}/denied/app:1`, ...args(noApi.host)], { env, timeoutMs: 180_000 });
+      expect(expectOneLineError(r)).toMatch(/access denied by registry/);
+    } finally {
+      noApi.deny(undefined);
+    }
+    const status = await new Promise<number>((resolve) => http.get(`http://${reg.host}/v2/denied/app/tags/list`, (res) => { res.resume(); resolve(res.statusCode ?? 0); }));
+    expect(status).toBe(404);
+  }, 200_000);
+
   it('an upload cut off midway: exit 2, no tag; the rerun completes and verifies', async () => {
     noApi.cutNext((m, p) => m === 'PATCH' && p.includes('/v2/cut/app/blobs/uploads/'), 200_000);
     const src = `oci:${path.join(images!, 'oci', 'debian-app')}:latest`;
