@@ -69,6 +69,9 @@ export interface Inventory {
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** Layer walks under way in this process, by cache dir and key (a failed one is read again by each waiter). */
+const walksInFlight = new Map<string, Promise<LayerIndex>>();
+
 /** Reads every layer once (or from the cache), squashes them and runs the catalogers. */
 export async function inventory(
   image: ImageSource,
@@ -92,10 +95,26 @@ export async function inventory(
       const blob = image.layers[i]!;
       const key = layerCacheKey(blob.diffId, version);
       let idx = cache?.get(key, blob.digest);
-      const cached = idx !== undefined;
+      let cached = idx !== undefined;
+      if (!idx && cache) {
+        // Another scan in this process is reading the same layer (images sharing a base): wait
+        // for it rather than read it again.
+        const shared = await walksInFlight.get(`${cache.dir}\0${key}`)?.catch(() => undefined);
+        if (shared) idx = { ...shared, digest: blob.digest };
+        cached = idx !== undefined;
+      }
       if (!idx) {
-        idx = await walkLayer(blob, want, undefined, keep);
-        cache?.put(key, idx);
+        const walk = walkLayer(blob, want, undefined, keep).then((walked) => {
+          cache?.put(key, walked);
+          return walked;
+        });
+        const flight = cache ? `${cache.dir}\0${key}` : undefined;
+        if (flight) walksInFlight.set(flight, walk);
+        try {
+          idx = await walk;
+        } finally {
+          if (flight && walksInFlight.get(flight) === walk) walksInFlight.delete(flight);
+        }
       }
       layers[i] = idx;
       opts.onLayer?.(++done, image.layers.length, blob.digest, cached);
