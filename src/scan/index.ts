@@ -5,7 +5,8 @@
 import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectOs, keptBy, wantedBy } from '../catalog/index.js';
 import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
-import { LayerCache, layerCacheKey } from '../cache/index.js';
+import { inventoryCacheKey, LayerCache, layerCacheKey } from '../cache/index.js';
+import { TOOL_VERSION } from '../report/common.js';
 import { openDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { LintOptions } from '../check/dockerfile/index.js';
@@ -86,6 +87,11 @@ export async function inventory(
   const keep = (p: string, e: EntryMeta, content: Buffer) => checkWant(p, e) || catKeep(p, e, content);
   const version = `${catalogersVersion(cats)}+${CHECKS_CACHE_VERSION}`;
   const cache = opts.cacheDir ? new LayerCache(opts.cacheDir) : null;
+  const keys = image.layers.map((l) => layerCacheKey(l.diffId, version));
+  // What the catalogers found is a function of the layers (their keys name the catalogers'
+  // versions), the os-owned switch and the tool's version: cached whole, beside the layers.
+  const inventoryKey = cache ? inventoryCacheKey(keys, `${TOOL_VERSION}\0includeOsOwned=${opts.includeOsOwned === true}`) : undefined;
+  const known = inventoryKey ? cache?.getInventory<CachedInventory>(inventoryKey) : undefined;
   const layers: LayerIndex[] = new Array(image.layers.length);
   let next = 0;
   let done = 0;
@@ -93,7 +99,7 @@ export async function inventory(
     while (next < image.layers.length) {
       const i = next++;
       const blob = image.layers[i]!;
-      const key = layerCacheKey(blob.diffId, version);
+      const key = keys[i]!;
       let idx = cache?.get(key, blob.digest);
       let cached = idx !== undefined;
       if (!idx && cache) {
@@ -124,11 +130,17 @@ export async function inventory(
   await Promise.all(Array.from({ length: n }, worker));
 
   const { view } = squash(layers);
+  if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files: view, ...known };
   const os = detectOs(view);
   const result = await catalogAll(view, os, cats);
   const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
-  return { layers, files: view, os, packages: sortPackages(packages), warnings: result.warnings };
+  const found: CachedInventory = { os, packages: sortPackages(packages), warnings: result.warnings };
+  if (inventoryKey) cache?.putInventory(inventoryKey, found);
+  return { layers, files: view, ...found };
 }
+
+/** The part of an inventory kept in the cache: what the catalogers found. */
+type CachedInventory = Pick<Inventory, 'os' | 'packages' | 'warnings'>;
 
 const OS_TYPES = new Set(['apk', 'deb', 'rpm']);
 
