@@ -93,11 +93,14 @@ export async function inventory(
   const inventoryKey = cache ? inventoryCacheKey(keys, `${TOOL_VERSION}\0includeOsOwned=${opts.includeOsOwned === true}`) : undefined;
   const known = inventoryKey ? cache?.getInventory<CachedInventory>(inventoryKey) : undefined;
   const layers: LayerIndex[] = new Array(image.layers.length);
+  // Largest first: the biggest layer is the longest read, so it starts at once and the others
+  // share the second core around it (the scan ends with the last read).
+  const order = image.layers.map((_, i) => i).sort((a, b) => image.layers[b]!.size - image.layers[a]!.size || a - b);
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < image.layers.length) {
-      const i = next++;
+    while (next < order.length) {
+      const i = order[next++]!;
       const blob = image.layers[i]!;
       const key = keys[i]!;
       let idx = cache?.get(key, blob.digest);
