@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../test/helpers/shared.js';
 import { openImage, walkLayer } from '../image/index.js';
 import type { LayerIndex } from '../image/types.js';
-import { decodeLayerIndex, defaultCacheDir, encodeLayerIndex, LayerCache, layerCacheKey } from './index.js';
+import { decodeLayerIndex, defaultCacheDir, encodeLayerIndex, inventoryCacheKey, LayerCache, layerCacheKey } from './index.js';
 
 function sampleIndex(n = 3, tag = 'a'): LayerIndex {
   const status = Buffer.from(`Package: ${tag}\nVersion: 1.0\n`);
@@ -123,6 +123,32 @@ describe('LayerCache', () => {
     const bad = Buffer.from(text, 'latin1');
     createHash('sha256').update(bad.subarray(37)).digest().copy(bad, 5);
     expect(() => decodeLayerIndex(bad)).toThrow(/out of range/);
+  });
+
+  it('keeps an image inventory beside the layers; a damaged one is a miss and is deleted', () => {
+    const cache = new LayerCache(dir);
+    const inv = { os: { id: 'debian', version: '12' }, packages: [{ name: 'a', version: '1', type: 'deb', locations: [{ path: '/x', layer: 'sha256:1' }] }], warnings: [] };
+    cache.putInventory('i', inv);
+    expect(cache.getInventory('i')).toEqual(inv);
+    expect(cache.get('i')).toBeUndefined(); // a layer entry of the same key is another file
+    const file = path.join(dir, 'i.inventory');
+    const b = readFileSync(file);
+    b[b.length - 2]! ^= 0xff;
+    writeFileSync(file, b);
+    expect(cache.getInventory('i')).toBeUndefined();
+    expect(existsSync(file)).toBe(false);
+    // A layer file under an inventory's name is not an inventory.
+    writeFileSync(file, encodeLayerIndex(sampleIndex()));
+    expect(cache.getInventory('i')).toBeUndefined();
+  });
+
+  it('keys an inventory by every layer key in order and by the variant', () => {
+    const k = inventoryCacheKey(['a', 'b'], 'v1');
+    expect(k).toMatch(/^[0-9a-f]{64}$/);
+    expect(inventoryCacheKey(['b', 'a'], 'v1')).not.toBe(k);
+    expect(inventoryCacheKey(['a', 'b'], 'v2')).not.toBe(k);
+    expect(inventoryCacheKey(['ab'], 'v1')).not.toBe(inventoryCacheKey(['a', 'b'], 'v1'));
+    expect(inventoryCacheKey(['a', 'b'], 'v1')).toBe(k);
   });
 
   it('never throws when the cache directory cannot be written', () => {

@@ -1,7 +1,8 @@
 /**
  * The layer cache: one file per walked layer (its LayerIndex), keyed by diff_id + the catalogers'
- * versions, so an unchanged layer is never decompressed twice. Entries are checksummed and written
- * atomically; a damaged entry is deleted and counts as a miss, never as data.
+ * versions, so an unchanged layer is never decompressed twice; and one file per image inventory
+ * (what the catalogers found), so an unchanged image is not cataloged twice. Entries are
+ * checksummed and written atomically; a damaged entry is deleted and counts as a miss, never as data.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import type { EntryMeta, LayerIndex } from '../image/types.js';
  * each kept file [path, offset, length] into the contents (hardlinks share one copy).
  */
 const MAGIC = Buffer.from('SSLC');
+/** Inventory files: the same frame around the JSON of an image's cataloging result. */
+const INVENTORY_MAGIC = Buffer.from('SSIC');
 const VERSION = 1;
 const PREFIX = MAGIC.length + 1 + 32;
 const TYPES: EntryMeta['type'][] = ['file', 'dir', 'symlink', 'hardlink', 'other'];
@@ -41,6 +44,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The cache key of a layer for a given set of catalogers (their ids and versions as one string). */
 export function layerCacheKey(diffId: string, wantedVersion: string): string {
   return createHash('sha256').update(`${diffId}\0${wantedVersion}`).digest('hex');
+}
+
+/**
+ * The cache key of an image's inventory: the keys of its layers in order (each already names the
+ * catalogers' and checks' versions) and `variant` (options that change the result, the tool version).
+ */
+export function inventoryCacheKey(layerKeys: readonly string[], variant: string): string {
+  return createHash('sha256').update(`inventory\0${variant}\0${layerKeys.join('\0')}`).digest('hex');
 }
 
 const KEY_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -75,22 +86,33 @@ export function encodeLayerIndex(idx: LayerIndex): Buffer {
   const json = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length);
-  const payload = Buffer.concat([len, json, ...blobs]);
+  return framed(MAGIC, Buffer.concat([len, json, ...blobs]));
+}
+
+/** magic | version | sha256 of the payload | payload */
+function framed(magic: Buffer, payload: Buffer): Buffer {
   const head = Buffer.alloc(PREFIX);
-  MAGIC.copy(head);
-  head[MAGIC.length] = VERSION;
-  createHash('sha256').update(payload).digest().copy(head, MAGIC.length + 1);
+  magic.copy(head);
+  head[magic.length] = VERSION;
+  createHash('sha256').update(payload).digest().copy(head, magic.length + 1);
   return Buffer.concat([head, payload]);
+}
+
+/** The payload of a framed file, once its magic, version and checksum are right; throws otherwise. */
+function checkedPayload(buf: Buffer, magic: Buffer): Buffer {
+  if (buf.length < PREFIX || !buf.subarray(0, magic.length).equals(magic) || buf[magic.length] !== VERSION) {
+    throw new Error('not a cache file of this version');
+  }
+  const payload = buf.subarray(PREFIX);
+  const sum = createHash('sha256').update(payload).digest();
+  if (!sum.equals(buf.subarray(magic.length + 1, PREFIX))) throw new Error('checksum mismatch');
+  return payload;
 }
 
 /** Decodes a cache file; throws on anything wrong (the caller deletes the file). File contents are views into `buf`. */
 export function decodeLayerIndex(buf: Buffer): LayerIndex {
-  if (buf.length < PREFIX + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC) || buf[MAGIC.length] !== VERSION) {
-    throw new Error('not a layer cache file of this version');
-  }
-  const payload = buf.subarray(PREFIX);
-  const sum = createHash('sha256').update(payload).digest();
-  if (!sum.equals(buf.subarray(MAGIC.length + 1, PREFIX))) throw new Error('checksum mismatch');
+  const payload = checkedPayload(buf, MAGIC);
+  if (payload.length < 4) throw new Error('truncated header');
   const len = payload.readUInt32BE(0);
   if (4 + len > payload.length) throw new Error('truncated header');
   const h = JSON.parse(payload.toString('utf8', 4, 4 + len)) as Header;
@@ -119,9 +141,9 @@ export class LayerCache {
     this.dir = dir;
   }
 
-  private file(key: string): string {
+  private file(key: string, ext = 'layer'): string {
     if (!KEY_RE.test(key)) throw new ShipshapeError('internal', `invalid layer cache key "${key}"`);
-    return path.join(this.dir, `${key}.layer`);
+    return path.join(this.dir, `${key}.${ext}`);
   }
 
   /**
@@ -130,7 +152,26 @@ export class LayerCache {
    * uncompressed in a docker archive), so the caller's digest replaces the stored one.
    */
   get(key: string, digest?: string): LayerIndex | undefined {
-    const file = this.file(key);
+    const idx = this.read(this.file(key), decodeLayerIndex);
+    if (idx && digest) idx.digest = digest;
+    return idx;
+  }
+
+  /**
+   * An image's cached inventory (what the catalogers found in the squashed layers), or undefined.
+   * Its key names every layer's key in order (inventoryCacheKey): same layers, same catalogers,
+   * same result, so a warm rescan skips cataloging as it skips decompression.
+   */
+  getInventory<T>(key: string): T | undefined {
+    return this.read(this.file(key, 'inventory'), (buf) => JSON.parse(checkedPayload(buf, INVENTORY_MAGIC).toString('utf8')) as T);
+  }
+
+  putInventory(key: string, inventory: unknown): void {
+    this.write(key, this.file(key, 'inventory'), () => framed(INVENTORY_MAGIC, Buffer.from(JSON.stringify(inventory))));
+  }
+
+  /** Decodes a cache file; a damaged or foreign one is deleted and counts as a miss. */
+  private read<T>(file: string, decode: (buf: Buffer) => T): T | undefined {
     let buf: Buffer;
     try {
       buf = readFileSync(file);
@@ -138,9 +179,7 @@ export class LayerCache {
       return undefined;
     }
     try {
-      const idx = decodeLayerIndex(buf);
-      if (digest) idx.digest = digest;
-      return idx;
+      return decode(buf);
     } catch {
       // Damaged or foreign: never trusted, removed so the next scan rewrites it.
       try {
@@ -153,13 +192,16 @@ export class LayerCache {
   }
 
   put(key: string, index: LayerIndex): void {
-    const file = this.file(key);
+    this.write(key, this.file(key), () => encodeLayerIndex(index));
+  }
+
+  private write(key: string, file: string, encode: () => Buffer): void {
     // Same directory as the target, so the rename is atomic: readers see the old file or the whole new one.
     const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       // Private: entries hold file contents from images, which may include secrets.
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, encodeLayerIndex(index), { mode: 0o600 });
+      writeFileSync(tmp, encode(), { mode: 0o600 });
       renameSync(tmp, file);
     } catch {
       try {

@@ -38,8 +38,15 @@ export interface CheckResult {
 }
 
 export function runChecks(img: ImageFacts, selected: readonly Check[]): CheckResult {
-  const findings = selected.flatMap((c) => c.run(img));
+  // Each check runs once, though `minimal` may need one that is also selected.
+  const ran = new Map<Check, Finding[]>();
+  const run = (c: Check): Finding[] => {
+    let r = ran.get(c);
+    if (!r) ran.set(c, (r = c.run(img)));
+    return r;
+  };
+  const findings = selected.flatMap(run);
   // `minimal` is always judged on all four of its checks, whichever are selected for reporting.
-  const minimal = !checks.filter((c) => MINIMAL_CHECKS.includes(c.id)).some((c) => c.run(img).length > 0);
+  const minimal = !checks.filter((c) => MINIMAL_CHECKS.includes(c.id)).some((c) => run(c).length > 0);
   return { findings, minimal };
 }

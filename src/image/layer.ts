@@ -350,7 +350,9 @@ export async function walkLayer(
     src.on('error', fail);
     if (compression === 'gzip') {
       // Large output chunks: fewer round trips to the zlib thread, fewer buffers for hashing and parsing.
-      const gunzip = zlib.createGunzip({ chunkSize: 1024 * 1024 });
+      // Room for four of them: zlib inflates the next chunk only while its output is below the
+      // high-water mark, so with the default (16 KiB) it waited for this thread after every chunk.
+      const gunzip = zlib.createGunzip({ chunkSize: 1024 * 1024, readableHighWaterMark: 4 * 1024 * 1024 } as zlib.ZlibOptions); // stream options pass through (not in @types/node)
       gunzip.on('error', fail);
       await pipeline(src, gunzip, feedTar);
     } else if (compression === 'zstd') await pipeline(src, zstdStage(what, fail), feedTar);

@@ -5,7 +5,8 @@
 import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectOs, keptBy, wantedBy } from '../catalog/index.js';
 import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
-import { LayerCache, layerCacheKey } from '../cache/index.js';
+import { inventoryCacheKey, LayerCache, layerCacheKey } from '../cache/index.js';
+import { TOOL_VERSION } from '../report/common.js';
 import { openDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { LintOptions } from '../check/dockerfile/index.js';
@@ -71,6 +72,9 @@ export interface Inventory {
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** Layer walks under way in this process, by cache dir and key (a failed one is read again by each waiter). */
+const walksInFlight = new Map<string, Promise<LayerIndex>>();
+
 /** Reads every layer once (or from the cache), squashes them and runs the catalogers. */
 export async function inventory(
   image: ImageSource,
@@ -85,19 +89,43 @@ export async function inventory(
   const keep = (p: string, e: EntryMeta, content: Buffer) => checkWant(p, e) || catKeep(p, e, content);
   const version = `${catalogersVersion(cats)}+${CHECKS_CACHE_VERSION}`;
   const cache = opts.cacheDir ? new LayerCache(opts.cacheDir) : null;
+  const keys = image.layers.map((l) => layerCacheKey(l.diffId, version));
+  // What the catalogers found is a function of the layers (their keys name the catalogers'
+  // versions), the os-owned switch and the tool's version: cached whole, beside the layers.
+  const inventoryKey = cache ? inventoryCacheKey(keys, `${TOOL_VERSION}\0includeOsOwned=${opts.includeOsOwned === true}`) : undefined;
+  const known = inventoryKey ? cache?.getInventory<CachedInventory>(inventoryKey) : undefined;
   const layers: LayerIndex[] = new Array(image.layers.length);
+  // Largest first: the biggest layer is the longest read, so it starts at once and the others
+  // share the second core around it (the scan ends with the last read).
+  const order = image.layers.map((_, i) => i).sort((a, b) => image.layers[b]!.size - image.layers[a]!.size || a - b);
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < image.layers.length) {
-      const i = next++;
+    while (next < order.length) {
+      const i = order[next++]!;
       const blob = image.layers[i]!;
-      const key = layerCacheKey(blob.diffId, version);
+      const key = keys[i]!;
       let idx = cache?.get(key, blob.digest);
-      const cached = idx !== undefined;
+      let cached = idx !== undefined;
+      if (!idx && cache) {
+        // Another scan in this process is reading the same layer (images sharing a base): wait
+        // for it rather than read it again.
+        const shared = await walksInFlight.get(`${cache.dir}\0${key}`)?.catch(() => undefined);
+        if (shared) idx = { ...shared, digest: blob.digest };
+        cached = idx !== undefined;
+      }
       if (!idx) {
-        idx = await walkLayer(blob, want, undefined, keep);
-        cache?.put(key, idx);
+        const walk = walkLayer(blob, want, undefined, keep).then((walked) => {
+          cache?.put(key, walked);
+          return walked;
+        });
+        const flight = cache ? `${cache.dir}\0${key}` : undefined;
+        if (flight) walksInFlight.set(flight, walk);
+        try {
+          idx = await walk;
+        } finally {
+          if (flight && walksInFlight.get(flight) === walk) walksInFlight.delete(flight);
+        }
       }
       layers[i] = idx;
       opts.onLayer?.(++done, image.layers.length, blob.digest, cached);
@@ -107,11 +135,17 @@ export async function inventory(
   await Promise.all(Array.from({ length: n }, worker));
 
   const { view } = squash(layers);
+  if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files: view, ...known };
   const os = detectOs(view);
   const result = await catalogAll(view, os, cats);
   const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
-  return { layers, files: view, os, packages: sortPackages(packages), warnings: result.warnings };
+  const found: CachedInventory = { os, packages: sortPackages(packages), warnings: result.warnings };
+  if (inventoryKey) cache?.putInventory(inventoryKey, found);
+  return { layers, files: view, ...found };
 }
+
+/** The part of an inventory kept in the cache: what the catalogers found. */
+type CachedInventory = Pick<Inventory, 'os' | 'packages' | 'warnings'>;
 
 const OS_TYPES = new Set(['apk', 'deb', 'rpm']);
 

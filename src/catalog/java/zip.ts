@@ -1,5 +1,5 @@
 /** Promise wrappers over yauzl for reading zip archives held in memory, with limits against zip bombs. */
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 
 export interface ZipLimits {
   /** Most entries listed per archive. */
@@ -22,9 +22,11 @@ export interface OpenZip {
 }
 
 /** Opens a zip and lists its entries; rejects on a bad zip or when there are more than maxEntries entries. */
-export function openZip(buf: Buffer, limits: ZipLimits): Promise<OpenZip> {
+export async function openZip(buf: Buffer, limits: ZipLimits): Promise<OpenZip> {
+  // Loaded with the first archive: most images have no jar, and every scan loads this module.
+  const { fromBuffer } = (await import('yauzl')).default;
   return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zip) => {
+    fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error('cannot open zip'));
       if (zip.entryCount > limits.maxEntries) {
         zip.close();

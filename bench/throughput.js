@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * Throughput at scale: 100 images made in code (one OCI layout, a tag each) from the layers of the
+ * shared images plus one small layer of their own, scanned in one process (the library's
+ * scanImage, two images at a time, as the monitor's workers do) with one layer cache that starts
+ * empty. Checks that each distinct layer was read once, and compares the total time with reading
+ * the distinct layers once (walkLayer, two at a time, in the same process). Goal (issue 11): <= 1.2x.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bin, footer, header, median, root, row, run, runs, shared } from './lib.js';
+import { copyBlob, writeImage, writeLayer } from './image-maker.js';
+
+const dist = (p) => import(path.join(root, 'dist', p));
+const BASES = ['alpine-3.7', 'alpine-3.10', 'alpine-3.20', 'debian-bookworm', 'debian-app', 'go-static'];
+const IMAGES = 100;
+
+if (!existsSync(path.join(shared, 'images')) || !existsSync(path.join(shared, 'vulndata'))) {
+  console.log(`skipping the throughput benchmark: ${shared}/images and ${shared}/vulndata are needed`);
+  process.exit(0);
+}
+
+const [{ scanImage }, { openImage, parseReference, walkLayer }, { catalogers, wantedBy, keptBy }, { checks, checksWant }] = await Promise.all([
+  dist('scan/index.js'),
+  dist('image/index.js'),
+  dist('catalog/index.js'),
+  dist('check/index.js'),
+]);
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-throughput-'));
+try {
+  header(`shipshape: ${IMAGES} images sharing base layers, one process, layer cache (median of ${Math.min(runs, 3)} interleaved runs)`);
+  const layout = path.join(tmp, 'layout');
+  const index = [];
+  const bases = [];
+  for (const name of BASES) {
+    const dir = path.join(shared, 'images', 'oci', name);
+    const blob = (d) => path.join(dir, 'blobs', ...d.split(':'));
+    const manifest = JSON.parse(readFileSync(blob(JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')).manifests[0].digest), 'utf8'));
+    const config = JSON.parse(readFileSync(blob(manifest.config.digest), 'utf8'));
+    const layers = manifest.layers.map((l, j) => ({ digest: l.digest, size: l.size, diffId: config.rootfs.diff_ids[j] }));
+    for (const l of layers) await copyBlob(blob(l.digest), layout, l.digest);
+    bases.push({ name, layers, config: config.config ?? {} });
+  }
+  for (let i = 0; i < IMAGES; i++) {
+    const b = bases[i % bases.length];
+    const own = await writeLayer(layout, [
+      { name: `srv/app-${i}/`, type: '5' },
+      { name: `srv/app-${i}/config.json`, content: Buffer.from(JSON.stringify({ image: i, base: b.name })) },
+      { name: `srv/app-${i}/node_modules/left-pad/package.json`, content: Buffer.from(JSON.stringify({ name: 'left-pad', version: `1.${i % 4}.0`, license: 'MIT' })) },
+    ]);
+    const layers = [...b.layers, own];
+    writeImage(layout, layers, { tag: `img-${i}`, index, config: b.config });
+  }
+  const refs = Array.from({ length: IMAGES }, (_, i) => `oci:${layout}:img-${i}`);
+
+  const db = path.join(tmp, 'db.sqlite');
+  run(process.execPath, [bin, 'db', 'build', '--from', path.join(shared, 'vulndata'), '--db', db, '--quiet']);
+
+  /** Runs `fn` over `items`, `n` at a time. */
+  const pool = async (items, n, fn) => {
+    let next = 0;
+    await Promise.all(Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }));
+  };
+
+  // Baseline: every distinct layer read once, two at a time, with the scan's own filters.
+  const catWant = wantedBy(catalogers);
+  const checkWant = checksWant(checks);
+  const catKeep = keptBy(catalogers);
+  const want = (p, e) => catWant(p, e) || checkWant(p, e);
+  const keep = (p, e, c) => checkWant(p, e) || catKeep(p, e, c);
+  const readDistinct = async () => {
+    const blobs = new Map();
+    const images = [];
+    for (const r of refs) {
+      const img = await openImage(parseReference(r), {});
+      images.push(img);
+      for (const l of img.layers) if (!blobs.has(l.diffId)) blobs.set(l.diffId, l);
+    }
+    const t0 = process.hrtime.bigint();
+    await pool([...blobs.values()], 2, (l) => walkLayer(l, want, undefined, keep));
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    for (const img of images) await img.close();
+    return { ms, distinct: blobs.size };
+  };
+
+  const scanAll = async (cacheDir) => {
+    let reads = 0;
+    const t0 = process.hrtime.bigint();
+    await pool(refs, 2, (r) =>
+      scanImage(r, { dbPath: db, cacheDir, onLayer: (_d, _t, _digest, cached) => void (reads += cached ? 0 : 1) }),
+    );
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, reads };
+  };
+
+  const n = Math.max(1, Math.min(runs, 3));
+  const base = [];
+  const total = [];
+  let distinct = 0;
+  const reads = [];
+  for (let i = 0; i < n; i++) {
+    const d = await readDistinct();
+    base.push(d.ms);
+    distinct = d.distinct;
+    const s = await scanAll(path.join(tmp, `cache-${i}`));
+    total.push(s.ms);
+    reads.push(s.reads);
+  }
+  console.log(`  ${IMAGES} images on ${BASES.length} bases (${BASES.join(', ')}), ${distinct} distinct layers; layers read per run: ${reads.join(', ')}${reads.every((r) => r === distinct) ? ' (each once)' : ' (NOT each once)'}`);
+  row(`${IMAGES} images, layer cache`, median(total), 'distinct layers read once', median(base), '1.2');
+  console.log(`${'  per image, beyond reading'.padEnd(34)} ${((median(total) - median(base)) / IMAGES).toFixed(1).padStart(6)} ms`);
+  footer();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

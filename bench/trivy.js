@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * shipshape against Trivy's own analysis: a cold CycloneDX SBOM of each shared docker archive.
+ * Trivy is timed from its first log line to its exit (builds that unpack themselves first spend
+ * seconds before that, which is no win of ours); shipshape from spawn to exit, start-up included.
+ * Runs are interleaved, both caches are empty on every run. Needs TRIVY=/path/to/trivy and ../shared.
+ * Goals (issue 11): debian-app <= 0.8x, the Alpine images <= 1.0x.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bin, footer, header, median, row, runs, shared } from './lib.js';
+
+const trivy = process.env.TRIVY;
+const archives = path.join(shared, 'images', 'docker-archive');
+if (!trivy) {
+  console.log('skipping the Trivy comparison: set TRIVY to the path of a trivy binary (e.g. TRIVY=/usr/local/bin/trivy npm run bench)');
+  process.exit(0);
+}
+try {
+  accessSync(trivy, constants.X_OK);
+} catch {
+  console.log(`skipping the Trivy comparison: TRIVY=${trivy} is not an executable file`);
+  process.exit(0);
+}
+if (!existsSync(archives)) {
+  console.log(`skipping the Trivy comparison: ${archives} is needed`);
+  process.exit(0);
+}
+
+/** Spawns and times a command; `fromFirstStderr`: start the clock at its first stderr output (Trivy's first log line). */
+function timed(cmd, args, fromFirstStderr) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let first;
+    let stderr = '';
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d) => {
+      first ??= process.hrtime.bigint();
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const end = process.hrtime.bigint();
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`));
+      else resolve(Number(end - (fromFirstStderr ? (first ?? t0) : t0)) / 1e6);
+    });
+  });
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-trivy-'));
+try {
+  header(`shipshape vs Trivy, cold CycloneDX SBOM (median of ${runs} interleaved runs; Trivy timed from its first log line)`);
+  const images = [
+    ['debian-app', '0.8'],
+    ['alpine-3.7', '1.0'],
+    ['alpine-3.10', '1.0'],
+    ['alpine-3.20', '1.0'],
+  ];
+  for (const [name, goal] of images) {
+    const archive = path.join(archives, `${name}.tar`);
+    const ours = [];
+    const theirs = [];
+    for (let i = 0; i < runs; i++) {
+      const cacheDir = path.join(tmp, `trivy-cache-${name}-${i}`);
+      theirs.push(
+        // `--format cyclonedx` turns Trivy's vulnerability scanning off: no database needed, analysis only.
+        await timed(trivy, ['image', '--input', archive, '--format', 'cyclonedx', '--cache-dir', cacheDir, '--offline-scan', '--output', path.join(tmp, 'trivy.json')], true),
+      );
+      rmSync(cacheDir, { recursive: true, force: true });
+      ours.push(await timed(process.execPath, [bin, 'sbom', `docker-archive:${archive}`, '--no-cache', '--format', 'cyclonedx', '--quiet', '--output', path.join(tmp, 'ours.json')], false));
+    }
+    row(`cold SBOM ${name}`, median(ours), 'trivy', median(theirs), goal);
+  }
+  footer();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

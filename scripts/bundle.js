@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/** Bundles the CLI into one file, dist/bundle/shipshape.cjs (`npm run build`, after tsc); bin/shipshape runs it. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outfile = path.join(root, 'dist', 'bundle', 'shipshape.cjs');
+
+// One entry point: every command src/cli/main.ts registers is in the bundle, with no list here.
+// CommonJS rather than ESM so that bin/shipshape can compile it with a V8 code cache (vm.Script);
+// modules the source loads with `await import()` stay in the file but are only evaluated when used.
+// `import.meta.url` becomes the bundle's own URL (passed in by bin/shipshape); the bundle sits two
+// directories below the package root, as src/cli/main.ts does, so `../../package.json` still
+// finds the package's version. Native addons stay outside: they are loaded from node_modules.
+await build({
+  entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['better-sqlite3', 'zstd-napi'],
+  define: { 'import.meta.url': '__shipshapeBundleUrl' },
+  // Less source for V8 to read at each start; names are kept so stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+// The version must come from package.json, read at run time: check the bundle finds it.
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const r = spawnSync(process.execPath, [path.join(root, 'bin', 'shipshape'), '--version'], { encoding: 'utf8', env: { ...process.env, SHIPSHAPE_CODE_CACHE: '0' } });
+if (r.status !== 0 || r.stdout.trim() !== pkg.version) {
+  console.error(`bundle check failed: bin/shipshape --version printed "${r.stdout.trim()}" (exit ${r.status}), package.json says ${pkg.version}\n${r.stderr}`);
+  process.exit(1);
+}
