@@ -1,5 +1,5 @@
 /** What every command shares: cache locations, durations, option parsing, quiet/progress rules, writing output. */
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -59,10 +59,28 @@ export function progressBar(label: string): { update(done: number, total: number
   };
 }
 
-/** Writes to stdout, or to a file atomically (temp + rename) so a failed run leaves no half file. */
+/**
+ * Writes to stdout, or to a file atomically (temp + rename) so a failed run leaves no half file.
+ * A device or pipe (`-o /dev/null`, `-o /dev/stderr`, a FIFO) is written in place: renaming over
+ * it would replace the device with a regular file.
+ */
 export function writeOutput(text: string, file: string | undefined): void {
   if (!file || file === '-') {
     process.stdout.write(text);
+    return;
+  }
+  let special = false;
+  try {
+    special = !statSync(file).isFile();
+  } catch {
+    // absent: written through a temp file below
+  }
+  if (special) {
+    try {
+      writeFileSync(file, text);
+    } catch (err) {
+      throw new ShipshapeError('io', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
+    }
     return;
   }
   const tmp = `${file}.tmp-${process.pid}`;
