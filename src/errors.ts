@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'bad-policy'
   | 'bad-sbom' // an SBOM file that does not parse or is of an unsupported format/version
   | 'io' // file system errors
+  | 'bad-request' // a malformed request to a shipshape server (answered 400)
   | 'internal';
 
 export class ShipshapeError extends Error {
