@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
+import { registerAdmission } from './admission.js';
 import { registerDb } from './db.js';
 import { registerLint } from './lint.js';
 import { registerPolicy } from './policy.js';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPolicy(program);
   registerLint(program, (code) => (exitCode = code));
   registerSbom(program);
+  registerAdmission(program, (code) => (exitCode = code));
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
 
