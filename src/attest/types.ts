@@ -41,6 +41,8 @@ export interface VerifiedAttestation {
   keyId: string; // which trusted key verified it (sha256 of the key's DER, hex)
   predicate: ScanPredicate;
   ageMs: number;
+  /** The envelope that verified (for `verify --format sigstore-bundle`). */
+  envelope?: DsseEnvelope;
 }
 
 export interface VerifyResult {

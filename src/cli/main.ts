@@ -9,6 +9,8 @@ import { registerPolicy } from './policy.js';
 import { installCrashHandlers } from './process.js';
 import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
+import { registerKey } from './key.js';
+import { registerVerify } from './verify.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,7 +32,12 @@ export async function main(argv: string[]): Promise<void> {
   registerPolicy(program);
   registerLint(program, (code) => (exitCode = code));
   registerSbom(program);
+<<<<<<< HEAD
   registerAdmission(program, (code) => (exitCode = code));
+=======
+  registerKey(program);
+  registerVerify(program, (code) => (exitCode = code));
+>>>>>>> promote
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
 
