@@ -101,10 +101,7 @@ interface CachedVerdict {
 
 async function defaultVerify(): Promise<VerifyFn> {
   // Loaded on first use: the attest area (crypto, sigstore) is only needed once a lookup happens.
-  // A variable specifier until the attest area lands on this branch (notes/CONTRACT.md).
-  const specifier = '../attest/index.js';
-  const attest = (await import(specifier)) as { verify: VerifyFn };
-  return attest.verify;
+  return (await import('../attest/verify.js')).verify;
 }
 
 /** HEAD of the tag through the registry client: the digest the tag names. */

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
-import { registerAdmission } from './admission.js';
 import { registerDb } from './db.js';
 import { registerLint } from './lint.js';
 import { registerPolicy } from './policy.js';
@@ -11,6 +10,7 @@ import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
 import { registerKey } from './key.js';
 import { registerVerify } from './verify.js';
+import { registerAdmission } from './admission.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,12 +32,9 @@ export async function main(argv: string[]): Promise<void> {
   registerPolicy(program);
   registerLint(program, (code) => (exitCode = code));
   registerSbom(program);
-<<<<<<< HEAD
-  registerAdmission(program, (code) => (exitCode = code));
-=======
   registerKey(program);
   registerVerify(program, (code) => (exitCode = code));
->>>>>>> promote
+  registerAdmission(program, (code) => (exitCode = code));
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
 
