@@ -12,12 +12,12 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWebhookCerts } from '../src/admission/certs.js';
 import { startAdmissionServer, type AdmissionServer } from '../src/admission/server.js';
-import { digest, FakeRegistry } from './helpers/fake-verify.js';
+import { digest, FakeRegistry, publicKeyPem } from './helpers/fake-verify.js';
 import { admissionReview, imageReview, kubectlMissing, kubectlObject } from './helpers/kubectl.js';
 import { registryToolsMissing } from './helpers/registry.js';
 
 const R = 'registry.example:5000';
-const PEM = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+const PEM = publicKeyPem();
 const POLICY = `mode: enforce
 allowedRegistries: ["${R}/*"]
 trustedKeys: [cosign.pub]

@@ -1,10 +1,10 @@
 /** The decision engine against an in-memory registry: every reason to refuse, audit, exemptions, break-glass, caches, single-flight, fail closed. */
 import { describe, expect, it } from 'vitest';
-import { digest, FakeRegistry } from '../../test/helpers/fake-verify.js';
+import { digest, FakeRegistry, publicKeyPem } from '../../test/helpers/fake-verify.js';
 import { AdmissionEngine, type EngineOptions } from './engine.js';
 import { parseAdmissionPolicy } from './policy.js';
 
-const PEM = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+const PEM = publicKeyPem();
 const BASE = `mode: enforce
 allowedRegistries: ["registry.example:5000/*"]
 trustedKeys: [keys/cosign.pub]

@@ -1,12 +1,12 @@
 /** The doors without HTTP: kubectl-made objects wrapped in AdmissionReview v1/v1beta1 and ImageReview, answers, patches, and every bad input a 400. */
 import { describe, expect, it } from 'vitest';
-import { digest, FakeRegistry } from '../../test/helpers/fake-verify.js';
+import { digest, FakeRegistry, publicKeyPem } from '../../test/helpers/fake-verify.js';
 import { admissionReview, imageReview, kubectlMissing, kubectlObject } from '../../test/helpers/kubectl.js';
 import { AdmissionEngine } from './engine.js';
 import { handleAdmissionReview, handleImageReview } from './handlers.js';
 import { parseAdmissionPolicy } from './policy.js';
 
-const PEM = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+const PEM = publicKeyPem();
 const R = 'registry.example:5000';
 const POLICY = `mode: enforce
 allowedRegistries: ["${R}/*"]

@@ -1,11 +1,12 @@
 /** admission.yaml: the smallest policy of the issue reads as written; every mistake is one line naming file:line:column. */
 import { describe, expect, it } from 'vitest';
 import { ShipshapeError } from '../errors.js';
+import { publicKeyPem } from '../../test/helpers/fake-verify.js';
 import { parseAdmissionPolicy } from './policy.js';
 
-const PEM = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
-const OTHER = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAF\n-----END PUBLIC KEY-----\n';
-const keys: Record<string, string> = { '/etc/shipshape/keys/cosign.pub': PEM, '/etc/shipshape/keys/other.pub': OTHER, '/etc/shipshape/keys/bad.pub': 'not a key' };
+const PEM = publicKeyPem();
+const OTHER = publicKeyPem();
+const keys: Record<string, string> = { '/etc/shipshape/keys/cosign.pub': PEM, '/etc/shipshape/keys/other.pub': OTHER, '/etc/shipshape/keys/bad.pub': 'not a key', '/etc/shipshape/keys/rsa.pub': publicKeyPem('rsa'), '/etc/shipshape/keys/garbled.pub': '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' };
 const readKey = (f: string) => {
   if (!(f in keys)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
   return keys[f]!;
@@ -85,6 +86,8 @@ namespaces:
     ['empty trustedKeys while signatures are required', SMALLEST.replace('[keys/cosign.pub]', '[]'), /trustedKeys is empty, but a signature or attestation is required/],
     ['key file missing', SMALLEST.replace('cosign.pub', 'missing.pub'), /:3:15: cannot read trusted key keys\/missing\.pub: ENOENT$/],
     ['key file not PEM', SMALLEST.replace('cosign.pub', 'bad.pub'), /:3:15: trusted key keys\/bad\.pub is not a PEM public key/],
+    ['an RSA key', SMALLEST.replace('cosign.pub', 'rsa.pub'), /:3:15: trusted key keys\/rsa\.pub does not load: a rsa key, not ECDSA P-256$/],
+    ['a garbled key', SMALLEST.replace('cosign.pub', 'garbled.pub'), /:3:15: trusted key keys\/garbled\.pub does not load: /],
     ['bad severity', `${SMALLEST.slice(0, -2)}, failOn: urgent }\n`, /attestation\.failOn: unknown severity "urgent"/],
     ['negative count', `${SMALLEST}namespaces:\n  a:\n    attestation: { maxCounts: { high: -1 } }\n`, /namespaces\.a\.attestation\.maxCounts\.high must be >= 0/],
     ['unknown key in a namespace', `${SMALLEST}namespaces:\n  a:\n    exemptNamespaces: [x]\n`, /:7:5: unknown key "exemptNamespaces" in namespaces\.a/],

@@ -3,6 +3,7 @@
  * https://json-schema.org/draft/2020-12/schema), keys read relative to the file, per-namespace
  * overrides folded into one effective policy per namespace, each with its own digest.
  */
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -202,6 +203,12 @@ export function parseAdmissionPolicy(text: string, file: string, opts: LoadOptio
       }
       const m = PEM_KEY_RE.exec(pem);
       if (!m) throw new ShipshapeError('bad-policy', `${where([...segs, String(i)])}: trusted key ${rel} is not a PEM public key (-----BEGIN PUBLIC KEY-----)`);
+      try {
+        const key = createPublicKey(m[0]);
+        if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error(`a ${key.asymmetricKeyType} key, not ECDSA P-256`);
+      } catch (err) {
+        throw new ShipshapeError('bad-policy', `${where([...segs, String(i)])}: trusted key ${rel} does not load: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+      }
       files.add(abs);
       keyCache.set(abs, m[0]);
       return m[0];

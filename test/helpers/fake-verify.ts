@@ -1,7 +1,14 @@
 /** For unit tests of the engine and the doors: a verify() and a tag resolver over an in-memory table, with a switch that takes the "registry" down. */
+import { generateKeyPairSync } from 'node:crypto';
 import type { VerifyOptions, VerifyResult } from '../../src/attest/types.js';
 import { ShipshapeError } from '../../src/errors.js';
 import type { ResolveTagFn, VerifyFn } from '../../src/admission/engine.js';
+
+/** A fresh ECDSA P-256 public key, PEM (PKIX), as `key generate` writes them. */
+export function publicKeyPem(type: 'ec' | 'rsa' = 'ec'): string {
+  const pair = type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return pair.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+}
 
 export const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 
