@@ -1,4 +1,5 @@
 /** `shipshape admission serve|check|certs`: the admission webhook's commands; flags, output and exit codes only. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ShipshapeError } from '../errors.js';
 import type { RegistryOptions } from '../registry/types.js';
@@ -79,6 +80,8 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       .option('--watch-interval <duration>', 'how often the policy, key and certificate files are checked for changes', '2s'),
   ).action(async (flags: ServeFlags) => {
     const { startAdmissionServer } = await import('../admission/server.js');
+    // Fail at start, not on every lookup: an explicit docker config must be there.
+    if (flags.dockerConfig && !existsSync(flags.dockerConfig)) throw new ShipshapeError('usage', `--docker-config: ${flags.dockerConfig} does not exist`);
     const webhookTimeoutMs = parseDuration(flags.webhookTimeout, '--webhook-timeout');
     const server = await startAdmissionServer({
       policyFile: flags.config,
