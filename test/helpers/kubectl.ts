@@ -46,13 +46,18 @@ function discoveryCache(): string {
 /** `kubectl <args> --dry-run=client -o json`, parsed. */
 export function kubectlObject(args: string[]): Record<string, any> {
   const extra = args[0] === 'run' ? ['--server=https://127.0.0.1:1', '--token=unused', '--insecure-skip-tls-verify', `--cache-dir=${discoveryCache()}`] : [];
-  const out = execFileSync('kubectl', [...args, '--dry-run=client', '-o', 'json', ...extra], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, KUBECONFIG: '/dev/null' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return JSON.parse(out) as Record<string, any>;
+  const full = [...args, '--dry-run=client', '-o', 'json', ...extra];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = execFileSync('kubectl', full, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECONFIG: '/dev/null' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      return JSON.parse(out) as Record<string, any>;
+    } catch (err) {
+      // Seen once under load with several test files starting kubectl at once: say why, try again.
+      const why = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+      if (attempt >= 3) throw new Error(`kubectl ${full.join(' ')} failed: ${why}`);
+      process.stderr.write(`kubectl ${args.slice(0, 2).join(' ')} failed (attempt ${attempt}): ${why.split('\n')[0]}\n`);
+    }
+  }
 }
 
 const RESOURCES: Record<string, string> = {
