@@ -157,6 +157,19 @@ describe('AdmissionEngine', () => {
     expect(reg.calls).toEqual({ verify: 3, resolve: 3 });
   });
 
+  it('a refusal is cached only as long as a tag: the image signed since is admitted', async () => {
+    const reg = world();
+    let now = 2_000_000;
+    const e = engine(reg, 'cache: { ttl: 10m, tagTtl: 30s }\n', { now: () => now });
+    const ref = `${R}/unsigned@${digest(2)}`;
+    expect((await e.decide({ namespace: 'p', images: [ref] })).allowed).toBe(false);
+    reg.images.get(ref)!.signed = true;
+    now += 10_000;
+    expect((await e.decide({ namespace: 'p', images: [ref] })).allowed).toBe(false);
+    now += 25_000;
+    expect((await e.decide({ namespace: 'p', images: [ref] })).allowed).toBe(true);
+  });
+
   it('a cached decision whose attestation has since aged past maxAge is made again', async () => {
     const reg = new FakeRegistry().add(`${R}/app:1.0`, { digest: digest(1), ageMs: 7 * 86400e3 - 60_000 });
     let now = 5_000_000;

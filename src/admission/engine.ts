@@ -268,7 +268,9 @@ export class AdmissionEngine {
     let verdict: CachedVerdict;
     let cached: boolean;
     try {
-      const r = await this.decisions.getOrLoad(key, async () => ({ result: await this.runVerify(`${name}@${digest}`, policy), at: this.now() }), () => this.policy.cacheTtlMs);
+      // A refusal is kept no longer than a tag: an image signed a moment later is admitted soon.
+      const ttl = (v: CachedVerdict) => (v.result.verified ? this.policy.cacheTtlMs : Math.min(this.policy.cacheTtlMs, this.policy.tagTtlMs));
+      const r = await this.decisions.getOrLoad(key, async () => ({ result: await this.runVerify(`${name}@${digest}`, policy), at: this.now() }), ttl);
       this.events.cache?.('decision', r.cached);
       verdict = r.value;
       cached = r.cached;
