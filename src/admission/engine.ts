@@ -10,6 +10,7 @@ import { globMatch } from '../check/dockerfile/image-ref.js';
 import { describeError, isShipshapeError, ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import { SEVERITIES, severityRank, type Severity } from '../model/index.js';
+import type { RegistryClient } from '../registry/client.js';
 import type { RegistryOptions } from '../registry/types.js';
 import { TtlCache } from './cache.js';
 import type { AdmissionPolicy, EffectivePolicy, Mode } from './policy.js';
@@ -104,21 +105,36 @@ async function defaultVerify(): Promise<VerifyFn> {
   return (await import('../attest/verify.js')).verify;
 }
 
-/** HEAD of the tag through the registry client: the digest the tag names. */
-export const registryResolveTag: ResolveTagFn = async (ref, opts) => {
-  const { RegistryClient } = await import('../registry/client.js');
-  const client = new RegistryClient(ref.registry, opts);
-  try {
-    return (await client.headManifest(ref.repository, ref.tag)).digest;
-  } finally {
-    await client.close();
-  }
-};
+/**
+ * HEAD of the tag through the registry client: the digest the tag names. One client per registry
+ * (and timeout) is kept, so connections and bearer tokens are reused across requests.
+ */
+export function registryTagResolver(): { resolve: ResolveTagFn; close(): Promise<void> } {
+  const clients = new Map<string, RegistryClient>();
+  return {
+    async resolve(ref, opts) {
+      const key = `${ref.registry}|${opts.timeoutMs ?? ''}`;
+      let client = clients.get(key);
+      if (!client) {
+        const { RegistryClient: Client } = await import('../registry/client.js');
+        client = new Client(ref.registry, opts);
+        clients.set(key, client);
+      }
+      return (await client.headManifest(ref.repository, ref.tag)).digest;
+    },
+    async close() {
+      const all = [...clients.values()];
+      clients.clear();
+      await Promise.all(all.map((c) => c.close()));
+    },
+  };
+}
 
 export class AdmissionEngine {
   private policy: AdmissionPolicy;
   private verifyFn: VerifyFn | undefined;
   private readonly resolveTag: ResolveTagFn;
+  private readonly closeResolver: () => Promise<void>;
   private readonly registry: RegistryOptions;
   private readonly deadlineMs: number;
   private readonly concurrency: number;
@@ -130,7 +146,14 @@ export class AdmissionEngine {
   constructor(opts: EngineOptions) {
     this.policy = opts.policy;
     this.verifyFn = opts.verify;
-    this.resolveTag = opts.resolveTag ?? registryResolveTag;
+    if (opts.resolveTag) {
+      this.resolveTag = opts.resolveTag;
+      this.closeResolver = async () => undefined;
+    } else {
+      const r = registryTagResolver();
+      this.resolveTag = r.resolve;
+      this.closeResolver = r.close;
+    }
     this.registry = opts.registry ?? {};
     this.deadlineMs = opts.deadlineMs ?? 9_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 16);
@@ -138,6 +161,11 @@ export class AdmissionEngine {
     this.events = opts.events ?? {};
     this.decisions = new TtlCache(MAX_DECISIONS, this.now);
     this.tags = new TtlCache(MAX_TAGS, this.now);
+  }
+
+  /** Closes the registry connections kept for tag lookups. */
+  async close(): Promise<void> {
+    await this.closeResolver();
   }
 
   /** Swaps in a reloaded policy; decisions of the old one stay keyed by its digest and age out. */

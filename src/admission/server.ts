@@ -263,6 +263,7 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await engine.close();
     },
   };
 }

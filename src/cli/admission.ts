@@ -136,7 +136,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       return;
     }
     const engine = new AdmissionEngine({ policy, registry: registryOptions(flags) });
-    const d = await engine.decide({ namespace: flags.namespace, images: flags.image });
+    const d = await engine.decide({ namespace: flags.namespace, images: flags.image }).finally(() => engine.close());
     if (flags.format === 'json') writeOutput(`${JSON.stringify(d, null, 2)}\n`, undefined);
     else {
       const lines = d.images.map((i) => `${i.allowed ? 'ALLOW' : 'DENY '} ${i.image}${i.digest ? ` (${i.digest})` : ''}: ${i.reasons.join('; ') || 'verified'}`);
