@@ -4,7 +4,7 @@
  * (both PEM labels), from plain PKCS#8 / SEC1 PEM, and public keys from PKIX PEM.
  * Key material is never put into an error message.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scryptSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, scryptSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nacl from 'tweetnacl';
 import { ShipshapeError } from '../errors.js';
@@ -51,9 +51,18 @@ function pemBlocks(text: string): Array<{ label: string; der: Buffer }> {
   return out;
 }
 
+// Node's default maxmem (32 MiB) is below what cosign's N=32768, r=8 needs (128·N·r bytes).
+const maxmem = (params: { N: number; r: number }) => 256 * params.N * params.r + (1 << 20);
+
 function scryptKey(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Buffer {
-  // Node's default maxmem (32 MiB) is below what cosign's N=32768, r=8 needs (128·N·r bytes).
-  return scryptSync(Buffer.from(passphrase, 'utf8'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + (1 << 20) });
+  return scryptSync(Buffer.from(passphrase, 'utf8'), salt, 32, { ...params, maxmem: maxmem(params) });
+}
+
+/** The same, off the main thread: the CLI loads its modules meanwhile. */
+function scryptKeyAsync(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(Buffer.from(passphrase, 'utf8'), salt, 32, { ...params, maxmem: maxmem(params) }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** Encrypts a PKCS#8 DER private key as cosign does; returns the PEM text. */
@@ -95,11 +104,11 @@ function parseEncryptedDoc(der: Buffer, what: string): EncryptedKeyDoc {
 }
 
 /** Decrypts cosign's envelope to the DER private key inside it. */
-export function decryptPrivateKey(der: Buffer, passphrase: string, what: string): Buffer {
+export async function decryptPrivateKey(der: Buffer, passphrase: string, what: string): Promise<Buffer> {
   const doc = parseEncryptedDoc(der, what);
   const nonce = Buffer.from(doc.cipher.nonce, 'base64');
   if (nonce.length !== nacl.secretbox.nonceLength) throw new ShipshapeError('bad-key', `${what}: the secretbox nonce is ${nonce.length} bytes, not 24`);
-  const key = scryptKey(passphrase, Buffer.from(doc.kdf.salt, 'base64'), doc.kdf.params);
+  const key = await scryptKeyAsync(passphrase, Buffer.from(doc.kdf.salt, 'base64'), doc.kdf.params);
   const plain = nacl.secretbox.open(new Uint8Array(Buffer.from(doc.ciphertext, 'base64')), new Uint8Array(nonce), new Uint8Array(key));
   key.fill(0);
   if (!plain) throw new ShipshapeError('bad-key', `${what}: wrong passphrase (or the key file is corrupt)`);
@@ -136,7 +145,7 @@ export function needsPassphrase(text: string): boolean {
 }
 
 /** Parses private-key PEM text: cosign's encrypted format (either label), PKCS#8, SEC1, or encrypted PKCS#8. */
-export function parseSigningKey(text: string, passphrase: string | undefined, what: string): SigningKey {
+export async function parseSigningKey(text: string, passphrase: string | undefined, what: string): Promise<SigningKey> {
   const blocks = pemBlocks(text);
   const block = blocks.find((b) => /PRIVATE KEY$/.test(b.label));
   if (!block) {
@@ -145,7 +154,7 @@ export function parseSigningKey(text: string, passphrase: string | undefined, wh
   }
   if ((COSIGN_PEM_LABELS as readonly string[]).includes(block.label)) {
     if (passphrase === undefined) throw new ShipshapeError('bad-key', `${what} is encrypted: set SHIPSHAPE_KEY_PASSWORD (or enter it at a terminal)`);
-    const der = decryptPrivateKey(block.der, passphrase, what);
+    const der = await decryptPrivateKey(block.der, passphrase, what);
     try {
       return signingKeyOf(privateKeyFromDer(der, what), what);
     } finally {

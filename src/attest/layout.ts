@@ -69,21 +69,24 @@ function manifestOut(doc: object, blobs: BlobOut[], mediaType = OCI_MANIFEST): M
 
 /**
  * The image cosign writes under `.sig` / `.att`: an OCI manifest whose layers are the signed
- * payloads, with an image config listing them as diff_ids (as cosign's `static` layers do).
+ * payloads (those already there first, then the new ones), with an image config listing them as
+ * diff_ids as cosign's static layers do. Returns the manifest and its config blob; the layer
+ * blobs are the caller's.
  */
-export function cosignTagManifest(layers: BlobOut[]): ManifestOut {
+export function cosignTagManifest(layers: Desc[]): ManifestOut {
   const config = Buffer.from(
     JSON.stringify({
       architecture: '',
       created: '0001-01-01T00:00:00Z',
-      history: [{ created: '0001-01-01T00:00:00Z' }],
+      history: layers.map(() => ({ created: '0001-01-01T00:00:00Z' })),
       os: '',
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.desc.digest) },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
       config: {},
     }),
   );
   const cfg = blobOut(config, OCI_CONFIG);
-  return manifestOut({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: cfg.desc, layers: layers.map((l) => l.desc) }, [cfg, ...layers]);
+  const plain = layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest, ...(l.annotations ? { annotations: l.annotations } : {}) }));
+  return manifestOut({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: cfg.desc, layers: plain }, [cfg]);
 }
 
 /** An OCI 1.1 artifact manifest about `subject`: empty config, one layer, `artifactType`. */

@@ -107,7 +107,8 @@ export interface AttestResult {
 }
 
 export interface PromoteOptions {
-  key: SigningKey;
+  /** Needed unless dryRun. */
+  key?: SigningKey;
   /** How SRC is opened and scanned (database, cache, policy, registry access). */
   scan: ScanOptions;
   /** Access to DEST (credentials come from its host; never SRC's). */

@@ -108,10 +108,15 @@ async function inspect(client: RegistryClient, repository: string, digest: strin
       sigProblems.push(`${what} is not a cosign signature (${(err as Error).message})`);
     }
   }
-  const sigReferrers = referrers.manifests.filter((d) => d.artifactType === COSIGN_SIG_ARTIFACT).slice(-MAX_CANDIDATES);
-  const attReferrers = referrers.manifests
-    .filter((d) => d.artifactType === BUNDLE_MEDIA_TYPE && (d.annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? SCAN_PREDICATE_TYPE) === SCAN_PREDICATE_TYPE)
-    .slice(-MAX_CANDIDATES);
+  // Without the API, the tag schema index lists what the cosign tags hold too (docs/signatures.md):
+  // read referrer manifests only where the cosign tag is absent, so verify stays a few requests.
+  const sigReferrers = referrers.api || !sigTag ? referrers.manifests.filter((d) => d.artifactType === COSIGN_SIG_ARTIFACT).slice(-MAX_CANDIDATES) : [];
+  const attReferrers =
+    referrers.api || !attTag
+      ? referrers.manifests
+          .filter((d) => d.artifactType === BUNDLE_MEDIA_TYPE && (d.annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? SCAN_PREDICATE_TYPE) === SCAN_PREDICATE_TYPE)
+          .slice(-MAX_CANDIDATES)
+      : [];
   // Referrer manifests are small: read them all at once.
   const referrerManifests = await mapLimited([...sigReferrers, ...attReferrers], PARALLEL, async (d) => {
     const what = `referrer ${where}@${d.digest}`;
@@ -166,8 +171,10 @@ async function inspect(client: RegistryClient, repository: string, digest: strin
     if (!r || r.d.artifactType !== BUNDLE_MEDIA_TYPE) continue;
     for (const l of r.m.layers) if (l.mediaType === BUNDLE_MEDIA_TYPE) envCandidates.push({ layer: l, kind: 'bundle', origin: r.what });
   }
-  // The same envelope stored twice (tag and referrer) is checked once.
-  const checked = await mapLimited(envCandidates, PARALLEL, async (c): Promise<VerifiedAttestation | undefined> => {
+  // Newest first (cosign appends; referrers in push order), a batch at a time: the first batch
+  // holding a valid one ends the search, so a long history costs nothing.
+  envCandidates.reverse();
+  const checkOne = async (c: (typeof envCandidates)[number]): Promise<VerifiedAttestation | undefined> => {
     const bytes = await blobOrProblem(client, repository, c.layer, attProblems);
     if (!bytes) return undefined;
     try {
@@ -194,8 +201,12 @@ async function inspect(client: RegistryClient, repository: string, digest: strin
       attProblems.push((err as Error).message);
       return undefined;
     }
-  });
-  const valid = checked.filter((a): a is VerifiedAttestation => !!a).sort((a, b) => a.ageMs - b.ageMs);
+  };
+  let valid: VerifiedAttestation[] = [];
+  for (let i = 0; i < envCandidates.length && !valid.length; i += PARALLEL) {
+    const batch = await Promise.all(envCandidates.slice(i, i + PARALLEL).map(checkOne));
+    valid = batch.filter((a): a is VerifiedAttestation => !!a).sort((a, b) => a.ageMs - b.ageMs);
+  }
   return {
     signature,
     signatureProblems: sigProblems,

@@ -10,6 +10,7 @@ import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
 import { registerKey } from './key.js';
 import { registerVerify } from './verify.js';
+import { registerAttest, registerPromote } from './promote.js';
 import { registerAdmission } from './admission.js';
 
 function version(): string {
@@ -34,6 +35,8 @@ export async function main(argv: string[]): Promise<void> {
   registerSbom(program);
   registerKey(program);
   registerVerify(program, (code) => (exitCode = code));
+  registerPromote(program, (code) => (exitCode = code));
+  registerAttest(program, (code) => (exitCode = code));
   registerAdmission(program, (code) => (exitCode = code));
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
