@@ -108,7 +108,9 @@ async function main() {
   run(process.execPath, [bin, 'admission', 'certs', '--out', path.join(tmp, 'certs'), '--ip', '127.0.0.1']);
   const policy = (cache) =>
     `mode: enforce\nallowedRegistries: ["${host}/*"]\ntrustedKeys: [cosign.pub]\nattestation: { required: true, maxAge: 7d, verdict: pass }\ncache: ${cache}\n`;
-  const kubectl = run('kubectl', ['create', 'deployment', 'web', ...repos.map((r) => `--image=${host}/${r}`), '-n', 'prod', '--dry-run=client', '-o', 'json'], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
+  const kubeconfig = path.join(tmp, 'kubeconfig');
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\n');
+  const kubectl = run('kubectl', ['create', 'deployment', 'web', ...repos.map((r) => `--image=${host}/${r}`), '-n', 'prod', '--dry-run=client', '-o', 'json'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
   const obj = JSON.parse(kubectl);
   const review = JSON.stringify({
     apiVersion: 'admission.k8s.io/v1',

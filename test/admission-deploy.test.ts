@@ -14,14 +14,14 @@ import { parseAdmissionPolicy } from '../src/admission/policy.js';
 import { podSpecPath } from '../src/admission/review.js';
 import { runCli } from './helpers/cli.js';
 import { publicKeyPem } from './helpers/fake-verify.js';
-import { kubectlMissing } from './helpers/kubectl.js';
+import { emptyKubeconfig, kubectlMissing } from './helpers/kubectl.js';
 import { repoRoot } from './helpers/shared.js';
 
 const deploy = path.join(repoRoot, 'deploy', 'admission');
 const skip = kubectlMissing();
 
 function kustomize(dir: string): any[] {
-  const out = execFileSync('kubectl', ['kustomize', path.join(deploy, dir)], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '/dev/null' } });
+  const out = execFileSync('kubectl', ['kustomize', path.join(deploy, dir)], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: emptyKubeconfig() } });
   return parseAllDocuments(out).map((d) => d.toJS());
 }
 

@@ -19,6 +19,20 @@ export function kubectlMissing(): string | undefined {
   return msg;
 }
 
+let kubeconfigFile: string | undefined;
+/**
+ * An empty kubeconfig of our own: kubectl reads $KUBECONFIG even on a client dry run, and the
+ * user's may point anywhere (KUBECONFIG=/dev/null is not safe either: on this machine /dev/null
+ * has been seen replaced by a regular file with text in it).
+ */
+export function emptyKubeconfig(): string {
+  if (!kubeconfigFile) {
+    kubeconfigFile = path.join(mkdtempSync(path.join(tmpdir(), 'shipshape-kubeconfig-')), 'config');
+    writeFileSync(kubeconfigFile, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+  }
+  return kubeconfigFile;
+}
+
 let cacheDir: string | undefined;
 /** A discovery cache for the unreachable server https://127.0.0.1:1 (kubectl names the dir host_port). */
 function discoveryCache(): string {
@@ -49,7 +63,7 @@ export function kubectlObject(args: string[]): Record<string, any> {
   const full = [...args, '--dry-run=client', '-o', 'json', ...extra];
   for (let attempt = 1; ; attempt++) {
     try {
-      const out = execFileSync('kubectl', full, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECONFIG: '/dev/null' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync('kubectl', full, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECONFIG: emptyKubeconfig() }, stdio: ['ignore', 'pipe', 'pipe'] });
       return JSON.parse(out) as Record<string, any>;
     } catch (err) {
       // Seen once under load with several test files starting kubectl at once: say why, try again.
