@@ -86,6 +86,20 @@ function push(host, repo) {
   run('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-cert-dir', certs, `oci:${image}:latest`, `docker://${host}/${repo}`], { env: { ...process.env, HOME: tmp } });
 }
 
+/** One POST through Node's https (the CA is ours; autocannon does not verify it). */
+async function fetchAnswer(url, body) {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca: readFileSync(path.join(tmp, 'certs', 'ca.crt')), headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d) => (text += d));
+      res.on('end', () => resolve(JSON.parse(text)));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 function percentile(result, p) {
   return result.latency[`p${p}`] ?? result.latency[`p${String(p).replace('.', '_')}`];
 }
@@ -99,11 +113,24 @@ async function main() {
   const load1 = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const host = await startRegistry();
   const repos = ['bench/app:1.0', 'bench/side:1.0', 'bench/init:1.0'];
-  for (const r of repos) push(host, r);
-  const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
-  writeFileSync(path.join(tmp, 'cosign.pub'), pub);
-  const promoted = /^\s+promote\b/m.test(spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' }).stdout);
-  if (promoted) console.log('note: `shipshape promote` exists, but this script still benchmarks unsigned images (the lookups are the same; the answer is a denial)');
+  const promoteExists = /^\s+promote\b/m.test(spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' }).stdout);
+  const vulndata = path.join(shared, 'vulndata');
+  const signed = promoteExists && existsSync(vulndata);
+  const env = { ...process.env, SHIPSHAPE_KEY_PASSWORD: 'bench', CI: 'true' };
+  if (signed) {
+    // Promoted: signed and attested, so the warm and cold runs take the admitted path (attestation blobs read and checked).
+    const db = path.join(tmp, 'db.sqlite');
+    run(process.execPath, [bin, 'db', 'build', '--from', vulndata, '--db', db, '--feeds', 'alpine-secdb', '--quiet'], { env });
+    run(process.execPath, [bin, 'key', 'generate', '--output', path.join(tmp, 'cosign')], { env });
+    for (const r of repos) {
+      run(process.execPath, [bin, 'promote', `oci:${image}:latest`, `${host}/${r}`, '--key', path.join(tmp, 'cosign.key'), '--db', db, '--no-policy', '--no-cache', '--quiet', '--ca-cert', path.join(tmp, 'reg.crt')], { env });
+    }
+  } else {
+    for (const r of repos) push(host, r);
+    const pub = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
+    writeFileSync(path.join(tmp, 'cosign.pub'), pub);
+    console.log('note: images pushed unsigned with skopeo (no `shipshape promote` or no ../shared/vulndata): the answer is a denial after the same lookups');
+  }
 
   run(process.execPath, [bin, 'admission', 'certs', '--out', path.join(tmp, 'certs'), '--ip', '127.0.0.1']);
   const policy = (cache) =>
@@ -131,8 +158,9 @@ async function main() {
     await waitFor('admission serve', () => err.includes('listening on') || srv.exitCode !== null);
     if (srv.exitCode !== null) throw new Error(`admission serve failed: ${err}`);
     const url = `https://127.0.0.1:${port}`;
-    // One request first: the warm run measures the cache, not the first lookup.
-    await autocannon({ url: `${url}/validate`, amount: 1, connections: 1, method: 'POST', body: review, headers: { 'content-type': 'application/json' } });
+    // One request first (the warm run measures the cache, not the first lookup), and its answer checked.
+    const first = await fetchAnswer(`${url}/validate`, review);
+    if (first.response?.allowed !== signed) throw new Error(`expected allowed=${signed}, got ${JSON.stringify(first).slice(0, 300)}`);
 
     const c0 = cpuMs(srv.pid);
     const base = await load(`${url}/healthz`, { seconds: Math.min(secs, 10), rate: runRate, request: { method: 'GET' } });
@@ -156,7 +184,7 @@ async function main() {
     results.push({ run: `${label} ratio /validate ÷ /healthz`, 'p50 ms': (percentile(r, 50) / Math.max(0.001, percentile(base, 50))).toFixed(2), 'p99 ms': (percentile(r, 99) / Math.max(0.001, percentile(base, 99))).toFixed(2),
       'cpu ms/req': (((c2 - c1) / Math.max(1, r.requests.total)) / Math.max(0.0001, (c1 - c0) / Math.max(1, base.requests.total))).toFixed(2) });
   }
-  console.log(`admission webhook: ${rate} req/s warm for ${seconds}s, ${coldRate} req/s cold for ${coldSeconds}s, 20 connections, 3-container Deployment; uptime load before: ${load1}, after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${os.cpus().length} CPUs; 1 run`);
+  console.log(`admission webhook (${signed ? 'promoted, signed images: admitted' : 'unsigned images: denied'}): ${rate} req/s warm for ${seconds}s, ${coldRate} req/s cold for ${coldSeconds}s, 20 connections, 3-container Deployment; uptime load before: ${load1}, after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${os.cpus().length} CPUs; 1 run`);
   console.table(results);
 }
 

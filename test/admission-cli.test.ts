@@ -3,17 +3,17 @@
  * real docker-registry (TLS + htpasswd) through the real verify(): an image pushed there without
  * shipshape's signature is refused with that reason; mistakes in flags and files are one line, exit 2.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, expectOneLineError, runCli } from './helpers/cli.js';
+import { expectOneLineError, runCli } from './helpers/cli.js';
 import { publicKeyPem } from './helpers/fake-verify.js';
 import { admissionReview, kubectlMissing, kubectlObject } from './helpers/kubectl.js';
-import { freePort, pushWithSkopeo, registryToolsMissing, startRegistry, writeTinyOciLayout, type StartedRegistry } from './helpers/registry.js';
+import { postJson, serveWebhook, type ServedWebhook } from './helpers/webhook.js';
+import { pushWithSkopeo, registryToolsMissing, startRegistry, writeTinyOciLayout, type StartedRegistry } from './helpers/registry.js';
 
 const skip = kubectlMissing() ?? registryToolsMissing();
 
@@ -62,24 +62,10 @@ describe('admission check and certs', () => {
   });
 });
 
-function post(url: string, ca: string, body: string): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', ca, headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 describe.skipIf(skip)('admission serve, started as a user would, against a real registry', () => {
   let dir: string;
   let reg: StartedRegistry;
-  let child: ChildProcess | undefined;
-  let stdout = '';
-  let stderr = '';
+  let web: ServedWebhook | undefined;
   let url = '';
   let ca = '';
 
@@ -92,36 +78,28 @@ describe.skipIf(skip)('admission serve, started as a user would, against a real 
     writeFileSync(path.join(dir, 'admission.yaml'), `mode: enforce\nallowedRegistries: ["${reg.host}/*"]\ntrustedKeys: [cosign.pub]\nattestation: { required: true, maxAge: 7d, verdict: pass }\n`);
     expect((await runCli(['admission', 'certs', '--out', path.join(dir, 'certs'), '--ip', '127.0.0.1'])).code).toBe(0);
     ca = readFileSync(path.join(dir, 'certs', 'ca.crt'), 'utf8');
-    const port = await freePort();
-    child = spawn(process.execPath, [bin, 'admission', 'serve', '--config', path.join(dir, 'admission.yaml'), '--tls-cert', path.join(dir, 'certs', 'tls.crt'), '--tls-key', path.join(dir, 'certs', 'tls.key'),
-      '--port', String(port), '--host', '127.0.0.1', '--ca-cert', reg.caCert, '--username', 'ci', '--password', 'secret'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const deadline = Date.now() + 30_000;
-    while (!stderr.includes('listening on')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`admission serve did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    url = `https://127.0.0.1:${port}`;
+    web = await serveWebhook(['--config', path.join(dir, 'admission.yaml'), '--tls-cert', path.join(dir, 'certs', 'tls.crt'), '--tls-key', path.join(dir, 'certs', 'tls.key'),
+      '--ca-cert', reg.caCert, '--username', 'ci', '--password', 'secret']);
+    url = web.url;
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    web?.kill();
     await reg?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses an image the registry holds without a signature, a tag it does not hold, and a registry not allowed; each named with its reason', async () => {
     const review = (image: string) => JSON.stringify(admissionReview(kubectlObject(['create', 'deployment', 'web', `--image=${image}`, '-n', 'prod'])));
-    const unsigned = await post(`${url}/validate`, ca, review(`${reg.host}/team/app:1.0`));
+    const unsigned = await postJson(`${url}/validate`, ca, review(`${reg.host}/team/app:1.0`));
     expect(unsigned.status).toBe(200);
     expect(unsigned.json.response.allowed).toBe(false);
     expect(unsigned.json.response.status.message).toMatch(new RegExp(`image ${reg.host}/team/app:1\\.0: no signature by a trusted key`));
-    const missing = await post(`${url}/validate`, ca, review(`${reg.host}/team/app:2.0`));
+    const missing = await postJson(`${url}/validate`, ca, review(`${reg.host}/team/app:2.0`));
     expect(missing.json.response.status.message).toMatch(/tag .*team\/app:2\.0 not found/);
-    const other = await post(`${url}/mutate`, ca, review('quay.io/team/app:1.0'));
+    const other = await postJson(`${url}/mutate`, ca, review('quay.io/team/app:1.0'));
     expect(other.json.response).toMatchObject({ allowed: false, status: { message: expect.stringMatching(/quay\.io\/team\/app is not in the allowed registries/) } });
     expect(other.json.response.patch).toBeUndefined();
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = web!.stdout().trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.route === '/validate' && l.decision === 'denied')).toHaveLength(2);
   });
 
@@ -132,8 +110,8 @@ describe.skipIf(skip)('admission serve, started as a user would, against a real 
   });
 
   it('stops on SIGTERM with exit 0', async () => {
-    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-    child!.kill('SIGTERM');
+    const exited = new Promise<number | null>((r) => web!.child.once('exit', (code) => r(code)));
+    web!.child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 

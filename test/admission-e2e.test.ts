@@ -6,41 +6,27 @@
  * denied with the reason; audit → allowed with warnings; registry stopped → denied, except a digest
  * decided before.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, runCli } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
 import { admissionReview, imageReview, kubectlMissing, kubectlObject } from './helpers/kubectl.js';
-import { freePort, pushWithSkopeo, registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
+import { pushWithSkopeo, registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
 import { sharedPath } from './helpers/shared.js';
+import { postJson, serveWebhook, type ServedWebhook } from './helpers/webhook.js';
 
 const USER = { username: 'ci', password: 'registry-pass' };
 const images = sharedPath('images');
 const vulndata = sharedPath('vulndata');
 const skip = kubectlMissing() ?? registryToolsMissing() ?? (!images || !vulndata ? 'skipping: ../shared images and vulndata are needed' : undefined);
 
-function post(url: string, ca: string, body: string): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', ca, headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 describe.skipIf(skip)('admission end to end with promoted images', () => {
   let tmp = '';
   let reg: StartedRegistry;
-  let child: ChildProcess | undefined;
+  let web: ServedWebhook | undefined;
   let url = '';
   let ca = '';
-  let out = '';
   const digests: Record<string, string> = {};
   const env = { SHIPSHAPE_KEY_PASSWORD: 'e2e-pass' };
   const oci = (name: string) => `oci:${path.join(images!, 'oci', name)}:latest`;
@@ -55,7 +41,7 @@ describe.skipIf(skip)('admission end to end with promoted images', () => {
   };
   const review = (image: string, ns = 'prod', kind: 'deployment' | 'job' = 'deployment') =>
     JSON.stringify(admissionReview(kubectlObject(kind === 'deployment' ? ['create', 'deployment', 'web', `--image=${image}`, '-n', ns] : ['create', 'job', 'once', `--image=${image}`, '-n', ns])));
-  const validate = (image: string, ns = 'prod') => post(`${url}/validate`, ca, review(image, ns));
+  const validate = (image: string, ns = 'prod') => postJson(`${url}/validate`, ca, review(image, ns));
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(tmpdir(), 'shipshape-adm-e2e-'));
@@ -90,22 +76,13 @@ namespaces:
     // The registry's stop() removes its directory, CA included: the webhook keeps its own copy, as a pod would.
     const regCa = path.join(tmp, 'registry-ca.pem');
     copyFileSync(reg.caCert, regCa);
-    const port = await freePort();
-    child = spawn(process.execPath, [bin, 'admission', 'serve', '--config', cfg, '--tls-cert', path.join(tmp, 'certs', 'tls.crt'), '--tls-key', path.join(tmp, 'certs', 'tls.key'),
-      '--port', String(port), '--host', '127.0.0.1', '--ca-cert', regCa, '--username', USER.username, '--password', USER.password], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const deadline = Date.now() + 30_000;
-    while (!err.includes('listening on')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`admission serve did not start: ${err}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    url = `https://127.0.0.1:${port}`;
+    web = await serveWebhook(['--config', cfg, '--tls-cert', path.join(tmp, 'certs', 'tls.crt'), '--tls-key', path.join(tmp, 'certs', 'tls.key'),
+      '--ca-cert', regCa, '--username', USER.username, '--password', USER.password]);
+    url = web.url;
   }, 600_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    web?.kill();
     await reg?.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
@@ -113,11 +90,11 @@ namespaces:
   it('signed and passing: allowed, and /mutate pins the tag to the promoted digest', async () => {
     const v = await validate(`${reg.host}/app/ok:1.0`);
     expect(v.json.response, JSON.stringify(v.json)).toMatchObject({ allowed: true });
-    const m = await post(`${url}/mutate`, ca, review(`${reg.host}/app/ok:1.0`, 'prod', 'job'));
+    const m = await postJson(`${url}/mutate`, ca, review(`${reg.host}/app/ok:1.0`, 'prod', 'job'));
     const ops = JSON.parse(Buffer.from(m.json.response.patch, 'base64').toString('utf8'));
     expect(ops).toEqual([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${reg.host}/app/ok:1.0@${digests['app/ok:1.0']}` }]);
     const pod = kubectlObject(['run', 'p', `--image=${reg.host}/app/ok:1.0`, '-n', 'prod']);
-    const ir = await post(`${url}/imagepolicy`, ca, JSON.stringify(imageReview(pod)));
+    const ir = await postJson(`${url}/imagepolicy`, ca, JSON.stringify(imageReview(pod)));
     expect(ir.json.status.allowed).toBe(true);
   });
 
@@ -162,7 +139,7 @@ namespaces:
     const closed = await validate(never);
     expect(closed.json.response.allowed).toBe(false);
     expect(closed.json.response.status.message).toMatch(/registry unreachable: .*and no cached decision \(fail closed\)/);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = web!.stdout().trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.route === '/validate').every((l) => typeof l.ms === 'number' && l.uid)).toBe(true);
   });
 });

@@ -193,36 +193,31 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
   server.requestTimeout = webhookTimeout + 5_000;
   server.headersTimeout = 10_000;
 
-  const reloadPolicy = (): boolean => {
+  /** Runs one reload; on failure what was loaded before stays in use. Counted and logged either way. */
+  const reloader = (what: 'policy' | 'certificate', file: string, kept: string, load: () => void) => (): boolean => {
     try {
-      const next = loadAdmissionPolicy(opts.policyFile);
-      if (next.registryTimeoutMs >= webhookTimeout) throw new ShipshapeError('bad-policy', `registryTimeout must be shorter than the webhook timeout (${webhookTimeout} ms)`);
-      policy = next;
-      engine.setPolicy(next);
-      rewatch();
-      metrics.reloads.inc({ what: 'policy', result: 'ok' });
-      emit({ event: 'reload', what: 'policy', result: 'ok', file: opts.policyFile });
+      load();
+      metrics.reloads.inc({ what, result: 'ok' });
+      emit({ event: 'reload', what, result: 'ok', file });
       return true;
     } catch (err) {
-      metrics.reloads.inc({ what: 'policy', result: 'error' });
-      emit({ event: 'reload', what: 'policy', result: 'error', error: describeError(err), note: 'the previous policy stays in force' });
+      metrics.reloads.inc({ what, result: 'error' });
+      emit({ event: 'reload', what, result: 'error', error: describeError(err), note: kept });
       return false;
     }
   };
-  const reloadCertificate = (): boolean => {
-    try {
-      tlsFiles = loadTls(opts.certFile, opts.keyFile);
-      server.setSecureContext({ cert: tlsFiles.cert, key: tlsFiles.key, minVersion: 'TLSv1.2' });
-      metrics.reloads.inc({ what: 'certificate', result: 'ok' });
-      emit({ event: 'reload', what: 'certificate', result: 'ok', file: opts.certFile });
-      return true;
-    } catch (err) {
-      // cert-manager writes the pair one file at a time: the next change brings the matching half.
-      metrics.reloads.inc({ what: 'certificate', result: 'error' });
-      emit({ event: 'reload', what: 'certificate', result: 'error', error: describeError(err), note: 'the previous certificate stays in use' });
-      return false;
-    }
-  };
+  const reloadPolicy = reloader('policy', opts.policyFile, 'the previous policy stays in force', () => {
+    const next = loadAdmissionPolicy(opts.policyFile);
+    if (next.registryTimeoutMs >= webhookTimeout) throw new ShipshapeError('bad-policy', `registryTimeout must be shorter than the webhook timeout (${webhookTimeout} ms)`);
+    policy = next;
+    engine.setPolicy(next);
+    rewatch();
+  });
+  // cert-manager writes the pair one file at a time: a mismatch now is fixed by the next change.
+  const reloadCertificate = reloader('certificate', opts.certFile, 'the previous certificate stays in use', () => {
+    tlsFiles = loadTls(opts.certFile, opts.keyFile);
+    server.setSecureContext({ cert: tlsFiles.cert, key: tlsFiles.key, minVersion: 'TLSv1.2' });
+  });
 
   const watched = new Map<string, () => void>();
   const watch = (file: string, fn: () => void) => {
