@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeZip, pomProperties } from './helpers/zip.js';
 import { runCli } from './helpers/cli.js';
-import { packTar } from './helpers/image-builder.js';
+import { buildImage, packTar, writeOciLayout } from './helpers/image-builder.js';
 import { sharedPath } from './helpers/shared.js';
 
 const images = sharedPath('images');
@@ -93,6 +93,30 @@ describe.skipIf(!images || !vulndata)('language ecosystems on the shared images'
     const core = r.findings.filter((f) => f.package?.name === 'org.apache.logging.log4j:log4j-core');
     expect(core.map((f) => f.id)).toContain('GHSA-jfh8-c2jp-5v3q');
     expect(core.find((f) => f.id === 'GHSA-jfh8-c2jp-5v3q')?.match?.rule).toMatch(/2\.14\.1 >= introduced 2\.13\.0, 2\.14\.1 < fixed 2\.15\.0 \(maven\)/);
+  });
+
+  it("a lockfile's dev dependencies are listed, marked dev, and matched only with --include-dev-deps", async () => {
+    const lock = {
+      name: 'app',
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'app', dependencies: { minimist: '1.2.0' }, devDependencies: { lodash: '4.17.15' } },
+        'node_modules/minimist': { version: '1.2.0' },
+        'node_modules/lodash': { version: '4.17.15', dev: true },
+      },
+    };
+    const img = await buildImage({ layers: [[{ path: 'app/package-lock.json', content: JSON.stringify(lock) }]] });
+    const ref = `oci:${writeOciLayout(path.join(tmp, 'dev-deps'), img, { tag: 'latest' })}:latest`;
+    const plain = await scan(ref);
+    expect(plain.packages.filter((p) => p.type === 'npm').map((p) => `${p.name}@${p.version}${(p as { dev?: boolean }).dev ? ' dev' : ''}`)).toEqual([
+      'lodash@4.17.15 dev',
+      'minimist@1.2.0',
+    ]);
+    expect(ids(plain, 'minimist').length).toBeGreaterThan(0);
+    expect(ids(plain, 'lodash')).toEqual([]);
+    const withDev = await scan(ref, '--include-dev-deps');
+    expect(ids(withDev, 'lodash')).toContain('GHSA-p6mc-m468-83gw');
+    expect(ids(withDev, 'minimist')).toEqual(ids(plain, 'minimist'));
   });
 
   it('go-static: stdlib at the Go version the binary was built with, and its Go vulndb advisories', async () => {

@@ -290,6 +290,34 @@ describe.skipIf(missing)('promote, attest, verify against docker-registry', () =
     expect((await verify('app/alpine:b')).code).toBe(0);
   }, 300_000);
 
+  it('verify: either of two keys counts; a garbage envelope in .att is a reason, not a crash; an unreachable registry is exit 2', async () => {
+    const two = await runCli(['verify', `${reg.host}/app/debian:1`, '--key', otherPub, '--key', pub, ...tls(), '--username', USER.username, '--password', USER.password]);
+    expect(two.code, two.stdout).toBe(0);
+    // An image whose .att holds one layer that is not a DSSE envelope (pushed through the library's upload code).
+    await pushWithSkopeo(oci('go-static'), `docker://${reg.host}/app/garbage:1`, reg);
+    const digest = (await get('/v2/app/garbage/manifests/1')).headers['docker-content-digest'] as string;
+    const { RegistryClient } = await import('../src/registry/client.js');
+    const { uploadBlob } = await import('../src/registry/upload.js');
+    const { cosignTagManifest } = await import('../src/attest/layout.js');
+    const client = new RegistryClient(reg.host, { caCerts: [reg.caCert], ...USER });
+    try {
+      const junk = Buffer.from('{"payloadType": 5}');
+      const { createHash } = await import('node:crypto');
+      const jd = `sha256:${createHash('sha256').update(junk).digest('hex')}`;
+      await uploadBlob(client, 'app/garbage', jd, junk);
+      const m = cosignTagManifest([{ mediaType: 'application/vnd.dsse.envelope.v1+json', digest: jd, size: junk.length, annotations: { predicateType: 'https://shipshape.dev/attestations/scan/v1' } }]);
+      for (const b of m.blobs) await uploadBlob(client, 'app/garbage', b.desc.digest, b.data);
+      expect((await put(`/v2/app/garbage/manifests/${attTag(digest)}`, m.bytes)).status).toBe(201);
+    } finally {
+      await client.close();
+    }
+    const v = await verify('app/garbage:1', ['--no-signature', '--format', 'json']);
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout).reasons).toEqual([expect.stringMatching(/^no valid scan attestation by a trusted key: .*not a DSSE envelope/)]);
+    const down = await runCli(['verify', '127.0.0.1:9/app/x:1', '--key', pub, '--timeout', '5s']);
+    expect(expectOneLineError(down)).toMatch(/127\.0\.0\.1:9/);
+  }, 200_000);
+
   it('bad input: exit 2 with one line and nothing written', async () => {
     const wrongPass = await promote(oci('go-static'), 'bad/one:1', [], { SHIPSHAPE_KEY_PASSWORD: 'nope' });
     expect(expectOneLineError(wrongPass)).toMatch(/wrong passphrase/);
@@ -358,6 +386,18 @@ describe.skipIf(missing)('OCI 1.1 referrers, and an upload cut off midway', () =
     expect(proxy.log.some((l) => l.method === 'GET' && l.path.startsWith('/v2/ref/app/referrers/'))).toBe(true);
     const v = await runCli(['verify', `${proxy.host}/ref/app:1`, '--key', path.join(tmp, 'k.pub'), '--insecure-registry', proxy.host, '--require-pass', '--max-age', '1d']);
     expect(v.code, v.stdout + v.stderr).toBe(0);
+  }, 200_000);
+
+  it('DEST answers 403 to writes (a pull-only account): exit 2 naming the refusal, nothing written', async () => {
+    noApi.deny((m, p) => m !== 'GET' && m !== 'HEAD' && p.startsWith('/v2/denied/'));
+    try {
+      const r = await runCli(['promote', `oci:${path.join(images!, 'oci', 'alpine-3.20')}:latest`, `${noApi.host}/denied/app:1`, ...args(noApi.host)], { env, timeoutMs: 180_000 });
+      expect(expectOneLineError(r)).toMatch(/access denied by registry/);
+    } finally {
+      noApi.deny(undefined);
+    }
+    const status = await new Promise<number>((resolve) => http.get(`http://${reg.host}/v2/denied/app/tags/list`, (res) => { res.resume(); resolve(res.statusCode ?? 0); }));
+    expect(status).toBe(404);
   }, 200_000);
 
   it('an upload cut off midway: exit 2, no tag; the rerun completes and verifies', async () => {

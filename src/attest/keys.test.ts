@@ -18,7 +18,7 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 describe('cosign key vectors', () => {
   const dir = sharedPath('cosign-vectors');
-  it.skipIf(!dir).each(['pemcosignkey', 'pemcosigneckey', 'pemsigstorekey'])('%s.key with password hello gives %s.pub', async (name) => {
+  it.skipIf(!dir).each(['pemcosignkey', 'pemcosigneckey', 'pemsigstorekey'])('%s.key with password hello gives the .pub beside it', async (name) => {
     const key = await loadSigningKey(path.join(dir!, `${name}.key`), 'hello');
     const want = createPublicKey(readFileSync(path.join(dir!, `${name}.pub`), 'utf8')).export({ type: 'spki', format: 'pem' }).toString();
     expect(key.publicKeyPem).toBe(want);

@@ -6,13 +6,14 @@
 import { ShipshapeError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import { fetchReferrers, getManifestIfPresent } from '../registry/referrers.js';
-import { putManifest, uploadBlobIfMissing } from '../registry/upload.js';
+import { putManifest, uploadBlob, uploadBlobIfMissing } from '../registry/upload.js';
 import type { Attachments } from './artifacts.js';
 import {
   attestationTag,
   cosignTagManifest,
   isCosignAttestationManifest,
   isCosignSignatureManifest,
+  OCI_EMPTY,
   parseArtifactManifest,
   referrersIndex,
   referrersTag,
@@ -58,14 +59,20 @@ export async function readAttachState(client: RegistryClient, repository: string
   };
 }
 
-/** Uploads blobs (each once, those present skipped), a few at a time. */
+/**
+ * Uploads small blobs, each once. Signed payloads are new by nature, so they go without a HEAD
+ * first (a registry takes a blob it has again as a no-op); only the shared empty `{}` is asked for.
+ */
 async function uploadAll(client: RegistryClient, repository: string, blobs: BlobOut[]): Promise<void> {
   const unique = [...new Map(blobs.map((b) => [b.desc.digest, b])).values()];
   let next = 0;
   const worker = async () => {
-    for (let b = unique[next++]; b; b = unique[next++]) await uploadBlobIfMissing(client, repository, b.desc.digest, b.data);
+    for (let b = unique[next++]; b; b = unique[next++]) {
+      if (b.desc.mediaType === OCI_EMPTY) await uploadBlobIfMissing(client, repository, b.desc.digest, b.data);
+      else await uploadBlob(client, repository, b.desc.digest, b.data);
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(6, unique.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(8, unique.length) }, worker));
 }
 
 /** Pushes the attachments of `digest`; `state` is what readAttachState saw (re-read when absent). */

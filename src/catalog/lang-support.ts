@@ -49,6 +49,25 @@ export function decodeText(buf: Buffer): string | undefined {
   }
 }
 
+const utf16le = new TextDecoder('utf-16le', { fatal: true });
+const utf16be = new TextDecoder('utf-16be', { fatal: true });
+
+/**
+ * As decodeText, and UTF-16 text that starts with a byte order mark, as pip reads requirement
+ * files (pip's auto_decode: a BOM first, else UTF-8): Windows editors save them so.
+ */
+export function decodeTextBom(buf: Buffer): string | undefined {
+  const le = buf[0] === 0xff && buf[1] === 0xfe;
+  const be = buf[0] === 0xfe && buf[1] === 0xff;
+  if (!le && !be) return decodeText(buf);
+  try {
+    const text = (le ? utf16le : utf16be).decode(buf.subarray(2));
+    return text.includes('\0') ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
 /** JSON.parse that returns an error message instead of throwing. */
 export function parseJson(buf: Buffer): { value: unknown } | { error: string } {
   const text = decodeText(buf);
@@ -68,13 +87,20 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
-/** Drops exact repeats (same type, name, version and first location path), keeping the first. */
+/**
+ * Drops exact repeats (same type, name, version and first location path), keeping the first; it
+ * stays `dev` only if every repeat is (a lockfile may hold one release for both trees).
+ */
 export function dedupe(pkgs: Package[]): Package[] {
-  const seen = new Set<string>();
+  const seen = new Map<string, Package>();
   return pkgs.filter((p) => {
     const k = `${p.type}\0${p.name}\0${p.version}\0${p.locations[0]?.path ?? ''}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
+    const first = seen.get(k);
+    if (first) {
+      if (first.dev && !p.dev) delete first.dev;
+      return false;
+    }
+    seen.set(k, p);
     return true;
   });
 }

@@ -10,6 +10,7 @@ export interface PolicyFlags {
   /** --policy FILE, or false for --no-policy. */
   policy?: string | false;
   failOn?: string;
+  failOnUnknown?: boolean;
   ignoreUnfixed?: boolean;
   maxDbAge?: string;
   checks?: string;
@@ -43,6 +44,7 @@ export async function resolvePolicy(flags: PolicyFlags, cmd: Command): Promise<R
   const policy = withOverrides(base, {
     ...(flags.failOn !== undefined ? { failOn: severityOption(flags.failOn, '--fail-on') } : {}),
     ...(flags.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
+    ...(flags.failOnUnknown ? { failOnUnknown: true } : {}),
     ...(flags.maxDbAge !== undefined ? { maxDbAgeMs: parseDuration(flags.maxDbAge, '--max-db-age') } : {}),
     ...(flags.requireMinimal ? { requireMinimal: true } : {}),
     ...(fromCli('maxImageAge') && flags.maxImageAge ? { maxImageAgeMs: parseDuration(flags.maxImageAge, '--max-image-age') } : {}),

@@ -17,6 +17,7 @@ export interface ScanFlags extends ImageFlags {
   checks?: string;
   requireMinimal?: boolean;
   includeOsOwned?: boolean;
+  includeDevDeps?: boolean;
   maxImageAge?: string;
   policy?: string | false;
   severity?: string;
@@ -42,12 +43,14 @@ export function withScanOptions(cmd: Command): Command {
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
     .option('--ignore-unfixed', 'leave out vulnerabilities that have no fix yet')
+    .option('--fail-on-unknown', 'exit 1 when a vulnerability has no known severity (no vendor severity and no CVSS score from NVD)')
     .option('-q, --quiet', 'no progress and no warnings on stderr')
     .option('--db <path>', 'advisory database file', defaultDbPath());
   return withImageOptions(cmd)
     .option('--max-db-age <duration>', 'refuse to scan with a database older than this (e.g. 7d)')
     .option('--checks <ids>', 'image checks to report: all, none, or a comma-separated list of ids', 'all')
     .option('--include-os-owned', 'also report language packages installed by an OS package (e.g. python3-requests) and match them against language feeds')
+    .option('--include-dev-deps', "also match lockfiles' development dependencies (always listed in the inventory, marked dev)")
     .option('--require-minimal', 'fail (exit 1) unless the image is minimal: no shell, package manager, root user or setuid file')
     .option('--max-image-age <duration>', 'stale-image check: images older than this are reported', '90d')
     .option('--policy <file>', 'policy file (default: ./shipshape.yaml when present); flags override it')
@@ -71,6 +74,7 @@ export async function scanSetup(flags: ScanFlags, cmd: Command) {
     ...scanSettings(gate.policy),
     policy: gate.policy,
     includeOsOwned: flags.includeOsOwned ?? false,
+    includeDevDeps: flags.includeDevDeps ?? false,
     checkRegistry: flags.checkRegistry ?? false,
     ...(flags.dockerfile
       ? {

@@ -5,9 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ShipshapeError } from '../errors.js';
 import { feeds as registryFeeds } from '../feeds/registry.js';
-import type { Feed, FeedFetchOptions } from '../feeds/types.js';
-import { SEVERITIES, type Advisory } from '../model/index.js';
-import { INSERT_ADVISORY, rowValues, SCHEMA_SQL, SCHEMA_VERSION, toRow, type AdvisoryRow } from './schema.js';
+import type { AnyFeed, FeedFetchOptions } from '../feeds/types.js';
+import { SEVERITIES, type Advisory, type CveScore } from '../model/index.js';
+import { cvssRowValues, INSERT_ADVISORY, INSERT_CVSS, rowValues, SCHEMA_SQL, SCHEMA_VERSION, toCvssRow, toRow, type AdvisoryRow, type CvssRow } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import type { DbStatus, FeedStatus } from './status.js';
 
@@ -19,7 +19,7 @@ export interface BuildOptions {
   /** Mirror base URL for downloads (see docs/feeds.md). */
   mirror?: string;
   /** Feeds to run; default the registry's. */
-  feeds?: readonly Feed[];
+  feeds?: readonly AnyFeed[];
   /** Download cache directory. */
   cacheDir: string;
   onProgress?: (done: number, total: number, label: string) => void;
@@ -60,10 +60,15 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** The digest of a database's content: sha256 over its advisory rows in (namespace, package, id) order. */
-export function digestRows(sortedRows: readonly AdvisoryRow[]): string {
+/**
+ * The digest of a database's content: sha256 over its advisory rows in (namespace, package, id)
+ * order, then its CVSS rows in id order (none: the digest is what it was before scores existed).
+ */
+export function digestRows(sortedRows: readonly AdvisoryRow[], sortedCvss: readonly CvssRow[] = []): string {
   const h = createHash('sha256');
   for (const r of sortedRows) h.update(`${JSON.stringify(rowValues(r))}\n`);
+  if (sortedCvss.length) h.update('cvss\n');
+  for (const r of sortedCvss) h.update(`${JSON.stringify(cvssRowValues(r))}\n`);
   return `sha256:${h.digest('hex')}`;
 }
 
@@ -83,6 +88,14 @@ function invalid(a: Advisory): string | undefined {
   if (!a.id || !a.namespace || !a.package || !a.scheme) return 'missing id, namespace, package or scheme';
   if (!Array.isArray(a.ranges) || !Array.isArray(a.aliases)) return 'ranges and aliases must be lists';
   if (!(SEVERITIES as readonly string[]).includes(a.severity)) return `unknown severity "${a.severity}"`;
+  return undefined;
+}
+
+/** A score a score feed should never yield; reported as a warning and skipped. */
+function invalidScore(s: CveScore): string | undefined {
+  if (!/^CVE-\d{4}-\d{4,}$/.test(s.id ?? '')) return 'not a CVE id';
+  if (!(s.cvss?.score >= 0 && s.cvss.score <= 10) || !s.cvss.vector || !s.cvss.version || !s.cvss.source) return 'missing or out-of-range CVSS';
+  if (!(SEVERITIES as readonly string[]).includes(s.severity)) return `unknown severity "${s.severity}"`;
   return undefined;
 }
 
@@ -121,6 +134,7 @@ export async function buildDb(opts: BuildOptions): Promise<DbStatus> {
   try {
     // Every feed is read before the file is created, so a bad feed costs no disk writes.
     const byKey = new Map<string, Advisory>();
+    const scores = new Map<string, CveScore>();
     const feedStatus: FeedStatus[] = [];
     const duplicates = new Map<string, number>();
     for (const feed of selected) {
@@ -136,24 +150,38 @@ export async function buildDb(opts: BuildOptions): Promise<DbStatus> {
       let records = 0;
       const namespaces = new Set<string>();
       let bad = 0;
-      for await (const adv of feed.fetch(fo)) {
-        const problem = invalid(adv);
-        if (problem) {
-          if (bad++ < 5) warn(`${feed.id}: record ${adv.id || '?'} skipped: ${problem}`);
-          continue;
+      if (feed.kind === 'scores') {
+        for await (const s of feed.fetch(fo)) {
+          const problem = invalidScore(s);
+          if (problem) {
+            if (bad++ < 5) warn(`${feed.id}: score ${s.id || '?'} skipped: ${problem}`);
+            continue;
+          }
+          // One score per CVE: an earlier score feed's wins.
+          if (scores.has(s.id)) continue;
+          scores.set(s.id, s);
+          records++;
         }
-        namespaces.add(adv.namespace);
-        const key = `${adv.namespace}\0${adv.package}\0${adv.id}`;
-        const prev = byKey.get(key);
-        if (prev) {
-          // One advisory per (namespace, package, id): a feed's repeats are united, another
-          // feed's copy is dropped (the first feed in the registry wins).
-          if (prev.feed === feed.id) uniteInto(prev, adv);
-          else duplicates.set(feed.id, (duplicates.get(feed.id) ?? 0) + 1);
-          continue;
+      } else {
+        for await (const adv of feed.fetch(fo)) {
+          const problem = invalid(adv);
+          if (problem) {
+            if (bad++ < 5) warn(`${feed.id}: record ${adv.id || '?'} skipped: ${problem}`);
+            continue;
+          }
+          namespaces.add(adv.namespace);
+          const key = `${adv.namespace}\0${adv.package}\0${adv.id}`;
+          const prev = byKey.get(key);
+          if (prev) {
+            // One advisory per (namespace, package, id): a feed's repeats are united, another
+            // feed's copy is dropped (the first feed in the registry wins).
+            if (prev.feed === feed.id) uniteInto(prev, adv);
+            else duplicates.set(feed.id, (duplicates.get(feed.id) ?? 0) + 1);
+            continue;
+          }
+          byKey.set(key, { ...adv, aliases: [...adv.aliases], ranges: [...adv.ranges] });
+          records++;
         }
-        byKey.set(key, { ...adv, aliases: [...adv.aliases], ranges: [...adv.ranges] });
-        records++;
       }
       if (bad > 5) warn(`${feed.id}: ${bad} invalid records skipped in all`);
       const info = feed.describe(fo);
@@ -170,7 +198,8 @@ export async function buildDb(opts: BuildOptions): Promise<DbStatus> {
 
     opts.signal?.throwIfAborted();
     const rows = [...byKey.values()].map(toRow).sort(compareRows);
-    const digest = digestRows(rows);
+    const cvssRows = [...scores.values()].map(toCvssRow).sort((a, b) => cmp(a.id, b.id));
+    const digest = digestRows(rows, cvssRows);
     const builtAt = new Date().toISOString();
 
     db = openSqlite(tmp, { readonly: false });
@@ -185,6 +214,8 @@ export async function buildDb(opts: BuildOptions): Promise<DbStatus> {
       for (const f of feedStatus) feedIns.run(f.id, f.source, f.fetchedAt, f.records, JSON.stringify(f.namespaces));
       const ins = conn.prepare(INSERT_ADVISORY);
       for (const r of rows) ins.run(...rowValues(r));
+      const cvssIns = conn.prepare(INSERT_CVSS);
+      for (const r of cvssRows) cvssIns.run(...cvssRowValues(r));
     });
     conn.setUserVersion(SCHEMA_VERSION);
     conn.close();

@@ -7,8 +7,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShipshapeError } from '../errors.js';
-import type { Feed, FeedFetchOptions } from '../feeds/types.js';
-import type { Advisory } from '../model/index.js';
+import type { Feed, FeedFetchOptions, ScoreFeed } from '../feeds/types.js';
+import type { Advisory, CveScore } from '../model/index.js';
 import { buildDb, defaultDbPath, openDb, SCHEMA_VERSION } from './index.js';
 
 let tmp: string;
@@ -362,5 +362,51 @@ describe('defaultDbPath', () => {
   it('follows XDG_CACHE_HOME, else ~/.cache', () => {
     expect(defaultDbPath({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/shipshape/db/shipshape.db');
     expect(defaultDbPath({})).toBe(path.join(os.homedir(), '.cache', 'shipshape', 'db', 'shipshape.db'));
+  });
+});
+
+describe('CVSS scores from a score feed', () => {
+  const score = (id: string, s: number, extra: Partial<CveScore> = {}): CveScore => ({
+    id,
+    cvss: { vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', score: s, version: '3.1', source: 'nvd@nist.gov' },
+    severity: s >= 9 ? 'critical' : 'high',
+    feed: 'scores',
+    ...extra,
+  });
+  const scoreFeed = (records: CveScore[]): ScoreFeed => ({
+    kind: 'scores',
+    id: 'scores',
+    dirName: 'scores',
+    async *fetch() {
+      yield* records;
+    },
+    describe: () => ({ source: 'https://scores.example/', namespaces: [] }),
+  });
+
+  it('stores one score per CVE, answers cvss(id), skips invalid scores with a warning, and counts them in the digest', async () => {
+    const warnings: string[] = [];
+    const plain = await buildDb({ path: path.join(tmp, 'plain.db'), cacheDir: tmp, feeds: [fakeFeed('fake', BASE)] });
+    const file = path.join(tmp, 'scored.db');
+    const built = await buildDb({
+      path: file,
+      cacheDir: tmp,
+      feeds: [fakeFeed('fake', BASE), scoreFeed([score('CVE-2019-14697', 9.8), score('CVE-2019-1547', 7.5), score('not-a-cve', 5), score('CVE-2020-0001', 11)])],
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(warnings).toEqual(['scores: score not-a-cve skipped: not a CVE id', 'scores: score CVE-2020-0001 skipped: missing or out-of-range CVSS']);
+    expect(built.feeds.find((f) => f.id === 'scores')).toMatchObject({ records: 2, namespaces: [] });
+    expect(built.digest).not.toBe(plain.digest);
+    // No scores: the digest is the one a database without the cvss table had.
+    const again = await buildDb({ path: path.join(tmp, 'empty-scores.db'), cacheDir: tmp, feeds: [fakeFeed('fake', BASE), scoreFeed([])] });
+    expect(again.digest).toBe(plain.digest);
+    const db = openDb(file);
+    try {
+      expect(db.cvss('CVE-2019-14697')).toEqual(score('CVE-2019-14697', 9.8));
+      expect(db.cvss('CVE-2099-0001')).toBeUndefined();
+      // Scores name no namespace: a release is not "covered" by them.
+      expect([...db.namespaces()].sort()).toEqual(['alpine:3.10', 'debian:11']);
+    } finally {
+      db.close();
+    }
   });
 });

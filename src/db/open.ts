@@ -2,9 +2,9 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ShipshapeError } from '../errors.js';
-import type { Advisory } from '../model/index.js';
+import type { Advisory, CveScore } from '../model/index.js';
 import type { SqlStatement } from './driver.js';
-import { fromRow, SCHEMA_VERSION, SELECT_ADVISORIES, type AdvisoryRow } from './schema.js';
+import { fromCvssRow, fromRow, SCHEMA_VERSION, SELECT_ADVISORIES, SELECT_CVSS, type AdvisoryRow, type CvssRow } from './schema.js';
 import { openSqlite, type SqliteDriver } from './sqlite.js';
 import type { DbStatus, FeedStatus } from './status.js';
 
@@ -17,6 +17,8 @@ export interface AdvisoryDb {
   lookup(namespace: string, pkg: string): Advisory[];
   /** Every namespace with advisories or covered by a feed: a scan of a release outside it warns. */
   namespaces(): Set<string>;
+  /** The CVSS score of a CVE from a score feed (NVD), or undefined. */
+  cvss(cve: string): CveScore | undefined;
   /** Loads a whole namespace into memory in one query; later lookups there are map reads. */
   preload(namespace: string): void;
   status(): DbStatus;
@@ -75,6 +77,8 @@ class SqliteAdvisoryDb implements AdvisoryDb {
   private readonly byPackage: SqlStatement;
   private readonly byNamespace: SqlStatement;
   private readonly packageCount: SqlStatement;
+  private readonly cvssById: SqlStatement;
+  private readonly scores = new Map<string, CveScore | undefined>();
   /** namespace → package → advisories: two map reads per lookup, no key strings built. */
   private readonly cache = new Map<string, Map<string, Advisory[]>>();
   private readonly loaded = new Set<string>();
@@ -90,6 +94,15 @@ class SqliteAdvisoryDb implements AdvisoryDb {
     this.byPackage = driver.prepare(`${SELECT_ADVISORIES} WHERE namespace = ? AND package = ? ORDER BY id`);
     this.byNamespace = driver.prepare(`${SELECT_ADVISORIES} WHERE namespace = ? ORDER BY package, id`);
     this.packageCount = driver.prepare('SELECT COUNT(DISTINCT package) AS n FROM advisories WHERE namespace = ?');
+    this.cvssById = driver.prepare(SELECT_CVSS);
+  }
+
+  cvss(cve: string): CveScore | undefined {
+    if (this.scores.has(cve)) return this.scores.get(cve);
+    const row = this.cvssById.get<CvssRow>(cve);
+    const s = row ? fromCvssRow(row) : undefined;
+    this.scores.set(cve, s);
+    return s;
   }
 
   lookup(namespace: string, pkg: string): Advisory[] {
@@ -172,6 +185,7 @@ class SqliteAdvisoryDb implements AdvisoryDb {
     if (this.closed) return;
     this.closed = true;
     this.cache.clear();
+    this.scores.clear();
     this.driver.close();
   }
 }

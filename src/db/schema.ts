@@ -1,8 +1,8 @@
 /** The advisory database schema: portable SQL (SQLite now, PostgreSQL later) and the row ↔ Advisory mapping. */
-import { SEVERITIES, type AffectedRange, type Advisory, type Severity, type VersionRequirements } from '../model/index.js';
+import { SEVERITIES, type AffectedRange, type Advisory, type CveScore, type Severity, type VersionRequirements } from '../model/index.js';
 
 /** Bump on any change of tables or of the meaning of a column; openDb refuses other versions. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /*
  * Only TEXT and INTEGER columns, JSON kept as TEXT, no AUTOINCREMENT, no WITHOUT ROWID: the same
@@ -36,6 +36,16 @@ export const SCHEMA_SQL = [
     title TEXT,
     url TEXT,
     PRIMARY KEY (namespace, package, id)
+  )`,
+  // One CVSS score per CVE from a score feed (NVD); the score is decimal text ('9.8'), exact and portable.
+  `CREATE TABLE cvss (
+    id TEXT PRIMARY KEY,
+    feed TEXT NOT NULL,
+    vector TEXT NOT NULL,
+    score TEXT NOT NULL,
+    version TEXT NOT NULL,
+    source TEXT NOT NULL,
+    severity TEXT NOT NULL
   )`,
 ];
 
@@ -132,4 +142,28 @@ export function fromRow(r: AdvisoryRow): Advisory {
   if (r.title !== null) a.title = r.title;
   if (r.url !== null) a.url = r.url;
   return a;
+}
+
+export const CVSS_COLUMNS = ['id', 'feed', 'vector', 'score', 'version', 'source', 'severity'] as const;
+
+export type CvssRow = { id: string; feed: string; vector: string; score: string; version: string; source: string; severity: string };
+
+export const INSERT_CVSS = `INSERT INTO cvss (${CVSS_COLUMNS.join(', ')}) VALUES (${CVSS_COLUMNS.map(() => '?').join(', ')})`;
+export const SELECT_CVSS = `SELECT ${CVSS_COLUMNS.join(', ')} FROM cvss WHERE id = ?`;
+
+export function toCvssRow(s: CveScore): CvssRow {
+  return { id: s.id, feed: s.feed, vector: s.cvss.vector, score: String(s.cvss.score), version: s.cvss.version, source: s.cvss.source, severity: s.severity };
+}
+
+export function cvssRowValues(r: CvssRow): string[] {
+  return CVSS_COLUMNS.map((c) => r[c]);
+}
+
+export function fromCvssRow(r: CvssRow): CveScore {
+  return {
+    id: r.id,
+    cvss: { vector: r.vector, score: Number(r.score), version: r.version, source: r.source },
+    severity: (SEVERITIES as readonly string[]).includes(r.severity) ? (r.severity as Severity) : 'unknown',
+    feed: r.feed,
+  };
 }

@@ -51,10 +51,12 @@ interface CacheMeta {
   fetchedAt: string;
 }
 
+/** Sent with every feed request. */
+export const USER_AGENT = 'shipshape (+https://shipshape.dev)';
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_RETRIES = 3;
 const DEFAULT_RETRY_DELAY_MS = 1000;
-const MAX_RETRY_AFTER_MS = 30_000;
+export const MAX_RETRY_AFTER_MS = 30_000;
 
 let agent: Dispatcher | undefined;
 /** One shared agent following redirects (upstream hosts like salsa.debian.org redirect raw files). */
@@ -96,7 +98,7 @@ export function cachePath(cacheDir: string, url: string): string {
 }
 
 /** Whether the mirror names a local directory (a path or a file: URL) rather than an HTTP server. */
-function localMirrorDir(mirror: string | undefined): string | undefined {
+export function localMirrorDir(mirror: string | undefined): string | undefined {
   if (!mirror) return undefined;
   if (mirror.startsWith('file:')) return fileURLToPath(mirror);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(mirror)) return undefined;
@@ -130,7 +132,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await sleep(retryDelay(baseDelay, attempt, retryAfter), opts.signal, target);
     retryAfter = undefined;
-    const headers: Record<string, string> = { 'user-agent': 'shipshape (+https://shipshape.dev)' };
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
     if (meta?.etag) headers['if-none-match'] = meta.etag;
     if (meta?.lastModified) headers['if-modified-since'] = meta.lastModified;
     let res: Dispatcher.ResponseData;
@@ -205,7 +207,7 @@ function retryDelay(base: number, attempt: number, retryAfter: number | undefine
   return retryAfter !== undefined ? Math.min(Math.max(retryAfter, backoff), MAX_RETRY_AFTER_MS) : backoff;
 }
 
-function parseRetryAfter(v: string | string[] | undefined): number | undefined {
+export function parseRetryAfter(v: string | string[] | undefined): number | undefined {
   const s = header(v);
   if (!s) return undefined;
   if (/^\d+$/.test(s)) return Number(s) * 1000;
@@ -291,7 +293,7 @@ function tempName(file: string): string {
   return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-function describeNetworkError(err: unknown): string {
+export function describeNetworkError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: string }).code;
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
@@ -304,7 +306,7 @@ function aborted(url: string, cause: unknown): ShipshapeError {
   return new ShipshapeError('network', `GET ${url}: aborted`, { cause });
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, url: string): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined, url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted(url, signal.reason));
     const t = setTimeout(() => {

@@ -2,11 +2,12 @@
 import { alpineSecdbFeed } from './alpine-secdb/index.js';
 import { debianTrackerFeed } from './debian-tracker/index.js';
 import { nodejsSecurityWgFeed } from './nodejs-security-wg/index.js';
+import { nvdFeed } from './nvd/index.js';
 import { ghsaMavenFeed, ghsaNpmFeed, goVulndbFeed, pypaFeed, rustsecFeed } from './osv/index.js';
 import { rubysecFeed } from './rubysec/index.js';
-import type { Feed } from './types.js';
+import type { AnyFeed } from './types.js';
 
-export const feeds: readonly Feed[] = [
+export const feeds: readonly AnyFeed[] = [
   alpineSecdbFeed(),
   debianTrackerFeed(),
   goVulndbFeed(),
@@ -16,8 +17,10 @@ export const feeds: readonly Feed[] = [
   ghsaMavenFeed(),
   nodejsSecurityWgFeed(),
   rubysecFeed(),
+  // Scores, not advisories: rates the findings of the feeds above that carry no severity.
+  nvdFeed(),
 ];
 
-export function getFeed(id: string): Feed | undefined {
+export function getFeed(id: string): AnyFeed | undefined {
   return feeds.find((f) => f.id === id);
 }

@@ -1,5 +1,5 @@
 /** The Feed interface: one implementation per advisory source, each able to read a local copy or download upstream. */
-import type { Advisory } from '../model/index.js';
+import type { Advisory, CveScore } from '../model/index.js';
 
 export interface FeedFetchOptions {
   /**
@@ -26,6 +26,8 @@ export interface FeedInfo {
 }
 
 export interface Feed {
+  /** Advisory feeds say which package versions a flaw affects; score feeds (NVD) only rate flaws. */
+  kind?: 'advisories';
   /** kebab-case id, stored with every advisory: alpine-secdb, debian-tracker */
   id: string;
   /** The folder name of this feed inside a vulndata directory (`db build --from DIR`). */
@@ -35,3 +37,19 @@ export interface Feed {
   /** Describes the source used by the last fetch, for `db status`. */
   describe(opts: FeedFetchOptions): FeedInfo;
 }
+
+/**
+ * A feed of CVSS scores per CVE (NVD): it names no package, so it matches nothing itself; the
+ * matcher rates findings whose advisory feed gives no severity with it (docs/feeds.md).
+ */
+export interface ScoreFeed {
+  kind: 'scores';
+  id: string;
+  dirName: string;
+  /** Yields one score per CVE. Throws ShipshapeError('bad-feed') when the data does not parse. */
+  fetch(opts: FeedFetchOptions): AsyncIterable<CveScore>;
+  describe(opts: FeedFetchOptions): FeedInfo;
+}
+
+/** Any feed the registry lists. */
+export type AnyFeed = Feed | ScoreFeed;

@@ -1,19 +1,25 @@
 /** Matches packages against advisories, per ecosystem rules; every finding says how it was decided. */
-import { severityRank, type Advisory, type AffectedRange, type Finding, type OsInfo, type Package, type Warning } from '../model/index.js';
+import { severityRank, type Advisory, type CveScore, type AffectedRange, type Finding, type OsInfo, type Package, type Warning } from '../model/index.js';
 import type { Comparator } from '../version/types.js';
 import { lookupKey, osNamespace, type LookupKey } from './namespace.js';
+import { rate } from './severity.js';
 
 export { lookupKey, osNamespace } from './namespace.js';
+export { rate, scoreFor, type ScoreLookup } from './severity.js';
 
 /** What the matcher needs from the advisory database. */
 export interface AdvisorySource {
   lookup(namespace: string, pkg: string): Advisory[];
   namespaces(): Set<string>;
+  /** The CVSS score of a CVE (NVD), to rate findings whose feed gives no severity. */
+  cvss?(cve: string): CveScore | undefined;
 }
 
 export interface MatchOptions {
   /** Comparator for a scheme id, or undefined when the scheme is not supported. */
   comparator: (scheme: string) => Comparator | undefined;
+  /** Match development dependencies of lockfiles too (`--include-dev-deps`); by default they are left out. */
+  includeDev?: boolean;
 }
 
 export interface MatchResult {
@@ -81,6 +87,7 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
   const missingNamespaces = new Set<string>();
   const missingSchemes = new Set<string>();
   const hasOsPackages = packages.some((p) => p.type === 'apk' || p.type === 'deb');
+  const scores = db.cvss ? (id: string) => db.cvss!(id) : undefined;
 
   if (hasOsPackages) {
     const ns = osNamespace(os);
@@ -96,6 +103,7 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
   }
 
   for (const pkg of packages) {
+    if (pkg.dev && !opts.includeDev) continue;
     const key: LookupKey | null = lookupKey(pkg, os);
     if (!key || missingNamespaces.has(key.namespace)) continue;
     const cmp = opts.comparator(key.scheme);
@@ -106,6 +114,8 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
     // A version the scheme cannot read (a Go main module's "(devel)") cannot be placed in a range.
     if (!cmp.valid(key.version)) continue;
     const mine: Finding[] = [];
+    // The feed whose severity each finding carries (the worse one when feeds merged).
+    const vendor = new Map<Finding, string>();
     for (const adv of db.lookup(key.namespace, key.name)) {
       const hit = affects(adv, key.version, cmp);
       if (!hit) continue;
@@ -115,10 +125,13 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
       const same = mine.find((f) => flawIds(f.id, f.aliases).some((x) => ids.includes(x)));
       if (same) {
         same.aliases = [...new Set([...same.aliases, adv.id, ...adv.aliases])].filter((a) => a !== same.id).sort();
-        if (severityRank(adv.severity) > severityRank(same.severity)) same.severity = adv.severity;
+        if (severityRank(adv.severity) > severityRank(same.severity)) {
+          same.severity = adv.severity;
+          vendor.set(same, adv.feed);
+        }
         continue;
       }
-      mine.push({
+      const finding: Finding = {
         kind: 'vulnerability',
         id: adv.id,
         aliases: [...adv.aliases],
@@ -137,9 +150,14 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
           rule: hit.rule,
         },
         ...(adv.url ? { url: adv.url } : {}),
-      });
+      };
+      vendor.set(finding, adv.feed);
+      mine.push(finding);
     }
-    findings.push(...mine);
+    for (const f of mine) {
+      rate(f, vendor.get(f)!, scores);
+      findings.push(f);
+    }
   }
   for (const s of missingSchemes) warnings.push({ message: `no version comparator for scheme ${s}: those packages were not matched` });
   return { findings, warnings };

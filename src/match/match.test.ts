@@ -1,6 +1,6 @@
 /** Unit tests of the matcher: range rules, requirement strings, one finding per flaw, and "no data" warnings. */
 import { describe, expect, it } from 'vitest';
-import type { Advisory, OsInfo, Package } from '../model/index.js';
+import type { Advisory, CveScore, OsInfo, Package } from '../model/index.js';
 import { getComparator } from '../version/index.js';
 import { affects, matchPackages, type AdvisorySource } from './index.js';
 
@@ -89,5 +89,53 @@ describe('matchPackages', () => {
   it('PyPI names are matched in their PEP 503 form', () => {
     const r = match([pkg({ name: 'Foo_Bar.baz', type: 'python', version: '1.0' })], [adv({ namespace: 'pypi', package: 'foo-bar-baz', scheme: 'pep440', ranges: [{ fixed: '1.1' }] })]);
     expect(r.findings).toHaveLength(1);
+  });
+});
+
+describe('development dependencies', () => {
+  it('are left out of matching unless includeDev asks for them', () => {
+    const advisories = [adv({ ranges: [{ fixed: '1.0.1' }] })];
+    const dev = pkg({ dev: true });
+    expect(match([dev], advisories).findings).toEqual([]);
+    expect(matchPackages([dev], null, source(advisories), { comparator: getComparator, includeDev: true }).findings.map((f) => f.id)).toEqual(['CVE-2020-0001']);
+    expect(match([pkg({})], advisories).findings.map((f) => f.id)).toEqual(['CVE-2020-0001']);
+  });
+});
+
+describe('severity: the vendor first, NVD second', () => {
+  const scores: Record<string, CveScore> = {
+    'CVE-2020-0001': { id: 'CVE-2020-0001', cvss: { vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', score: 9.8, version: '3.1', source: 'nvd@nist.gov' }, severity: 'critical', feed: 'nvd' },
+  };
+  const scored = (advisories: Advisory[]): AdvisorySource => ({ ...source(advisories), cvss: (id) => scores[id] });
+  const run = (advisories: Advisory[]) => matchPackages([pkg({})], null, scored(advisories), { comparator: getComparator }).findings;
+  const nvd = scores['CVE-2020-0001']!.cvss;
+
+  it('an unknown severity takes the rating of the CVE score, and says it came from nvd', () => {
+    expect(run([adv({ severity: 'unknown', feed: 'alpine-secdb', ranges: [{ introduced: '0' }] })])).toEqual([
+      expect.objectContaining({ severity: 'critical', severitySource: 'nvd', cvss: nvd }),
+    ]);
+  });
+
+  it("a vendor's severity stays, with its feed as source, and the CVSS beside it", () => {
+    expect(run([adv({ severity: 'low', feed: 'debian-tracker', ranges: [{ introduced: '0' }] })])).toEqual([
+      expect.objectContaining({ severity: 'low', severitySource: 'debian-tracker', cvss: nvd }),
+    ]);
+  });
+
+  it('a GHSA finding is scored through its CVE alias; a flaw NVD does not know stays unknown, without a source', () => {
+    const [ghsa] = run([adv({ id: 'GHSA-aaaa-bbbb-cccc', aliases: ['CVE-2020-0001'], severity: 'unknown', feed: 'ghsa-npm', ranges: [{ introduced: '0' }] })]);
+    expect(ghsa).toMatchObject({ severity: 'critical', severitySource: 'nvd', cvss: nvd });
+    const [none] = run([adv({ id: 'CVE-2020-0002', severity: 'unknown', ranges: [{ introduced: '0' }] })]);
+    expect(none!.severity).toBe('unknown');
+    expect(none!.severitySource).toBeUndefined();
+    expect(none!.cvss).toBeUndefined();
+  });
+
+  it('when two feeds describe one flaw, the worse vendor severity and its feed win', () => {
+    const [f] = run([
+      adv({ id: 'GHSA-aaaa-bbbb-cccc', aliases: ['CVE-2020-0001'], severity: 'medium', feed: 'ghsa-npm', ranges: [{ introduced: '0' }] }),
+      adv({ id: 'NSWG-ECO-1', aliases: ['CVE-2020-0001'], severity: 'high', feed: 'nodejs-security-wg', ranges: [{ introduced: '0' }] }),
+    ]);
+    expect(f).toMatchObject({ severity: 'high', severitySource: 'nodejs-security-wg', cvss: nvd });
   });
 });

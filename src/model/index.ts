@@ -49,6 +49,12 @@ export interface Package {
    * registry: a registry advisory for the same name is most likely about another package.
    */
   local?: boolean;
+  /**
+   * A development dependency, as its lockfile says (package-lock `dev`, pnpm `dev`, Pipfile.lock
+   * `develop`, composer.lock `packages-dev`, poetry `category = "dev"`): reported in the inventory,
+   * left out of matching unless asked for (`--include-dev-deps`; docs/language-packages.md).
+   */
+  dev?: boolean;
 }
 
 export interface OsInfo {
@@ -111,11 +117,40 @@ export interface MatchDetails {
 
 export type FindingKind = 'vulnerability' | 'check' | 'lint';
 
+/** A CVSS base score and the vector it was computed from, with whose score it is. */
+export interface Cvss {
+  /** `CVSS:3.1/AV:N/…`; v2 vectors have no prefix, as NVD writes them. */
+  vector: string;
+  score: number;
+  /** 2.0 | 3.0 | 3.1 | 4.0 */
+  version: string;
+  /** Who scored it, as the feed names them: `nvd@nist.gov`, a CNA's address or id. */
+  source: string;
+}
+
+/** The CVSS score of one CVE from a scoring feed (NVD), with the severity it implies. */
+export interface CveScore {
+  /** CVE-2019-14697 */
+  id: string;
+  cvss: Cvss;
+  /** The qualitative rating of `cvss.score` (v2 has no critical band). */
+  severity: Severity;
+  /** The feed that gave it: `nvd`. */
+  feed: string;
+}
+
 export interface Finding {
   kind: FindingKind;
   id: string;
   aliases: string[];
   severity: Severity;
+  /**
+   * Where the severity came from: the advisory's own feed (the vendor: `debian-tracker`,
+   * `ghsa-npm`) first, else the scoring feed (`nvd`); absent when it is `unknown` or a check's.
+   */
+  severitySource?: string;
+  /** The CVSS score of the flaw (from the scoring feed), when there is one. */
+  cvss?: Cvss;
   title?: string;
   package?: { name: string; version: string; type: PackageType };
   fixedVersion: string | null;
@@ -153,9 +188,10 @@ export interface Warning {
   /**
    * What kind of warning, for callers that act on it: 'no-data' = the database holds no advisories
    * for the image's OS release (policy `noData: fail` fails on it); 'ignore-expired' and
-   * 'ignore-stale' = a policy ignore entry past its date, or matching nothing.
+   * 'ignore-stale' = a policy ignore entry past its date, or matching nothing; 'unknown-severity' =
+   * vulnerabilities with neither a vendor severity nor a CVSS score (policy `failOnUnknown`).
    */
-  code?: 'no-data' | 'ignore-expired' | 'ignore-stale';
+  code?: 'no-data' | 'ignore-expired' | 'ignore-stale' | 'unknown-severity';
 }
 
 export interface ImageInfo {

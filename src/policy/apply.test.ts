@@ -237,3 +237,47 @@ describe('applyPolicy: switches, severities and the verdict', () => {
     expect(applyPolicy({ ...noData, warnings: [{ message: 'the database has no advisories for x' }] }, policy({ noData: 'fail' }), { now: NOW }).verdict.pass).toBe(true);
   });
 });
+
+describe('vulnerabilities of unknown severity', () => {
+  const unrated = () =>
+    report([
+      vuln('CVE-2019-14697', musl, 'unknown'),
+      vuln('CVE-2019-14697', utils, 'unknown'),
+      vuln('CVE-2018-25032', zlib, 'high'),
+      check('stale-image', 'unknown'),
+    ]);
+
+  it('are counted and named, with their packages, in one warning; the gate still passes by default', () => {
+    const out = applyPolicy(unrated(), { ...emptyPolicy(), failOn: 'critical' }, { now: NOW });
+    expect(out.warnings).toEqual([
+      {
+        code: 'unknown-severity',
+        message:
+          '2 vulnerabilities have no known severity (no vendor severity, no CVSS score in the database), so --fail-on cannot judge them: ' +
+          'CVE-2019-14697 (musl 1.1.18-r3, musl-utils 1.1.18-r3)',
+      },
+    ]);
+    expect(out.verdict.pass).toBe(true);
+  });
+
+  it('fail the gate with failOnUnknown, even when --severity leaves them out of the report', () => {
+    const out = applyPolicy(unrated(), { ...emptyPolicy(), failOnUnknown: true, severities: ['high', 'critical'] }, { now: NOW });
+    expect(out.findings.map((f) => f.id)).toEqual(['CVE-2018-25032']);
+    expect(out.verdict).toMatchObject({ pass: false, reasons: ['2 vulnerabilities of unknown severity (policy failOnUnknown)'] });
+  });
+
+  it('give no warning when every vulnerability is rated or suppressed, and a report judged twice warns once', () => {
+    const policy = { ...emptyPolicy(), failOnUnknown: true, ignore: [{ id: 'CVE-2019-14697', reason: 'ldd is not run' }] };
+    const out = applyPolicy(unrated(), policy, { now: NOW });
+    expect(out.warnings.filter((w) => w.code === 'unknown-severity')).toEqual([]);
+    expect(out.verdict.pass).toBe(true);
+    const twice = applyPolicy(applyPolicy(unrated(), emptyPolicy(), { now: NOW }), emptyPolicy(), { now: NOW });
+    expect(twice.warnings.filter((w) => w.code === 'unknown-severity').length).toBe(1);
+  });
+
+  it('name twenty ids and count the rest', () => {
+    const many = report(Array.from({ length: 25 }, (_, i) => vuln(`CVE-2020-${String(1000 + i)}`, zlib, 'unknown')));
+    const w = applyPolicy(many, emptyPolicy(), { now: NOW }).warnings.find((x) => x.code === 'unknown-severity')!;
+    expect(w.message).toMatch(/^25 vulnerabilities .*CVE-2020-1000 \(zlib 1\.2\.11-r1\);.*CVE-2020-1019 \(zlib 1\.2\.11-r1\), and 5 more$/);
+  });
+});

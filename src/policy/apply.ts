@@ -6,7 +6,7 @@
 import type { Finding, Package, ScanReport, SuppressedFinding, Suppression, Warning } from '../model/index.js';
 import { globToRegExp } from './glob.js';
 import type { IgnoreRule, Policy, VexStatement } from './types.js';
-import { verdictOf } from './verdict.js';
+import { unrated, verdictOf } from './verdict.js';
 import { purlMatches } from './vex.js';
 
 export interface ApplyOptions {
@@ -25,7 +25,8 @@ export function expiryInstant(expires: string): number {
 export function applyPolicy(report: ScanReport, policy: Policy, opts: ApplyOptions = {}): ScanReport {
   const now = (opts.now ?? new Date()).getTime();
   const source = policy.source ?? 'policy';
-  const warnings: Warning[] = [...report.warnings];
+  // A report judged again gets its unknown-severity warning afresh, for the findings then left.
+  const warnings: Warning[] = report.warnings.filter((w) => w.code !== 'unknown-severity');
 
   let findings = report.findings.filter((f) => !(f.kind === 'check' && policy.checks.enabled[f.id] === false));
   if (policy.ignoreUnfixed) findings = findings.filter((f) => f.kind !== 'vulnerability' || f.fixedVersion !== null);
@@ -76,6 +77,10 @@ export function applyPolicy(report: ScanReport, policy: Policy, opts: ApplyOptio
     });
   }
 
+  // Counted before --severity trims the report: what nobody rated is a blind spot either way.
+  const unknown = unrated(kept);
+  if (unknown.length) warnings.push(unknownSeverityWarning(unknown));
+
   const only = policy.severities ? new Set(policy.severities) : null;
   const reported = only ? kept.filter((f) => only.has(f.severity)) : kept;
   const reportedSuppressed = only ? suppressed.filter((f) => only.has(f.severity)) : suppressed;
@@ -87,7 +92,32 @@ export function applyPolicy(report: ScanReport, policy: Policy, opts: ApplyOptio
     verdict: verdictOf(reported, policy.failOn ?? null, report.verdict.minimal, policy.checks.requireMinimal ?? false, {
       warnings,
       noData: policy.noData ?? 'warn',
+      failOnUnknown: policy.failOnUnknown ?? false,
+      unknownSeverity: unknown,
     }),
+  };
+}
+
+/** How many ids a warning names before it only counts the rest. */
+const NAMED = 20;
+
+/** One warning naming the vulnerabilities of unknown severity, each id with its packages. */
+function unknownSeverityWarning(findings: readonly Finding[]): Warning {
+  const byId = new Map<string, Set<string>>();
+  for (const f of findings) {
+    let pkgs = byId.get(f.id);
+    if (!pkgs) byId.set(f.id, (pkgs = new Set()));
+    if (f.package) pkgs.add(`${f.package.name} ${f.package.version}`);
+  }
+  const ids = [...byId.keys()].sort();
+  const named = ids.slice(0, NAMED).map((id) => `${id} (${[...byId.get(id)!].sort().join(', ')})`);
+  const more = ids.length > NAMED ? `, and ${ids.length - NAMED} more` : '';
+  const n = findings.length;
+  return {
+    code: 'unknown-severity',
+    message:
+      `${n} vulnerabilit${n === 1 ? 'y has' : 'ies have'} no known severity (no vendor severity, no CVSS score in the database), ` +
+      `so --fail-on cannot judge ${n === 1 ? 'it' : 'them'}: ${named.join('; ')}${more}`,
   };
 }
 

@@ -29,6 +29,7 @@ describe('parsePolicy: rejected inputs', () => {
     ['unknown key in an ignore entry', 'ignore:\n  - id: CVE-1\n    reason: ok\n    expiry: 2030-01-01\n', /^shipshape\.yaml:4:5: unknown key "expiry" in ignore\[0\]/],
     ['unknown check id', 'checks:\n  root-user: false\n  rootuser: true\n', /^shipshape\.yaml:3:3: unknown key "rootuser" in checks \(known: root-user,/],
     ['wrong type: boolean', 'ignoreUnfixed: "yes"\n', /^shipshape\.yaml:1:16: ignoreUnfixed must be a boolean, not the string "yes"$/],
+    ['wrong type: failOnUnknown', 'failOnUnknown: 1\n', /^shipshape\.yaml:1:16: failOnUnknown must be a boolean, not number 1$/],
     ['wrong type: list', 'allowedRegistries: docker.io\n', /^shipshape\.yaml:1:20: allowedRegistries must be a list, not the string "docker.io"$/],
     ['wrong type: the whole file', '- a\n- b\n', /^shipshape\.yaml:1:1: the policy must be a mapping, not a list$/],
     ['invalid date', 'ignore:\n  - id: CVE-1\n    reason: ok\n    expires: 2026-02-30\n', /^shipshape\.yaml:4:14: ignore\[0\]\.expires: invalid date "2026-02-30"/],
@@ -76,6 +77,7 @@ describe('parsePolicy: accepted inputs', () => {
       [
         'failOn: HIGH',
         'ignoreUnfixed: true',
+        'failOnUnknown: true',
         'maxDbAge: 36h',
         'noData: fail',
         'checks:',
@@ -101,13 +103,14 @@ describe('parsePolicy: accepted inputs', () => {
       source: 'conf/shipshape.yaml',
       failOn: 'high',
       ignoreUnfixed: true,
+      failOnUnknown: true,
       maxDbAgeMs: 36 * 3600e3,
       noData: 'fail',
       checks: { enabled: { 'root-user': false }, requireMinimal: true, maxImageAgeMs: 14 * 86400e3 },
       allowedRegistries: ['registry.example:5000', 'ghcr.io/acme'],
       allowedBaseImages: ['alpine:3.*'],
       ignore: [
-        { id: 'CVE-1', package: 'musl', path: '/lib/**', reason: 'not reachable', owner: 'team-a', expires: '2030-01-31', where: 'conf/shipshape.yaml:12:5' },
+        { id: 'CVE-1', package: 'musl', path: '/lib/**', reason: 'not reachable', owner: 'team-a', expires: '2030-01-31', where: 'conf/shipshape.yaml:13:5' },
       ],
     });
     expect(p.vex).toHaveLength(1);

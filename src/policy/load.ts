@@ -74,6 +74,7 @@ export function parsePolicy(text: string, file: string, opts: ParseOptions = {})
 /** The file as the schema allows it. */
 interface PolicyFile {
   failOn?: string;
+  failOnUnknown?: boolean;
   ignoreUnfixed?: boolean;
   maxDbAge?: string;
   noData?: NoDataAction;
@@ -88,6 +89,7 @@ function normalise(f: PolicyFile, doc: Document, file: string, at: (offset: numb
   const p = emptyPolicy();
   p.source = file;
   if (f.failOn !== undefined) p.failOn = parseSeverity(f.failOn)!;
+  if (f.failOnUnknown !== undefined) p.failOnUnknown = f.failOnUnknown;
   if (f.ignoreUnfixed !== undefined) p.ignoreUnfixed = f.ignoreUnfixed;
   if (f.maxDbAge !== undefined) p.maxDbAgeMs = durationMs(f.maxDbAge)!;
   if (f.noData !== undefined) p.noData = f.noData;

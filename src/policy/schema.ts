@@ -24,6 +24,10 @@ export const policySchema = {
   additionalProperties: false,
   properties: {
     failOn: { ...severity, description: 'lowest severity that fails the verdict (exit 1)' },
+    failOnUnknown: {
+      type: 'boolean',
+      description: 'fail the verdict on vulnerabilities whose severity is unknown (no vendor severity and no CVSS score from NVD)',
+    },
     ignoreUnfixed: { type: 'boolean', description: 'leave out vulnerabilities without a fixed version' },
     maxDbAge: { ...duration, description: 'refuse to scan with a database older than this' },
     noData: {

@@ -6,6 +6,7 @@ import type { Policy } from './types.js';
 /** Values given on the command line (or by a caller); each one present replaces the file's. */
 export interface PolicyOverrides {
   failOn?: Severity;
+  failOnUnknown?: boolean;
   ignoreUnfixed?: boolean;
   maxDbAgeMs?: number;
   requireMinimal?: boolean;
@@ -19,6 +20,7 @@ export interface PolicyOverrides {
 export function withOverrides(policy: Policy, o: PolicyOverrides): Policy {
   const p: Policy = { ...policy, checks: { ...policy.checks, enabled: { ...policy.checks.enabled } } };
   if (o.failOn !== undefined) p.failOn = o.failOn;
+  if (o.failOnUnknown !== undefined) p.failOnUnknown = o.failOnUnknown;
   if (o.ignoreUnfixed !== undefined) p.ignoreUnfixed = o.ignoreUnfixed;
   if (o.maxDbAgeMs !== undefined) p.maxDbAgeMs = o.maxDbAgeMs;
   if (o.requireMinimal !== undefined) p.checks.requireMinimal = o.requireMinimal;

@@ -66,6 +66,8 @@ export interface Policy {
   source?: string;
   /** Lowest severity that fails the verdict; absent = findings never fail it. */
   failOn?: Severity;
+  /** Fail the verdict on vulnerabilities whose severity is unknown (no vendor severity, no CVSS score). */
+  failOnUnknown?: boolean;
   ignoreUnfixed?: boolean;
   /** Refuse to scan with a database older than this. */
   maxDbAgeMs?: number;

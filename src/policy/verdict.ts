@@ -6,6 +6,15 @@ export interface VerdictExtras {
   /** The report's warnings: `noData: fail` fails on a warning with code 'no-data'. */
   warnings?: readonly Warning[];
   noData?: NoDataAction;
+  /** Fail on vulnerabilities of unknown severity (policy failOnUnknown). */
+  failOnUnknown?: boolean;
+  /** Those findings: by default the vulnerabilities among `findings` whose severity is unknown. */
+  unknownSeverity?: readonly Finding[];
+}
+
+/** Vulnerabilities nobody rated: no vendor severity and no CVSS score, so a threshold cannot judge them. */
+export function unrated(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.kind === 'vulnerability' && f.severity === 'unknown');
 }
 
 /** Pass unless a finding (vulnerability or check) reaches `failOn`, a minimal image is required and this is not one, or noData says fail. */
@@ -22,6 +31,10 @@ export function verdictOf(
     if (over.length) reasons.push(`${over.length} finding(s) at or above ${failOn}`);
   }
   if (requireMinimal && minimal === false) reasons.push('the image is not minimal (shell, package manager, root user or setuid files)');
+  if (extras.failOnUnknown) {
+    const n = (extras.unknownSeverity ?? unrated(findings)).length;
+    if (n) reasons.push(`${n} vulnerabilit${n === 1 ? 'y' : 'ies'} of unknown severity (policy failOnUnknown)`);
+  }
   if (extras.noData === 'fail' && extras.warnings?.some((w) => w.code === 'no-data')) {
     reasons.push('the database has no advisories for the image OS release, so its packages were not checked (policy noData: fail)');
   }

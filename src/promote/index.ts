@@ -127,10 +127,10 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     opts.onProgress?.({ phase: 'sign' });
     const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
     const attachments = buildAttachments(opts.key!, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
-    result.pushed.push(...(await attach(client, d.repository, digest, attachments, state)));
-    // 6. The tag, last: checked again, since another writer may have moved it during the run.
+    // 6. The tag, last: checked again (beside the attaching), since another writer may have moved it during the run.
+    const [pushed, again] = await Promise.all([attach(client, d.repository, digest, attachments, state), d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined]);
+    result.pushed.push(...pushed);
     if (d.tag) {
-      const again = await getManifestIfPresent(client, d.repository, d.tag);
       if (again && again.digest !== digest && !opts.forceTag) {
         throw new ShipshapeError('conflict', `${d.name}:${d.tag} was moved to ${again.digest} during the promote: the image is at ${pinned}, the tag was left alone`);
       }

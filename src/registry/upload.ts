@@ -4,7 +4,7 @@
  * RegistryClient.request, so auth, credentials per host, timeouts and retries are the client's.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#push
  */
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { ShipshapeError } from '../errors.js';
 import { digestOf, parseDigest } from '../image/digest.js';
 import type { RegistryClient } from './client.js';
@@ -14,6 +14,8 @@ import { repositoryScope } from './types.js';
 const push = (repository: string) => [repositoryScope(repository, 'pull,push')];
 /** PATCH size: big enough to keep round trips few, small enough to hold a few in memory. */
 export const DEFAULT_CHUNK_BYTES = 16 << 20;
+/** Blobs up to this size (known from their descriptor) are streamed in one PATCH; larger ones go in chunks. */
+export const STREAM_MAX_BYTES = 2 ** 31;
 
 /** `location` plus `key=value`, whatever query the registry put on it. */
 function withQuery(location: string, key: string, value: string): string {
@@ -42,18 +44,29 @@ export async function startUpload(client: RegistryClient, repository: string): P
   return locationOf(res, client.registry, what);
 }
 
-/** Sends one chunk at `offset`; returns the location for the next request (the registry may change it). */
-export async function uploadChunk(client: RegistryClient, repository: string, location: string, chunk: Buffer, offset: number, timeoutMs: number): Promise<string> {
+/**
+ * Sends one chunk at `offset` (a Buffer, re-sent on a retry, or a stream of exactly `length` bytes);
+ * returns the location for the next request (the registry may change it).
+ */
+export async function uploadChunk(
+  client: RegistryClient,
+  repository: string,
+  location: string,
+  chunk: Buffer | Readable,
+  offset: number,
+  timeoutMs: number,
+  length: number = Buffer.isBuffer(chunk) ? chunk.length : -1,
+): Promise<string> {
   const what = `a chunk of an upload to ${client.registry}/${repository}`;
   const res = await client.request({
     method: 'PATCH',
     path: location,
     scopes: push(repository),
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` },
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(length), 'content-range': `${offset}-${offset + length - 1}` },
     body: chunk,
     ok: [202],
     what,
-    budgetMs: blobBudgetMs(chunk.length, timeoutMs),
+    budgetMs: blobBudgetMs(length, timeoutMs),
   });
   await res.body.dump().catch(() => undefined);
   return header(res, 'location') ?? location;
@@ -159,7 +172,7 @@ export class StagedUploads<B extends Blob = Blob> {
     private readonly blobs: B[],
     private readonly open: (b: B) => Promise<Readable>,
     private readonly onBytes?: (sent: number) => void,
-    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number } = {},
+    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number } = {},
   ) {}
 
   start(): void {
@@ -181,9 +194,32 @@ export class StagedUploads<B extends Blob = Blob> {
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let location = await startUpload(this.client, this.repository);
     this.sessions.set(b.digest, location);
+    if (this.cancelled) return; // the session is deleted by cancel()
     const stream = await this.open(b);
     this.streams.add(stream);
     let offset = 0;
+    if (b.size > 0 && b.size <= (this.opts.streamMaxBytes ?? STREAM_MAX_BYTES)) {
+      // Size known: the blob goes as one streamed chunk, never held in memory (no retry: a rerun resumes).
+      const counter = new Transform({
+        transform: (c: Buffer, _e, done) => {
+          this.sent += c.length;
+          this.onBytes?.(this.sent);
+          done(null, c);
+        },
+      });
+      stream.on('error', (err) => counter.destroy(err));
+      stream.pipe(counter);
+      try {
+        location = await uploadChunk(this.client, this.repository, location, counter, 0, timeoutMs, b.size);
+        this.sessions.set(b.digest, location);
+      } catch (err) {
+        throw this.broke(b, 0, err);
+      } finally {
+        this.streams.delete(stream);
+        stream.destroy();
+      }
+      return;
+    }
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async () => {
@@ -193,12 +229,7 @@ export class StagedUploads<B extends Blob = Blob> {
       try {
         location = await uploadChunk(this.client, this.repository, location, chunk, offset, timeoutMs);
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
-        throw new ShipshapeError(
-          err instanceof ShipshapeError && err.code !== 'not-found' ? err.code : 'network',
-          `upload of blob ${b.digest} to ${this.client.registry}/${this.repository} broke off at byte ${offset} (${why}); nothing was committed: run it again to complete`,
-          { cause: err },
-        );
+        throw this.broke(b, offset, err);
       }
       this.sessions.set(b.digest, location);
       offset += chunk.length;
@@ -218,6 +249,17 @@ export class StagedUploads<B extends Blob = Blob> {
       stream.destroy();
     }
     if (b.size >= 0 && offset !== b.size) throw new ShipshapeError('bad-image', `blob ${b.digest} is ${offset} bytes, its descriptor says ${b.size}`);
+  }
+
+  private broke(b: B, offset: number, err: unknown): ShipshapeError {
+    // The source's own failure (a layer that does not match its digest) is said as it is.
+    if (err instanceof ShipshapeError && (err.code === 'digest-mismatch' || err.code === 'too-large' || err.code === 'bad-image')) return err;
+    const why = err instanceof Error ? err.message : String(err);
+    return new ShipshapeError(
+      err instanceof ShipshapeError && err.code !== 'not-found' ? err.code : 'network',
+      `upload of blob ${b.digest} to ${this.client.registry}/${this.repository} broke off after byte ${offset} (${why}); nothing was committed: run it again to complete`,
+      { cause: err },
+    );
   }
 
   /** Waits for every upload, then commits each by digest; the first failure cancels the rest. */

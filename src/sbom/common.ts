@@ -55,6 +55,8 @@ export interface PackageFacts {
   sourceVersion?: string;
   licenses?: string[];
   locations: Location[];
+  /** A development dependency (shipshape's `shipshape:package:dev` property): matched only on request. */
+  dev?: boolean;
 }
 
 /** A Package from what one SBOM entry says, or undefined (counted in `skips`) when it cannot be matched. */
@@ -80,6 +82,7 @@ export function toPackage(f: PackageFacts, skips: SkipCounter, distros: OsInfo[]
   if (f.sourceName && !pkg.sourceName) pkg.sourceName = f.sourceName;
   if (f.sourceVersion && !pkg.sourceVersion) pkg.sourceVersion = f.sourceVersion;
   if (f.licenses?.length) pkg.licenses = f.licenses;
+  if (f.dev) pkg.dev = true;
   pkg.locations = f.locations;
   const d = osFromDistro(p);
   if (d && (pkg.type === 'apk' || pkg.type === 'deb' || pkg.type === 'rpm')) distros.push(d);

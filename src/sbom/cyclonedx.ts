@@ -151,7 +151,7 @@ export function readCycloneDx(doc: unknown, file: string): SbomContents {
     if (!c.purl && ((c.type !== 'library' && c.type !== 'framework') || c.components?.length)) continue;
     const lic = licensesOf(c);
     const pkg = toPackage(
-      { name: c.name, ...(c.purl ? { purl: c.purl } : {}), ...(c.version ? { version: c.version } : {}), ...sourceOf(c), ...(lic ? { licenses: lic } : {}), locations: locationsOf(c) },
+      { name: c.name, ...(c.purl ? { purl: c.purl } : {}), ...(c.version ? { version: c.version } : {}), ...sourceOf(c), ...(lic ? { licenses: lic } : {}), locations: locationsOf(c), ...(props(c).get('shipshape:package:dev') === 'true' ? { dev: true } : {}) },
       skips,
       distros,
     );

@@ -129,6 +129,19 @@ const syftSpdx22 = {
 const text = (o: unknown) => JSON.stringify(o);
 
 describe('CycloneDX', () => {
+  it("keeps a dev dependency dev (shipshape's own property), so a rescan matches it only with --include-dev-deps", () => {
+    const doc = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        { type: 'library', name: 'lodash', version: '4.17.15', purl: 'pkg:npm/lodash@4.17.15', scope: 'excluded', properties: [{ name: 'shipshape:package:dev', value: 'true' }] },
+        { type: 'library', name: 'ms', version: '2.0.0', purl: 'pkg:npm/ms@2.0.0' },
+      ],
+    };
+    const s = parseSbom(text(doc), 'dev.json');
+    expect(s.packages.map((p) => `${p.name} ${p.dev ?? false}`)).toEqual(['lodash true', 'ms false']);
+  });
+
   it('reads a Syft document: purl upstream as origin, locations, licences, OS from the operating-system component', () => {
     const s = parseSbom(text(syftCdx), 'syft.json');
     expect(s.format).toBe('cyclonedx');

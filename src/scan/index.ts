@@ -35,6 +35,8 @@ export interface ScanOptions {
   checkOptions?: Partial<CheckOptions>;
   /** Also report (and match against language feeds) language packages that an OS package installed. */
   includeOsOwned?: boolean;
+  /** Match lockfiles' development dependencies too (they are always in the inventory, marked `dev`). */
+  includeDevDeps?: boolean;
   /** Lint this Dockerfile too: its findings (kind lint, with lines) join the report. */
   dockerfile?: { path: string; text: string; options?: LintOptions };
   /** outdated-base: read the base image's tags from its registry (needs network access to it). */
@@ -181,7 +183,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     const image = await openImage(ref, open);
     try {
       const inv = await inventory(image, opts);
-      const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator });
+      const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator, includeDev: opts.includeDevDeps ?? false });
       let vulns = matched.findings;
       if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
       const baseTags = opts.checkRegistry ? await listBaseTags(image, open, warnings) : undefined;
@@ -274,7 +276,7 @@ function scanSbom(
   const status = db.status();
   const sbom = readSbomFile(ref.path);
   const packages = sortPackages(sbom.packages);
-  const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator });
+  const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator, includeDev: opts.includeDevDeps ?? false });
   let vulns = matched.findings;
   if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
   const findings = sortFindings(vulns);

@@ -16,6 +16,8 @@ export interface ReferrersProxy {
   log: Array<{ method: string; path: string }>;
   /** Cut the connection of the next request matching `match` after `afterBytes` bytes of its body. */
   cutNext(match: (method: string, path: string) => boolean, afterBytes: number): void;
+  /** Answer 403 DENIED to every request matching `match` (undefined: none), as a pull-only account gets. */
+  deny(match: ((method: string, path: string) => boolean) | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -31,12 +33,19 @@ export async function startReferrersProxy(backend: string, opts: { referrers?: b
   const referrers = new Map<string, Referrer[]>();
   const log: ReferrersProxy['log'] = [];
   let cut: { match: (m: string, p: string) => boolean; afterBytes: number } | undefined;
+  let denied: ((m: string, p: string) => boolean) | undefined;
   const api = opts.referrers ?? true;
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
     log.push({ method, path: url });
+    if (denied?.(method, url)) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
+      return;
+    }
     const ref = /^\/v2\/(.+)\/referrers\/(sha256:[a-f0-9]{64})(\?.*)?$/.exec(url);
     if (api && ref && method === 'GET') {
       const want = new URLSearchParams(ref[3]?.slice(1) ?? '').get('artifactType');
@@ -100,6 +109,9 @@ export async function startReferrersProxy(backend: string, opts: { referrers?: b
     log,
     cutNext(match, afterBytes) {
       cut = { match, afterBytes };
+    },
+    deny(match) {
+      denied = match;
     },
     stop: () =>
       new Promise<void>((resolve) => {

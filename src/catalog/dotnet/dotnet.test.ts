@@ -33,3 +33,20 @@ describe('dotnet', () => {
     ]);
   });
 });
+
+describe('deps.json forms the peers test', () => {
+  it("reports a self-contained app's runtime packs under their NuGet names", async () => {
+    const deps = {
+      libraries: {
+        'App/1.0.0': { type: 'project' },
+        'runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.0': { type: 'runtimepack' },
+        'runtimepack.Microsoft.AspNetCore.App.Runtime.linux-x64/8.0.0': { type: 'runtimepack' },
+      },
+    };
+    const r = await runCataloger(dotnetCataloger(), memView([{ path: '/app/App.deps.json', data: JSON.stringify(deps) }]));
+    expect(r.packages.map((p) => p.purl)).toEqual([
+      'pkg:nuget/Microsoft.AspNetCore.App.Runtime.linux-x64@8.0.0',
+      'pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@8.0.0',
+    ]);
+  });
+});

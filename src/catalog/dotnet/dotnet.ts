@@ -1,4 +1,7 @@
-/** .NET cataloger: the `libraries` of type `package` in `*.deps.json` files written by the .NET SDK. */
+/**
+ * .NET cataloger: the `libraries` of type `package` in `*.deps.json` files written by the .NET SDK,
+ * and of type `runtimepack` (the runtime a self-contained app ships, named as its NuGet package).
+ */
 import type { EntryMeta, FileView } from '../../image/types.js';
 import type { Package, Warning } from '../../model/index.js';
 import { isRecord, locationOf, matchingFiles, parseJson, sortPackages, sortWarnings } from '../lang-support.js';
@@ -10,7 +13,7 @@ const isDepsJson = (p: string) => p.endsWith('.deps.json');
 export function dotnetCataloger(): Cataloger {
   return {
     id: 'dotnet',
-    version: 1,
+    version: 2,
     wants: (path: string, _e: EntryMeta) => isDepsJson(path),
     catalog(files: FileView): CatalogResult {
       const packages: Package[] = [];
@@ -30,13 +33,15 @@ export function dotnetCataloger(): Cataloger {
         }
         for (const [key, lib] of Object.entries(doc.libraries)) {
           // "project" libraries are the application itself; "reference" ones are framework assemblies.
-          if (!isRecord(lib) || lib.type !== 'package') continue;
+          // A self-contained app carries the runtime as `runtimepack.<NuGet id>/<version>`
+          // (runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.0): advisories name that package.
+          if (!isRecord(lib) || (lib.type !== 'package' && lib.type !== 'runtimepack')) continue;
           const slash = key.lastIndexOf('/');
           if (slash <= 0 || slash === key.length - 1) {
             warnings.push({ path, message: `deps.json: library key ${JSON.stringify(key)} is not Name/Version` });
             continue;
           }
-          const name = key.slice(0, slash);
+          const name = lib.type === 'runtimepack' ? key.slice(0, slash).replace(/^runtimepack\./, '') : key.slice(0, slash);
           const version = key.slice(slash + 1);
           packages.push({ name, version, type: 'nuget', purl: purl('nuget', undefined, name, version), locations: [locationOf(files, path)] });
         }

@@ -218,3 +218,57 @@ describe('debian-app log4j jar', () => {
     ]);
   });
 });
+
+describe('java archive forms the peers test', () => {
+  const one = async (file: string, manifest: string) => {
+    const jar = makeZip([{ name: 'META-INF/MANIFEST.MF', data: manifest }]);
+    const r = await runCataloger(javaCataloger(), memView([{ path: file, data: jar }]));
+    return r.packages.map((p) => `${p.purl}`);
+  };
+
+  it('does not repeat the manifest group in the artifact of a <group>.<artifact>-<version>.jar', async () => {
+    const mf = 'Manifest-Version: 1.0\r\nBundle-SymbolicName: com.fasterxml.jackson.core.jackson-core\r\nImplementation-Vendor-Id: com.fasterxml.jackson.core\r\nImplementation-Title: Jackson-core\r\nImplementation-Version: 2.15.2\r\n';
+    expect(await one('/app/lib/com.fasterxml.jackson.core.jackson-core-2.15.2.jar', mf)).toEqual(['pkg:maven/com.fasterxml.jackson.core/jackson-core@2.15.2']);
+  });
+
+  it('names a Jenkins plugin from Group-Id, Short-Name and Plugin-Version', async () => {
+    const mf = 'Manifest-Version: 1.0\r\nGroup-Id: org.jenkins-ci.plugins\r\nShort-Name: gradle\r\nExtension-Name: gradle\r\nLong-Name: Gradle Plugin\r\nPlugin-Version: 2.11\r\n';
+    expect(await one('/var/jenkins_home/plugins/gradle.hpi', mf)).toEqual(['pkg:maven/org.jenkins-ci.plugins/gradle@2.11']);
+  });
+});
+
+describe('jars with a pom.xml and no pom.properties', () => {
+  it('are named from the pom.xml path, versioned by the pom (own, else parent), else the manifest', async () => {
+    const own = makeZip([
+      { name: 'META-INF/MANIFEST.MF', data: 'Manifest-Version: 1.0\r\nImplementation-Version: 4.9.11\r\nImplementation-Title: Micronaut Core\r\n' },
+      { name: 'META-INF/maven/io.micronaut/micronaut-aop/pom.xml', data: '<project><!-- <version>0</version> --><modelVersion>4.0.0</modelVersion><groupId>io.micronaut</groupId><artifactId>micronaut-aop</artifactId><version>4.9.11</version><dependencies><dependency><version>9.9</version></dependency></dependencies></project>' },
+    ]);
+    const inherited = makeZip([
+      { name: 'META-INF/maven/org.example/child/pom.xml', data: '<project><parent><groupId>org.example</groupId><artifactId>parent</artifactId><version>2.0.1</version></parent><artifactId>child</artifactId></project>' },
+    ]);
+    const property = makeZip([
+      { name: 'META-INF/MANIFEST.MF', data: 'Manifest-Version: 1.0\r\nImplementation-Version: 3.1\r\n' },
+      { name: 'META-INF/maven/org.example/prop/pom.xml', data: '<project><artifactId>prop</artifactId><version>${revision}</version></project>' },
+    ]);
+    const r = await runCataloger(javaCataloger(), memView([
+      { path: '/app/lib/micronaut-aop-4.9.11.jar', data: own },
+      { path: '/app/lib/child.jar', data: inherited },
+      { path: '/app/lib/prop.jar', data: property },
+    ]));
+    expect(r.warnings).toEqual([]);
+    expect(r.packages.map((p) => p.purl)).toEqual([
+      'pkg:maven/org.example/child@2.0.1',
+      'pkg:maven/io.micronaut/micronaut-aop@4.9.11',
+      'pkg:maven/org.example/prop@3.1',
+    ]);
+  });
+});
+
+describe('pom.xml reading on hostile input', () => {
+  it('stays linear on unclosed comments and sections (no backtracking over the whole text per opening)', async () => {
+    const { pomXmlVersion } = await import('./java.js');
+    expect(pomXmlVersion(`<project>${'<build>'.repeat(150_000)}<version>1</version></project>`)).toBeUndefined();
+    expect(pomXmlVersion(`<project>${'<!--'.repeat(250_000)}`)).toBeUndefined();
+    expect(pomXmlVersion('<project><!-- a --><version>1.2</version><build><version>9</version></build></project>')).toBe('1.2');
+  });
+});

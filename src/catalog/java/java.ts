@@ -76,6 +76,37 @@ export function parseProperties(text: string): Map<string, string> {
   return out;
 }
 
+/**
+ * The version a pom.xml gives its project: the `<version>` child of `<project>`, else its
+ * `<parent>`'s (Maven inherits it); undefined when neither is there or it is a `${property}`.
+ * Not an XML parser: comments and the sections that hold other artifacts' versions are cut first.
+ */
+export function pomXmlVersion(xml: string): string | undefined {
+  let s = cutBetween(xml, '<!--', '-->');
+  const p0 = s.indexOf('<parent>');
+  const p1 = p0 < 0 ? -1 : s.indexOf('</parent>', p0);
+  const parent = p1 < 0 ? undefined : s.slice(p0, p1);
+  for (const section of ['parent', 'dependencyManagement', 'dependencies', 'build', 'profiles', 'reporting', 'plugins', 'modules'])
+    s = cutBetween(s, `<${section}>`, `</${section}>`);
+  const version = (t: string) => /<version>\s*([^<\s]+)\s*<\/version>/.exec(t)?.[1];
+  const v = version(s) ?? (parent ? version(parent) : undefined);
+  return v && !v.includes('${') ? v : undefined;
+}
+
+/** `text` without every `open`…`close` span (an unclosed one runs to the end). One pass: linear in the text, whatever it holds. */
+function cutBetween(text: string, open: string, close: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const i = text.indexOf(open, at);
+    if (i < 0) return out + text.slice(at);
+    out += text.slice(at, i);
+    const j = text.indexOf(close, i + open.length);
+    if (j < 0) return out;
+    at = j + close.length;
+  }
+}
+
 /** The main section of a JAR manifest: `Key: value` with 1-space continuation lines. */
 export function parseManifest(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -118,19 +149,30 @@ export function artifactFromFileName(file: string, version: string): string | un
   return name || undefined;
 }
 
-function fromManifest(mf: Map<string, string>, file: string): MavenCoordinates | undefined {
+export function fromManifest(mf: Map<string, string>, file: string): MavenCoordinates | undefined {
+  // A Jenkins plugin (.hpi/.jpi) states its Maven coordinates: Group-Id, Short-Name (the
+  // artifactId), Plugin-Version (https://www.jenkins.io/doc/developer/plugin-development/).
+  const pluginVersion = mf.get('Plugin-Version');
+  const shortName = mf.get('Short-Name') || mf.get('Extension-Name');
+  if (pluginVersion && shortName) {
+    const group = mf.get('Group-Id') || mf.get('Implementation-Vendor-Id');
+    return { artifactId: shortName, version: pluginVersion, ...(group ? { groupId: group } : {}) };
+  }
   const version = mf.get('Implementation-Version') || mf.get('Bundle-Version') || mf.get('Specification-Version');
   if (!version) return undefined;
   const symbolic = mf.get('Bundle-SymbolicName')?.split(';')[0]?.trim();
-  const artifactId =
+  // maven-jar-plugin writes the groupId as Implementation-Vendor-Id.
+  const group = mf.get('Implementation-Vendor-Id');
+  let artifactId =
     artifactFromFileName(file, version) ||
     (parseFileName(file).version ? parseFileName(file).name : undefined) ||
     mf.get('Implementation-Title') ||
     symbolic ||
     parseFileName(file).name;
+  // OSGi bundle pools and flattened caches name jars `<group>.<artifact>-<version>.jar`
+  // (com.fasterxml.jackson.core.jackson-core-2.15.2.jar): the manifest's group is not part of the artifact.
+  if (group && artifactId.startsWith(`${group}.`) && artifactId.length > group.length + 1) artifactId = artifactId.slice(group.length + 1);
   const c: MavenCoordinates = { artifactId, version };
-  // maven-jar-plugin writes the groupId as Implementation-Vendor-Id.
-  const group = mf.get('Implementation-Vendor-Id');
   if (group) c.groupId = group;
   return c;
 }
@@ -197,9 +239,22 @@ async function scanArchive(ctx: ArchiveCtx, buf: Buffer, name: string, depth: nu
       if (g) c.groupId = g;
       out.push(c);
     }
+    const mfEntry = out.length === 0 ? zip.entries.find((e) => e.fileName === 'META-INF/MANIFEST.MF') : undefined;
+    const mfText = mfEntry && (await readText(mfEntry));
     if (out.length === 0) {
-      const mfEntry = zip.entries.find((e) => e.fileName === 'META-INF/MANIFEST.MF');
-      const text = mfEntry && (await readText(mfEntry));
+      // Without pom.properties (Gradle's maven-publish writes only the pom.xml), the pom.xml's path
+      // names group and artifact as Maven lays them out; the version is the pom's, else the manifest's.
+      const xmls = zip.entries.filter((e) => /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.xml$/.test(e.fileName)).sort(byName);
+      const mfVersion = mfText ? parseManifest(mfText).get('Implementation-Version') : undefined;
+      for (const e of xmls) {
+        const [, , groupId, artifactId] = e.fileName.split('/') as [string, string, string, string];
+        const xml = await readText(e);
+        const version = (xml && pomXmlVersion(xml)) || (xmls.length === 1 ? mfVersion : undefined);
+        if (version) out.push({ groupId, artifactId, version });
+      }
+    }
+    if (out.length === 0) {
+      const text = mfText;
       const fromMf = text ? fromManifest(parseManifest(text), name) : undefined;
       const guessed = fromMf ?? fileNameCoordinates(name);
       // Only the outer archive's own guess can be corrected from Debian's maven-repo links.
@@ -233,7 +288,7 @@ export function javaCataloger(limits: Partial<JavaLimits> = {}): Cataloger {
   const lim: JavaLimits = { ...JAVA_LIMITS, ...limits };
   return {
     id: 'java',
-    version: 1,
+    version: 2,
     wants: (path: string, e: EntryMeta) => JAVA_ARCHIVE.test(path) && e.size <= lim.maxArchiveFile,
     async catalog(files: FileView): Promise<CatalogResult> {
       const packages: Package[] = [];

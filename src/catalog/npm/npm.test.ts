@@ -155,3 +155,158 @@ describe('lockfile scalars', () => {
     expect(summary(packages)).toEqual(['/a/yarn.lock tiny@1.10', '/b/pnpm-lock.yaml tiny@1.10', '/c/package-lock.json ok@1.0.0']);
   });
 });
+
+// Cases found by the peers' own fixtures (../shared/peer-fixtures): each failed before its fix.
+describe('npm lockfile forms the peers test', () => {
+  const lock = async (file: string, data: string) => {
+    const r = await runCataloger(npmCataloger(), memView([{ path: `/app/${file}`, data }]));
+    return { ...r, got: r.packages.map((p) => `${p.name}@${p.version}${p.dev ? ' dev' : ''}`) };
+  };
+
+  it('reads a yarn berry lock that repeats a key (the whole file was rejected)', async () => {
+    const entry = '"ms@npm:2.1.2":\n  version: 2.1.2\n  resolution: "ms@npm:2.1.2"\n  languageName: node\n  linkType: hard\n\n';
+    const r = await lock('yarn.lock', `__metadata:\n  version: 6\n\n${entry}${entry}"debug@npm:4.3.4":\n  version: 4.3.4\n  resolution: "debug@npm:4.3.4"\n`);
+    expect(r.warnings).toEqual([]);
+    expect(r.got).toEqual(['debug@4.3.4', 'ms@2.1.2']);
+  });
+
+  it("reads every document of a pnpm ≥ 10 lock; the environment document's packages (pnpm itself) are marked dev", async () => {
+    const env = "---\nlockfileVersion: '9.0'\nimporters:\n  .:\n    configDependencies: {}\n    packageManagerDependencies:\n      pnpm:\n        specifier: 10.0.0\n        version: 10.0.0\npackages:\n  pnpm@10.0.0:\n    resolution: {integrity: sha512-x}\n";
+    const project = "---\nlockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      minimist:\n        specifier: 1.2.0\n        version: 1.2.0\npackages:\n  minimist@1.2.0:\n    resolution: {integrity: sha512-y}\n";
+    const r = await lock('pnpm-lock.yaml', env + project);
+    expect(r.warnings).toEqual([]);
+    expect(r.got).toEqual(['minimist@1.2.0', 'pnpm@10.0.0 dev']);
+  });
+
+  it('reads yarn v1 entries whose field names are quoted ("version" "3.6.0")', async () => {
+    const r = await lock('yarn.lock', '"jquery@^3.6.0":\n  "integrity" "sha512-x"\n  "resolved" "https://registry.npmjs.org/jquery/-/jquery-3.6.0.tgz"\n  "version" "3.6.0"\n');
+    expect(r.got).toEqual(['jquery@3.6.0']);
+  });
+
+  it('names yarn v1 aliases by the real package, with or without a range after npm:', async () => {
+    const r = await lock(
+      'yarn.lock',
+      '"foo-ms@npm:ms":\n  version "2.1.3"\n\n"foo-uuid@npm:@types/uuid":\n  version "9.0.7"\n\n"foo-debug@npm:debug@^4.3":\n  version "4.3.4"\n',
+    );
+    expect(r.got).toEqual(['@types/uuid@9.0.7', 'debug@4.3.4', 'ms@2.1.3']);
+  });
+
+  it('reads package-lock v1 aliases ("version": "npm:case@1.6.3") under the real name', async () => {
+    const r = await lock(
+      'package-lock.json',
+      JSON.stringify({
+        lockfileVersion: 1,
+        dependencies: {
+          'case-alias': { version: 'npm:case@1.6.3' },
+          chai: { version: 'npm:@bundled-es-modules/chai@4.2.2' },
+          gitdep: { version: 'git+https://github.com/a/b.git#abc' },
+        },
+      }),
+    );
+    expect(r.got).toEqual(['@bundled-es-modules/chai@4.2.2', 'case@1.6.3']);
+  });
+
+  it('marks development dependencies: package-lock dev (nested under a dev package too), not devOptional; pnpm dev', async () => {
+    const v1 = await lock(
+      'package-lock.json',
+      JSON.stringify({
+        lockfileVersion: 1,
+        dependencies: { prod: { version: '1.0.0' }, tool: { version: '2.0.0', dev: true, dependencies: { inner: { version: '3.0.0' } } } },
+      }),
+    );
+    expect(v1.got).toEqual(['inner@3.0.0 dev', 'prod@1.0.0', 'tool@2.0.0 dev']);
+    const v3 = await lock(
+      'package-lock.json',
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'app' },
+          'node_modules/a': { version: '1.0.0', dev: true },
+          'node_modules/b': { version: '1.0.0', devOptional: true },
+          'node_modules/c': { version: '1.0.0' },
+        },
+      }),
+    );
+    expect(v3.got).toEqual(['a@1.0.0 dev', 'b@1.0.0', 'c@1.0.0']);
+    const pnpm = await lock('pnpm-lock.yaml', "lockfileVersion: '6.0'\npackages:\n  /mocha@10.0.0:\n    dev: true\n  /ms@2.1.3:\n    dev: false\n");
+    expect(pnpm.got).toEqual(['mocha@10.0.0 dev', 'ms@2.1.3']);
+  });
+
+  it('keeps a release that is in both trees as production', async () => {
+    const r = await lock(
+      'package-lock.json',
+      JSON.stringify({ lockfileVersion: 1, dependencies: { a: { version: '1.0.0', dev: true, dependencies: { ms: { version: '2.0.0' } } }, ms: { version: '2.0.0' } } }),
+    );
+    expect(r.got).toEqual(['a@1.0.0 dev', 'ms@2.0.0']);
+  });
+
+  it("marks yarn.lock entries that only the project's devDependencies reach as dev (classic and berry)", async () => {
+    const manifest = JSON.stringify({ dependencies: { prod: '^1.0.0' }, devDependencies: { tool: '^2.0.0', alias: 'npm:shared@^1.0.0' } });
+    const classic = [
+      'prod@^1.0.0:\n  version "1.0.0"\n  dependencies:\n    shared "^1.0.0"\n',
+      'tool@^2.0.0:\n  version "2.0.0"\n  dependencies:\n    "@x/helper" "~3.0.0"\n    shared "^1.0.0"\n',
+      '"@x/helper@~3.0.0":\n  version "3.0.1"\n',
+      'shared@^1.0.0, "alias@npm:shared@^1.0.0":\n  version "1.2.0"\n',
+      'orphan@^9.0.0:\n  version "9.0.0"\n',
+    ].join('\n');
+    const berry = [
+      '__metadata:\n  version: 6\n',
+      '"prod@npm:^1.0.0":\n  version: 1.0.0\n  resolution: "prod@npm:1.0.0"\n  dependencies:\n    shared: ^1.0.0\n',
+      '"tool@npm:^2.0.0":\n  version: 2.0.0\n  resolution: "tool@npm:2.0.0"\n  dependencies:\n    "@x/helper": ~3.0.0\n',
+      '"@x/helper@npm:~3.0.0":\n  version: 3.0.1\n  resolution: "@x/helper@npm:3.0.1"\n',
+      '"shared@npm:^1.0.0":\n  version: 1.2.0\n  resolution: "shared@npm:1.2.0"\n',
+    ].join('\n');
+    for (const [dir, lockText] of [['classic', classic], ['berry', berry]] as const) {
+      const r = await runCataloger(npmCataloger(), memView([
+        { path: `/${dir}/yarn.lock`, data: lockText },
+        { path: `/${dir}/package.json`, data: manifest },
+      ]));
+      const got = r.packages.map((p) => `${p.name}@${p.version}${p.dev ? ' dev' : ''}`);
+      expect(got, dir).toEqual(['@x/helper@3.0.1 dev', ...(dir === 'classic' ? ['orphan@9.0.0'] : []), 'prod@1.0.0', 'shared@1.2.0', 'tool@2.0.0 dev']);
+    }
+    // Without the project's package.json, nothing is known of dev: nothing is marked.
+    const bare = await lock('yarn.lock', classic);
+    expect(bare.got.filter((g) => g.endsWith(' dev'))).toEqual([]);
+  });
+
+  it('marks pnpm v9 packages that only devDependencies reach through snapshots as dev', async () => {
+    const text = [
+      "lockfileVersion: '9.0'",
+      'importers:',
+      '  .:',
+      '    dependencies:',
+      '      a:',
+      '        specifier: 1.0.0',
+      '        version: 1.0.0(peer@1.0.0)',
+      '    devDependencies:',
+      '      t:',
+      '        specifier: 1.0.0',
+      '        version: 1.0.0',
+      '      lodash:',
+      '        specifier: file:lodash.tgz',
+      '        version: file:lodash.tgz',
+      'packages:',
+      '  a@1.0.0: {resolution: {integrity: x}}',
+      '  peer@1.0.0: {resolution: {integrity: x}}',
+      '  t@1.0.0: {resolution: {integrity: x}}',
+      '  shared@2.0.0: {resolution: {integrity: x}}',
+      '  only-dev@3.0.0: {resolution: {integrity: x}}',
+      '  lodash@file:lodash.tgz: {resolution: {integrity: x}, version: 4.17.21}',
+      'snapshots:',
+      '  a@1.0.0(peer@1.0.0):',
+      '    dependencies:',
+      '      shared: 2.0.0',
+      '      peer: 1.0.0',
+      '  peer@1.0.0: {}',
+      '  t@1.0.0:',
+      '    dependencies:',
+      '      shared: 2.0.0',
+      '      only-dev: 3.0.0',
+      '  shared@2.0.0: {}',
+      '  only-dev@3.0.0: {}',
+      '  lodash@file:lodash.tgz: {}',
+    ].join('\n');
+    const r = await lock('pnpm-lock.yaml', text);
+    expect(r.got).toEqual(['a@1.0.0', 'lodash@4.17.21 dev', 'only-dev@3.0.0 dev', 'peer@1.0.0', 'shared@2.0.0', 't@1.0.0 dev']);
+  });
+});

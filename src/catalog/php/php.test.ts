@@ -42,3 +42,27 @@ describe('php', () => {
     ]);
   });
 });
+
+describe('composer development packages', () => {
+  it("marks composer.lock's packages-dev as dev, not installed.json's dev-package-names (installed in vendor/)", async () => {
+    const lock = JSON.stringify({ packages: [{ name: 'psr/log', version: '1.1.4' }], 'packages-dev': [{ name: 'pear/log', version: '1.13.3' }] });
+    const installed = JSON.stringify({
+      packages: [
+        { name: 'psr/log', version: '1.1.4' },
+        { name: 'phpunit/phpunit', version: '9.6.0' },
+      ],
+      dev: true,
+      'dev-package-names': ['phpunit/phpunit'],
+    });
+    const r = await runCataloger(phpCataloger(), memView([
+      { path: '/app/composer.lock', data: lock },
+      { path: '/srv/vendor/composer/installed.json', data: installed },
+    ]));
+    expect(r.packages.map((p) => `${p.locations[0]!.path} ${p.name}@${p.version}${p.dev ? ' dev' : ''}`)).toEqual([
+      '/app/composer.lock pear/log@1.13.3 dev',
+      '/app/composer.lock psr/log@1.1.4',
+      '/srv/vendor/composer/installed.json phpunit/phpunit@9.6.0',
+      '/srv/vendor/composer/installed.json psr/log@1.1.4',
+    ]);
+  });
+});

@@ -108,3 +108,49 @@ describe('debian-app dist-packages', () => {
     expect(requests.purl).toBe('pkg:pypi/requests@2.28.1');
   });
 });
+
+// Cases found by the peers' own fixtures (../shared/peer-fixtures): each failed before its fix.
+describe('python forms the peers test', () => {
+  const got = async (files: Array<{ path: string; data: string | Buffer }>) => {
+    const r = await runCataloger(pythonCataloger(), memView(files));
+    return { warnings: r.warnings, got: r.packages.map((p) => `${p.name}@${p.version}${p.dev ? ' dev' : ''}`) };
+  };
+
+  it('reads UTF-16 requirements files with a byte order mark, as pip does', async () => {
+    const text = 'attrs==20.3.0\r\nsix==1.16.0\r\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le.subarray(2)).swap16();
+    const r = await got([
+      { path: '/le/requirements.txt', data: le },
+      { path: '/be/requirements.txt', data: Buffer.concat([Buffer.from([0xfe, 0xff]), be]) },
+    ]);
+    expect(r.warnings).toEqual([]);
+    expect(r.got).toEqual(['attrs@20.3.0', 'six@1.16.0', 'attrs@20.3.0', 'six@1.16.0']);
+  });
+
+  it('finds .DIST-INFO and .EGG-INFO directories in any case, as importlib.metadata does', async () => {
+    const site = '/usr/local/lib/python3.11/site-packages';
+    const r = await got([
+      { path: `${site}/Pygments-2.6.1.DIST-INFO/METADATA`, data: 'Metadata-Version: 2.1\nName: Pygments\nVersion: 2.6.1\n' },
+      { path: `${site}/requests-2.22.0-py3.8.EGG-INFO/PKG-INFO`, data: 'Metadata-Version: 1.1\nName: requests\nVersion: 2.22.0\n' },
+      // Python reads the METADATA file by its exact name: a lower-case one is not metadata.
+      { path: `${site}/other-1.0.dist-info/metadata`, data: 'Name: other\nVersion: 1.0\n' },
+    ]);
+    expect(r.got).toEqual(['pygments@2.6.1', 'requests@2.22.0']);
+  });
+
+  it("marks Pipfile.lock's develop and poetry's dev packages (category, or groups without main) as dev", async () => {
+    const pipfile = JSON.stringify({ default: { flask: { version: '==2.0.0' } }, develop: { pytest: { version: '==7.0.0' } } });
+    const poetry = [
+      '[[package]]\nname = "flask"\nversion = "2.0.0"\ncategory = "main"\n',
+      '[[package]]\nname = "pytest"\nversion = "7.0.0"\ncategory = "dev"\n',
+      '[[package]]\nname = "click"\nversion = "8.1.8"\ngroups = ["main", "dev"]\n',
+      '[[package]]\nname = "py"\nversion = "1.11.0"\ngroups = ["dev"]\n',
+    ].join('\n');
+    const r = await got([
+      { path: '/a/Pipfile.lock', data: pipfile },
+      { path: '/b/poetry.lock', data: poetry },
+    ]);
+    expect(r.got).toEqual(['flask@2.0.0', 'pytest@7.0.0 dev', 'click@8.1.8', 'flask@2.0.0', 'py@1.11.0 dev', 'pytest@7.0.0 dev']);
+  });
+});

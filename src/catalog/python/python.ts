@@ -8,6 +8,7 @@ import type { Package, Warning } from '../../model/index.js';
 import {
   basename,
   decodeText,
+  decodeTextBom,
   dedupe,
   isRecord,
   locationOf,
@@ -26,9 +27,16 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
+/**
+ * METADATA in `*.dist-info`, PKG-INFO in `*.egg-info`, or an `*.egg-info` file. The suffix is
+ * matched in any case, as Python's importlib.metadata does (it lower-cases names before
+ * comparing): `Pygments-2.6.1.DIST-INFO` is found by Python, so it is a package.
+ */
 export function isInstalledMetadata(path: string): boolean {
   if (!/\/(site|dist)-packages\//.test(path)) return false;
-  return /\.dist-info\/METADATA$/.test(path) || /\.egg-info\/PKG-INFO$/.test(path) || /\.egg-info$/.test(path);
+  if (path.endsWith('/METADATA')) return /\.dist-info$/i.test(path.slice(0, -'/METADATA'.length));
+  if (path.endsWith('/PKG-INFO')) return /\.egg-info$/i.test(path.slice(0, -'/PKG-INFO'.length));
+  return /\.egg-info$/i.test(path);
 }
 
 /** A project's lockfile; those inside installed packages (site-packages) describe nothing installed. */
@@ -81,10 +89,11 @@ interface Ctx {
   warnings: Warning[];
 }
 
-function add(ctx: Ctx, path: string, name: string, version: string, licenses?: string[]): void {
+function add(ctx: Ctx, path: string, name: string, version: string, licenses?: string[], dev?: boolean): void {
   const norm = normalizeName(name);
   const p: Package = { name: norm, version, type: 'python', purl: purl('pypi', undefined, norm, version), locations: [locationOf(ctx.files, path)] };
   if (licenses) p.licenses = licenses;
+  if (dev) p.dev = true;
   ctx.packages.push(p);
 }
 
@@ -101,7 +110,11 @@ function catalogMetadata(ctx: Ctx, path: string, buf: Buffer): void {
 function catalogPoetry(ctx: Ctx, path: string, text: string): void {
   for (const t of arrayTables(text, 'package')) {
     const { name, version } = t.values;
-    if (name && version) add(ctx, path, name, version);
+    // Poetry < 2 writes `category = "dev"`; Poetry 2 lists the groups needing the package:
+    // without "main", only development groups do.
+    const groups = t.arrays.groups;
+    const dev = t.values.category === 'dev' || (groups !== undefined && groups.length > 0 && !groups.includes('main'));
+    if (name && version) add(ctx, path, name, version, undefined, dev);
     else ctx.warnings.push({ path, message: `poetry.lock: [[package]] at line ${t.line} has no name or version` });
   }
 }
@@ -117,7 +130,7 @@ function catalogPipfileLock(ctx: Ctx, path: string, buf: Buffer): void {
     for (const [name, entry] of Object.entries(deps)) {
       const v = isRecord(entry) ? str(entry.version) : undefined;
       const m = v ? /^===?\s*(\S+)$/.exec(v) : null;
-      if (m) add(ctx, path, name, m[1]!);
+      if (m) add(ctx, path, name, m[1]!, undefined, section === 'develop');
     }
   }
 }
@@ -137,7 +150,7 @@ export function pythonCataloger(): Cataloger {
   const wanted = (p: string) => isInstalledMetadata(p) || isPythonLockfile(p);
   return {
     id: 'python',
-    version: 1,
+    version: 2,
     wants: (path: string, _entry: EntryMeta) => wanted(path),
     catalog(files: FileView): CatalogResult {
       const ctx: Ctx = { files, packages: [], warnings: [] };
@@ -153,7 +166,7 @@ export function pythonCataloger(): Cataloger {
           catalogPipfileLock(ctx, path, buf);
           continue;
         }
-        const text = decodeText(buf);
+        const text = base === 'poetry.lock' ? decodeText(buf) : decodeTextBom(buf);
         if (text === undefined) {
           ctx.warnings.push({ path, message: `${base}: not UTF-8 text` });
           continue;

@@ -60,3 +60,11 @@ describe('ruby', () => {
     ]);
   });
 });
+
+describe('Gemfile.lock forms the peers test', () => {
+  it('ends a section at any unindented line: entries of an unknown section (BAD-SECTION) are not gems', async () => {
+    const lock = 'GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.4)\n\nBAD-SECTION\n    bad-entry (5.5.5)\n      bad-rack\n\nPLATFORMS\n  ruby\n';
+    const r = await runCataloger(rubyCataloger(), memView([{ path: '/app/Gemfile.lock', data: lock }]));
+    expect(r.packages.map((p) => `${p.name}@${p.version}`)).toEqual(['rack@2.2.4']);
+  });
+});

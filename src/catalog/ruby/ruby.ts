@@ -70,7 +70,8 @@ function catalogGemfileLock(ctx: Ctx, path: string, buf: Buffer): void {
   let inSpecs = false;
   let sawSection = false;
   for (const line of text.split(/\r?\n/)) {
-    if (/^[A-Z][A-Z ]*$/.test(line)) {
+    // Any unindented line opens a section (`BUNDLED WITH`, `BAD-SECTION`): specs end with theirs.
+    if (/^\S/.test(line)) {
       section = line.trim();
       inSpecs = false;
       if (section === 'GEM' || section === 'GIT' || section === 'PATH') sawSection = true;
@@ -91,7 +92,7 @@ export function rubyCataloger(): Cataloger {
   const wanted = (p: string) => isGemspec(p) || isGemfileLock(p);
   return {
     id: 'ruby',
-    version: 1,
+    version: 2,
     wants: (path: string, _e: EntryMeta) => wanted(path),
     catalog(files: FileView): CatalogResult {
       const ctx: Ctx = { files, packages: [], warnings: [] };

@@ -68,3 +68,33 @@ describe('rust', () => {
     expect(warnings[2]!.message).toMatch(/truncated/);
   });
 });
+
+describe('Cargo.lock forms the peers test', () => {
+  it('reads TOML multi-line strings, and never takes their lines for table headers', async () => {
+    const lock = [
+      '[[package]]',
+      'name = "url"',
+      'version = """1.7.2"""',
+      'source = "registry+https://github.com/rust-lang/crates.io-index"',
+      '',
+      '[[package]]',
+      'name = "odd"',
+      "description = '''",
+      '[[package]]',
+      "name = \"not-a-package\"'''",
+      'version = "0.1.0"',
+      'source = "registry+https://github.com/rust-lang/crates.io-index"',
+    ].join('\n');
+    const r = await runCataloger(rustCataloger(), memView([{ path: '/app/Cargo.lock', data: lock }]));
+    expect(r.warnings).toEqual([]);
+    expect(r.packages.map((p) => `${p.name}@${p.version}`)).toEqual(['odd@0.1.0', 'url@1.7.2']);
+  });
+});
+
+describe('Cargo.lock on hostile input', () => {
+  it('an unclosed multi-line string over many lines is read in one pass', async () => {
+    const lock = `[[package]]\nname = "a"\nversion = "1.0.0"\ndescription = """\n${'x\n'.repeat(300_000)}`;
+    const r = await runCataloger(rustCataloger(), memView([{ path: '/app/Cargo.lock', data: lock }]));
+    expect(r.packages.map((p) => `${p.name}@${p.version}`)).toEqual(['a@1.0.0']);
+  });
+});

@@ -35,6 +35,17 @@ describe('cyclonedx reporter', () => {
 
   const bom = JSON.parse(cyclonedxReporter.render(mixedReport())) as Bom;
 
+  it("writes a lockfile's dev dependency with scope excluded and shipshape's dev property, still valid CycloneDX", async () => {
+    const r = mixedReport();
+    r.packages.push({ name: 'mocha', version: '10.0.0', type: 'npm', purl: 'pkg:npm/mocha@10.0.0', dev: true, locations: [{ layer: 'sha256:l', path: '/app/package-lock.json' }] });
+    const text = cyclonedxReporter.render(r);
+    expect(await validator.validate(text)).toBeNull();
+    const mocha = (JSON.parse(text) as Bom).components.find((c) => c.purl === 'pkg:npm/mocha@10.0.0') as Bom['components'][number] & { scope?: string };
+    expect(mocha.scope).toBe('excluded');
+    expect(mocha.properties).toContainEqual({ name: 'shipshape:package:dev', value: 'true' });
+    expect((JSON.parse(text) as Bom).components.filter((c) => (c as { scope?: string }).scope === 'excluded')).toHaveLength(1);
+  });
+
   it('describes the image as a container with its digest', () => {
     const c = bom.metadata.component;
     expect(c.type).toBe('container');

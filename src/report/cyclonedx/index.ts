@@ -14,6 +14,7 @@ import {
   TOOL_URI,
   TOOL_VERSION,
 } from '../common.js';
+import { severityFromScore } from '../../feeds/cvss/index.js';
 import type { Reporter } from '../types.js';
 
 const IMAGE_REF = 'image';
@@ -33,7 +34,22 @@ const RATING: Record<Severity, string> = {
 const SOURCES: Record<string, { name: string; url: string }> = {
   'alpine-secdb': { name: 'Alpine SecDB', url: 'https://secdb.alpinelinux.org/' },
   'debian-tracker': { name: 'Debian Security Tracker', url: 'https://security-tracker.debian.org/tracker/' },
+  nvd: { name: 'NVD', url: 'https://nvd.nist.gov/' },
 };
+
+/** CycloneDX 1.6 `scoreMethod` of a CVSS version. */
+const CVSS_METHOD: Record<string, string> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
+
+/** A finding's ratings: its severity, by whoever gave it (the feed, or NVD), and its CVSS score with vector. */
+function ratingsOf(f: Finding): object[] {
+  const by = f.severitySource ?? f.match?.feed;
+  const out: object[] = [{ ...(by ? { source: SOURCES[by] ?? { name: by } } : {}), severity: RATING[f.severity] }];
+  if (f.cvss) {
+    const src = f.cvss.source === 'nvd@nist.gov' ? SOURCES.nvd! : { name: f.cvss.source };
+    out.push({ source: src, score: f.cvss.score, severity: RATING[severityFromScore(f.cvss.score, f.cvss.version)], method: CVSS_METHOD[f.cvss.version] ?? 'other', vector: f.cvss.vector });
+  }
+  return out;
+}
 
 /** CycloneDX 1.6 `impactAnalysisState`. */
 type AnalysisState = 'resolved' | 'resolved_with_pedigree' | 'exploitable' | 'in_triage' | 'false_positive' | 'not_affected';
@@ -126,6 +142,7 @@ function componentOf(p: Package, ref: string): object {
   if (p.sourceName) props.push({ name: 'shipshape:package:source-name', value: p.sourceName });
   if (p.sourceVersion) props.push({ name: 'shipshape:package:source-version', value: p.sourceVersion });
   if (p.local) props.push({ name: 'shipshape:package:local', value: 'true' });
+  if (p.dev) props.push({ name: 'shipshape:package:dev', value: 'true' });
   p.locations.forEach((l, i) => {
     props.push({ name: `shipshape:location:${i}:path`, value: l.path });
     if (l.layer) props.push({ name: `shipshape:location:${i}:layer`, value: l.layer });
@@ -136,6 +153,8 @@ function componentOf(p: Package, ref: string): object {
     name: p.name,
     version: p.version,
     ...(p.purl ? { purl: p.purl } : {}),
+    // CycloneDX's scope for "test and other non-runtime purposes": a lockfile's dev dependency.
+    ...(p.dev ? { scope: 'excluded' } : {}),
     // Catalogued license strings are not always SPDX ids (GPL2, BSD-3-clause): named, not guessed.
     ...(p.licenses?.length ? { licenses: [...new Set(p.licenses)].map((name) => ({ license: { name } })) } : {}),
     properties: props,
@@ -200,10 +219,7 @@ export const cyclonedxReporter: Reporter = {
           }),
         ),
       ].sort(compareText);
-      const ratings = [...new Set(fs.map((f) => f.severity))].sort(compareText).map((s) => ({
-        ...(source ? { source } : {}),
-        severity: RATING[s],
-      }));
+      const ratings = [...new Map(fs.flatMap(ratingsOf).map((r) => [JSON.stringify(r), r])).entries()].sort(([a], [b]) => compareText(a, b)).map(([, r]) => r);
       const fixes = [...new Set(fs.map((f) => (f.package && f.fixedVersion ? `${f.package.name} ${f.fixedVersion}` : '')))].filter(Boolean).sort(compareText);
       const url = findingUrl(fs[0]!);
       const aliases = [...new Set(fs.flatMap((f) => f.aliases))].sort(compareText);

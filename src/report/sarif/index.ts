@@ -4,7 +4,11 @@ import { severityRank, type Finding, type ScanReport, type Severity, type Suppre
 import { compareFindings, compareText, findingSummary, findingUrl, imageIdentity, sortedSuppressed, suppressionText, TOOL_NAME, TOOL_URI, TOOL_VERSION } from '../common.js';
 import type { Reporter } from '../types.js';
 
-/** GitHub reads `security-severity` as a CVSS-like score; unknown gets none rather than an invented one. */
+/**
+ * GitHub reads `security-severity` (a rule property) as a score from 0.0 to 10.0 and shows it as
+ * critical (9.0+), high (7.0+), medium (4.0+) or low: the CVSS score where it rates the severity
+ * shown, else a score in the severity's band; unknown gets none rather than an invented one.
+ */
 const SCORE: Record<Severity, string | undefined> = {
   critical: '9.5',
   high: '8.0',
@@ -13,6 +17,15 @@ const SCORE: Record<Severity, string | undefined> = {
   negligible: '1.0',
   unknown: undefined,
 };
+
+/** The worst finding's CVSS score, when it falls in the band GitHub shows for that severity. */
+function securitySeverity(findings: readonly Finding[], worst: Severity): string | undefined {
+  const band: Partial<Record<Severity, [number, number]>> = { critical: [9, 10], high: [7, 8.9], medium: [4, 6.9], low: [0.1, 3.9] };
+  const [lo, hi] = band[worst] ?? [NaN, NaN];
+  const scores = findings.filter((f) => f.severity === worst && f.cvss).map((f) => f.cvss!.score);
+  const best = Math.max(...scores.filter((s) => s >= lo && s <= hi));
+  return Number.isFinite(best) ? best.toFixed(1) : SCORE[worst];
+}
 
 function level(s: Severity): 'error' | 'warning' | 'note' {
   if (s === 'critical' || s === 'high') return 'error';
@@ -78,7 +91,7 @@ function ruleOf(rule: Rule): object {
     md.push('', ...[...new Set(links)].map((u) => `- <${u}>`));
   }
   const tags = ['security', first.kind === 'vulnerability' ? 'vulnerability' : first.kind, worst];
-  const score = SCORE[worst];
+  const score = securitySeverity(rule.findings, worst);
   return {
     id: rule.id,
     name: ruleName(rule.id),
@@ -161,6 +174,13 @@ function suppressionOf(s: Suppression): object {
 
 function resultOf(f: Finding, ruleIndex: number, imageName: string, suppression?: Suppression): object {
   const props: Record<string, unknown> = { kind: f.kind, severity: f.severity };
+  if (f.severitySource) props.severitySource = f.severitySource;
+  if (f.cvss) {
+    props.cvssScore = f.cvss.score;
+    props.cvssVector = f.cvss.vector;
+    props.cvssVersion = f.cvss.version;
+    props.cvssSource = f.cvss.source;
+  }
   if (f.package) {
     props.packageName = f.package.name;
     props.packageVersion = f.package.version;

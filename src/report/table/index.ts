@@ -12,6 +12,11 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
+/** The severity, and whose it is when not the advisory's own feed's: `critical (nvd)`. */
+function severityCell(f: Finding): string {
+  return f.severitySource && f.severitySource !== f.match?.feed ? `${f.severity} (${f.severitySource})` : f.severity;
+}
+
 function worst(findings: Finding[]): number {
   return Math.max(...findings.map((f) => severityRank(f.severity)));
 }
@@ -46,7 +51,7 @@ export const tableReporter: Reporter = {
       (a, b) => worst(b) - worst(a) || (a[0]!.package?.name ?? '').localeCompare(b[0]!.package?.name ?? ''),
     );
     if (ordered.length) {
-      const rows = [['PACKAGE', 'VERSION', 'TYPE', 'ID', 'SEVERITY', 'FIXED IN']];
+      const rows = [['PACKAGE', 'VERSION', 'TYPE', 'ID', 'SEVERITY', 'CVSS', 'FIXED IN']];
       for (const g of ordered) {
         g.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id));
         g.forEach((f, i) =>
@@ -55,7 +60,8 @@ export const tableReporter: Reporter = {
             i === 0 ? (f.package?.version ?? '') : '',
             i === 0 ? (f.package?.type ?? '') : '',
             f.id,
-            f.severity,
+            severityCell(f),
+            f.cvss ? f.cvss.score.toFixed(1) : '-',
             f.fixedVersion ?? '(no fix)',
           ]),
         );

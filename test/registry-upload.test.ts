@@ -1,0 +1,79 @@
+/**
+ * The upload primitives of src/registry/upload.ts against a real docker-registry: monolithic and
+ * chunked (Content-Range) uploads, a streamed PATCH, sessions held until commit or cancelled,
+ * cross-repository mount and its fallback, manifest PUT byte for byte.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../src/registry/client.js';
+import { blobExists, mountBlob, putManifest, StagedUploads, uploadBlob } from '../src/registry/upload.js';
+import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+describe.skipIf(registryToolsMissing())('registry uploads', () => {
+  let reg: StartedRegistry;
+  let client: RegistryClient;
+  beforeAll(async () => {
+    reg = await startRegistry();
+    client = new RegistryClient(reg.host, { insecureRegistries: [reg.host] });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await reg?.stop();
+  });
+
+  it('monolithic upload; HEAD says present; a wrong digest is refused before sending', async () => {
+    const data = randomBytes(1000);
+    expect(await blobExists(client, 'u/mono', sha(data))).toBe(false);
+    await uploadBlob(client, 'u/mono', sha(data), data);
+    expect(await blobExists(client, 'u/mono', sha(data))).toBe(true);
+    await expect(uploadBlob(client, 'u/mono', sha(Buffer.from('other')), data)).rejects.toThrow(/does not hash/);
+  });
+
+  it('chunked with Content-Range (several PATCHes), and streamed in one PATCH: nothing exists until commit', async () => {
+    const data = randomBytes(300_000);
+    const blob = { digest: sha(data), size: data.length };
+    for (const [repo, opts] of [['u/chunked', { chunkBytes: 64 << 10, streamMaxBytes: 0 }], ['u/streamed', {}]] as const) {
+      let sent = 0;
+      const staged = new StagedUploads(client, repo, [blob], async () => Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), (n) => (sent = n), opts);
+      staged.start();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await blobExists(client, repo, blob.digest)).toBe(false);
+      expect(await staged.commit()).toEqual({ count: 1, bytes: data.length });
+      expect(sent).toBe(data.length);
+      expect(await blobExists(client, repo, blob.digest)).toBe(true);
+    }
+  });
+
+  it('cancel leaves no blob; a source shorter than its descriptor fails the commit', async () => {
+    const data = randomBytes(50_000);
+    const staged = new StagedUploads(client, 'u/cancel', [{ digest: sha(data), size: data.length }], async () => Readable.from([data]));
+    staged.start();
+    await staged.cancel();
+    expect(await blobExists(client, 'u/cancel', sha(data))).toBe(false);
+    const short = new StagedUploads(client, 'u/short', [{ digest: sha(data), size: data.length }], async () => Readable.from([data.subarray(0, 1000)]), undefined, { streamMaxBytes: 0 });
+    await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 50000/);
+    expect(await blobExists(client, 'u/short', sha(data))).toBe(false);
+  });
+
+  it('cross-repository mount; from a repository without the blob it falls back (false)', async () => {
+    const data = randomBytes(2000);
+    await uploadBlob(client, 'u/from', sha(data), data);
+    expect(await mountBlob(client, 'u/to', sha(data), 'u/from')).toBe(true);
+    expect(await blobExists(client, 'u/to', sha(data))).toBe(true);
+    expect(await mountBlob(client, 'u/to2', sha(randomBytes(10)), 'u/from')).toBe(false);
+  });
+
+  it('manifest PUT keeps the bytes (odd spacing and key order survive): the digest is theirs', async () => {
+    const config = Buffer.from('{}');
+    await uploadBlob(client, 'u/m', sha(config), config);
+    const bytes = Buffer.from(`{ "schemaVersion":2,  "mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[],"config":{"size":2,"digest":"${sha(config)}","mediaType":"application/vnd.oci.empty.v1+json"} }`);
+    const r = await putManifest(client, 'u/m', 'v1', 'application/vnd.oci.image.manifest.v1+json', bytes);
+    expect(r.digest).toBe(sha(bytes));
+    const got = await client.getManifest('u/m', 'v1');
+    expect(got.bytes.equals(bytes)).toBe(true);
+    await expect(putManifest(client, 'u/m', sha(Buffer.from('x')), 'application/vnd.oci.image.manifest.v1+json', bytes)).rejects.toThrow(/hashes to/);
+  });
+});
