@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'io' // file system errors
   | 'bad-key' // a signing or public key that cannot be read: wrong passphrase, not ECDSA P-256, not PEM
   | 'conflict' // the destination holds something else where we would write (a tag on another digest, a foreign .sig tag)
+  | 'bad-request' // a malformed request to a shipshape server (answered 400)
   | 'internal';
 
 export class ShipshapeError extends Error {

@@ -11,6 +11,7 @@ import { registerScan } from './scan.js';
 import { registerKey } from './key.js';
 import { registerVerify } from './verify.js';
 import { registerAttest, registerPromote } from './promote.js';
+import { registerAdmission } from './admission.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   registerVerify(program, (code) => (exitCode = code));
   registerPromote(program, (code) => (exitCode = code));
   registerAttest(program, (code) => (exitCode = code));
+  registerAdmission(program, (code) => (exitCode = code));
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
 

@@ -9,3 +9,4 @@ export { verdictOf, type VerdictExtras } from './verdict.js';
 export { withOverrides, enabledChecks, scanSettings, type PolicyOverrides } from './settings.js';
 export { compileGlob } from './glob.js';
 export { durationMs } from './duration.js';
+export { parseYamlChecked, nodeAt, type CheckedYaml } from './yaml-checked.js';

@@ -1,0 +1,404 @@
+/**
+ * The admission decision engine: one place that decides whether a namespace may run some images,
+ * for every door (AdmissionReview validate and mutate, ImageReview) alike. verify() does the
+ * cryptographic work; the engine adds the policy (registries, exemptions, modes, thresholds,
+ * break-glass), the caches (decisions by digest + policy digest, tag → digest), single-flight,
+ * deadlines and failing closed.
+ */
+import type { VerifyOptions, VerifyResult } from '../attest/types.js';
+import { globMatch } from '../check/dockerfile/image-ref.js';
+import { describeError, isShipshapeError, ShipshapeError } from '../errors.js';
+import { parseRegistryReference } from '../image/reference.js';
+import { SEVERITIES, severityRank, type Severity } from '../model/index.js';
+import type { RegistryClient } from '../registry/client.js';
+import type { RegistryOptions } from '../registry/types.js';
+import { TtlCache } from './cache.js';
+import type { AdmissionPolicy, EffectivePolicy, Mode } from './policy.js';
+
+export type VerifyFn = (image: string, opts: VerifyOptions) => Promise<VerifyResult>;
+/** Resolves `registry/repository:tag` to the digest the tag names now. */
+export type ResolveTagFn = (ref: { registry: string; repository: string; tag: string }, opts: RegistryOptions) => Promise<string>;
+
+/** Why an image was admitted or refused, as a bounded set (metrics label, log field). */
+export type ReasonCode =
+  | 'verified'
+  | 'exempt-namespace'
+  | 'exempt-image'
+  | 'break-glass'
+  | 'bad-reference'
+  | 'registry-not-allowed'
+  | 'not-verified'
+  | 'threshold'
+  | 'not-found'
+  | 'registry-error'
+  | 'fail-open'
+  | 'internal-error';
+
+export interface ImageDecision {
+  image: string;
+  /** The policy's answer for this image (before audit mode and break-glass). */
+  allowed: boolean;
+  code: ReasonCode;
+  reasons: string[];
+  /** The digest that was verified (or resolved). */
+  digest?: string;
+  /** `image@digest` for an image named by tag and admitted after verification: what /mutate writes. */
+  pinned?: string;
+  /** The decision came from the cache. */
+  cached: boolean;
+}
+
+export interface Decision {
+  allowed: boolean;
+  mode: Mode;
+  namespace: string;
+  policyDigest: string;
+  images: ImageDecision[];
+  /** Denial message: each refused image and each reason. */
+  message?: string;
+  warnings: string[];
+  auditAnnotations: Record<string, string>;
+  breakGlass: boolean;
+}
+
+export interface DecisionInput {
+  namespace: string;
+  images: string[];
+  annotations?: Record<string, string>;
+}
+
+export interface EngineEvents {
+  /** A registry lookup failed (code of the ShipshapeError). */
+  registryError?(code: string): void;
+  cache?(cache: 'decision' | 'tag', hit: boolean): void;
+}
+
+export interface EngineOptions {
+  policy: AdmissionPolicy;
+  /** The real verify() by default; tests inject their own. */
+  verify?: VerifyFn;
+  /** The registry client's HEAD by default. */
+  resolveTag?: ResolveTagFn;
+  /** Registry access (CA, credentials, insecure hosts); the policy's registryTimeout is applied on top. */
+  registry?: RegistryOptions;
+  /** The whole decision must end within this (below the webhook's timeoutSeconds); default 9 s. */
+  deadlineMs?: number;
+  /** Distinct images looked up at once. */
+  concurrency?: number;
+  now?: () => number;
+  events?: EngineEvents;
+}
+
+/** Decisions are kept for this many (digest, policy) pairs. */
+const MAX_DECISIONS = 10_000;
+const MAX_TAGS = 10_000;
+/** Most images named in a denial message; the rest are counted. */
+const MAX_MESSAGE_IMAGES = 20;
+
+interface CachedVerdict {
+  result: VerifyResult;
+  at: number;
+}
+
+async function defaultVerify(): Promise<VerifyFn> {
+  // Loaded on first use: the attest area (crypto, sigstore) is only needed once a lookup happens.
+  return (await import('../attest/verify.js')).verify;
+}
+
+/**
+ * HEAD of the tag through the registry client: the digest the tag names. One client per registry
+ * (and timeout) is kept, so connections and bearer tokens are reused across requests.
+ */
+export function registryTagResolver(): { resolve: ResolveTagFn; close(): Promise<void> } {
+  const clients = new Map<string, RegistryClient>();
+  return {
+    async resolve(ref, opts) {
+      const key = `${ref.registry}|${opts.timeoutMs ?? ''}`;
+      let client = clients.get(key);
+      if (!client) {
+        const { RegistryClient: Client } = await import('../registry/client.js');
+        client = new Client(ref.registry, opts);
+        clients.set(key, client);
+      }
+      return (await client.headManifest(ref.repository, ref.tag)).digest;
+    },
+    async close() {
+      const all = [...clients.values()];
+      clients.clear();
+      await Promise.all(all.map((c) => c.close()));
+    },
+  };
+}
+
+export class AdmissionEngine {
+  private policy: AdmissionPolicy;
+  private verifyFn: VerifyFn | undefined;
+  private readonly resolveTag: ResolveTagFn;
+  private readonly closeResolver: () => Promise<void>;
+  private readonly registry: RegistryOptions;
+  private readonly deadlineMs: number;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+  private readonly events: EngineEvents;
+  readonly decisions: TtlCache<CachedVerdict>;
+  readonly tags: TtlCache<string>;
+
+  constructor(opts: EngineOptions) {
+    this.policy = opts.policy;
+    this.verifyFn = opts.verify;
+    if (opts.resolveTag) {
+      this.resolveTag = opts.resolveTag;
+      this.closeResolver = async () => undefined;
+    } else {
+      const r = registryTagResolver();
+      this.resolveTag = r.resolve;
+      this.closeResolver = r.close;
+    }
+    this.registry = opts.registry ?? {};
+    this.deadlineMs = opts.deadlineMs ?? 9_000;
+    this.concurrency = Math.max(1, opts.concurrency ?? 16);
+    this.now = opts.now ?? Date.now;
+    this.events = opts.events ?? {};
+    this.decisions = new TtlCache(MAX_DECISIONS, this.now);
+    this.tags = new TtlCache(MAX_TAGS, this.now);
+  }
+
+  /** Closes the registry connections kept for tag lookups. */
+  async close(): Promise<void> {
+    await this.closeResolver();
+  }
+
+  /** Swaps in a reloaded policy; decisions of the old one stay keyed by its digest and age out. */
+  setPolicy(p: AdmissionPolicy): void {
+    this.policy = p;
+  }
+
+  get currentPolicy(): AdmissionPolicy {
+    return this.policy;
+  }
+
+  /** The effective policy of a namespace: an exact override, else the first glob that matches, else the default. */
+  policyFor(namespace: string): EffectivePolicy {
+    const ns = this.policy.namespaces;
+    return (ns.find((n) => n.pattern === namespace) ?? ns.find((n) => n.pattern.includes('*') && globMatch(n.pattern, namespace)))?.policy ?? this.policy.global;
+  }
+
+  async decide(input: DecisionInput): Promise<Decision> {
+    const policy = this.policyFor(input.namespace);
+    const annotations = input.annotations ?? {};
+    const base = { mode: policy.mode, namespace: input.namespace, policyDigest: policy.digest };
+    const distinct = [...new Set(input.images)];
+
+    if (this.policy.exemptNamespaces.some((g) => globMatch(g, input.namespace))) {
+      return this.finish(base, distinct.map((image) => ({ image, allowed: true, code: 'exempt-namespace', reasons: [`namespace ${input.namespace} is exempt`], cached: false })), policy, false, []);
+    }
+
+    const warnings: string[] = [];
+    const glass = annotations[policy.breakGlass.annotation];
+    if (glass !== undefined && glass.toLowerCase() === 'true') {
+      if (policy.breakGlass.enabled) {
+        return this.finish(base, distinct.map((image) => ({ image, allowed: true, code: 'break-glass', reasons: [`break-glass annotation ${policy.breakGlass.annotation}`], cached: false })), policy, true, []);
+      }
+      warnings.push(`break-glass annotation ${policy.breakGlass.annotation} ignored: break-glass is off in the admission policy`);
+    }
+
+    const decided = await this.withDeadline(this.mapLimited(distinct, (image) => this.decideImage(image, policy)), distinct, policy);
+    return this.finish(base, decided, policy, false, warnings);
+  }
+
+  /** Runs the lookups; when the deadline passes first, every image not decided yet is refused (fail closed). */
+  private async withDeadline(work: Promise<ImageDecision[]>, images: string[], policy: EffectivePolicy): Promise<ImageDecision[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ImageDecision[]>((resolve) => {
+      timer = setTimeout(() => {
+        const why = `registry lookups did not finish within ${this.deadlineMs} ms`;
+        resolve(images.map((image) => this.onRegistryFailure(image, why, policy)));
+      }, this.deadlineMs);
+    });
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async mapLimited<T, R>(items: T[], fn: (t: T) => Promise<R>): Promise<R[]> {
+    const out = new Array<R>(items.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
+    return out;
+  }
+
+  private registryOptions(): RegistryOptions {
+    // One try: retries with backoff would outlast the webhook's own timeout.
+    return { ...this.registry, timeoutMs: this.policy.registryTimeoutMs, retry: { tries: 1 } };
+  }
+
+  private onRegistryFailure(image: string, why: string, policy: EffectivePolicy): ImageDecision {
+    if (policy.onRegistryError === 'allow') {
+      return { image, allowed: true, code: 'fail-open', reasons: [`${why}; admitted unverified (onRegistryError: allow)`], cached: false };
+    }
+    return { image, allowed: false, code: 'registry-error', reasons: [`${why}, and no cached decision (fail closed)`], cached: false };
+  }
+
+  async decideImage(image: string, policy: EffectivePolicy): Promise<ImageDecision> {
+    try {
+      return await this.decideImageUnsafe(image, policy);
+    } catch (err) {
+      // Whatever went wrong, the answer is no.
+      return { image, allowed: false, code: 'internal-error', reasons: [`internal error: ${describeError(err)}`], cached: false };
+    }
+  }
+
+  private async decideImageUnsafe(image: string, policy: EffectivePolicy): Promise<ImageDecision> {
+    if (policy.exemptImages.some((g) => globMatch(g, image))) {
+      return { image, allowed: true, code: 'exempt-image', reasons: ['image is exempt'], cached: false };
+    }
+    let ref: ReturnType<typeof parseRegistryReference>;
+    try {
+      if (image.trim() !== image || image === '') throw new ShipshapeError('bad-reference', `invalid image reference ${JSON.stringify(image)}`);
+      ref = parseRegistryReference(image);
+    } catch (err) {
+      return { image, allowed: false, code: 'bad-reference', reasons: [describeError(err)], cached: false };
+    }
+    const name = `${ref.registry}/${ref.repository}`;
+    if (policy.allowedRegistries.length && !policy.allowedRegistries.some((g) => globMatch(g, name))) {
+      return {
+        image,
+        allowed: false,
+        code: 'registry-not-allowed',
+        reasons: [`${name} is not in the allowed registries (${policy.allowedRegistries.join(', ')})`],
+        cached: false,
+      };
+    }
+
+    let digest = ref.digest;
+    if (!digest) {
+      const tag = ref.tag ?? 'latest';
+      try {
+        const r = await this.tags.getOrLoad(`${name}:${tag}`, () => this.resolveTag({ registry: ref.registry, repository: ref.repository, tag }, this.registryOptions()), () => this.policy.tagTtlMs);
+        this.events.cache?.('tag', r.cached);
+        digest = r.value;
+      } catch (err) {
+        return this.lookupFailed(image, err, policy, `tag ${name}:${tag}`);
+      }
+    }
+
+    const key = `${name}@${digest}|${policy.digest}`;
+    const hit = this.decisions.get(key);
+    if (hit && this.tooOld(hit, policy)) this.decisions.delete(key);
+    let verdict: CachedVerdict;
+    let cached: boolean;
+    try {
+      // A refusal is kept no longer than a tag: an image signed a moment later is admitted soon.
+      const ttl = (v: CachedVerdict) => (v.result.verified ? this.policy.cacheTtlMs : Math.min(this.policy.cacheTtlMs, this.policy.tagTtlMs));
+      const r = await this.decisions.getOrLoad(key, async () => ({ result: await this.runVerify(`${name}@${digest}`, policy), at: this.now() }), ttl);
+      this.events.cache?.('decision', r.cached);
+      verdict = r.value;
+      cached = r.cached;
+    } catch (err) {
+      return this.lookupFailed(image, err, policy, `image ${name}@${digest}`);
+    }
+    const reasons = [...verdict.result.reasons, ...this.thresholdReasons(verdict.result, policy)];
+    if (!verdict.result.verified && reasons.length === 0) reasons.push('not verified');
+    const allowed = verdict.result.verified && reasons.length === 0;
+    const code: ReasonCode = allowed ? 'verified' : verdict.result.verified ? 'threshold' : 'not-verified';
+    return {
+      image,
+      allowed,
+      code,
+      reasons,
+      digest: verdict.result.digest || digest,
+      ...(allowed && !ref.digest ? { pinned: `${image}@${verdict.result.digest || digest}` } : {}),
+      cached,
+    };
+  }
+
+  private async runVerify(image: string, policy: EffectivePolicy): Promise<VerifyResult> {
+    this.verifyFn ??= await defaultVerify();
+    return this.verifyFn(image, {
+      keys: policy.trustedKeys,
+      requireSignature: policy.requireSignature,
+      requireAttestation: policy.requireAttestation,
+      ...(policy.maxAgeMs !== undefined ? { maxAgeMs: policy.maxAgeMs } : {}),
+      requirePass: policy.requirePass,
+      registry: this.registryOptions(),
+      now: () => new Date(this.now()),
+    });
+  }
+
+  /** A verified decision whose attestation has aged past maxAge since it was cached must be made again. */
+  private tooOld(v: CachedVerdict, policy: EffectivePolicy): boolean {
+    const att = v.result.attestation;
+    if (!v.result.verified || !att || policy.maxAgeMs === undefined) return false;
+    return att.ageMs + (this.now() - v.at) > policy.maxAgeMs;
+  }
+
+  private lookupFailed(image: string, err: unknown, policy: EffectivePolicy, what: string): ImageDecision {
+    const code = isShipshapeError(err) ? err.code : 'internal';
+    this.events.registryError?.(code);
+    if (code === 'not-found') return { image, allowed: false, code: 'not-found', reasons: [`${what} not found: ${describeError(err)}`], cached: false };
+    if (code === 'network') return this.onRegistryFailure(image, `registry unreachable: ${describeError(err)}`, policy);
+    return { image, allowed: false, code: 'registry-error', reasons: [`cannot look up ${what}: ${describeError(err)}`], cached: false };
+  }
+
+  /** Optional thresholds, judged again from the attestation's counts. */
+  private thresholdReasons(r: VerifyResult, policy: EffectivePolicy): string[] {
+    const counts = r.attestation?.predicate.counts;
+    if (!counts) {
+      const wants = policy.failOn || Object.keys(policy.maxCounts).length > 0;
+      return wants && r.verified ? ['no scan attestation to judge the thresholds by'] : [];
+    }
+    const out: string[] = [];
+    if (policy.failOn) {
+      const over = SEVERITIES.filter((s) => severityRank(s) >= severityRank(policy.failOn!) && (counts[s] ?? 0) > 0);
+      if (over.length) out.push(`scan attestation counts ${over.map((s) => `${counts[s]} ${s}`).join(', ')}: failOn is ${policy.failOn}`);
+    }
+    for (const [s, max] of Object.entries(policy.maxCounts) as Array<[Severity, number]>) {
+      if ((counts[s] ?? 0) > max) out.push(`scan attestation counts ${counts[s]} ${s}, more than the ${max} allowed`);
+    }
+    return out;
+  }
+
+  private finish(
+    base: { mode: Mode; namespace: string; policyDigest: string },
+    images: ImageDecision[],
+    policy: EffectivePolicy,
+    breakGlass: boolean,
+    warnings: string[],
+  ): Decision {
+    const refused = images.filter((d) => !d.allowed);
+    const auditAnnotations: Record<string, string> = {};
+    const digests = images.filter((d) => d.digest).map((d) => `${d.image}=${d.digest}`);
+    if (digests.length) auditAnnotations.images = digests.join(',').slice(0, 4000);
+    for (const d of images) if (d.code === 'fail-open') warnings.push(`${d.image}: ${d.reasons.join('; ')}`);
+    if (breakGlass) {
+      auditAnnotations['break-glass'] = 'true';
+      warnings.push(`break-glass: ${images.length} image(s) admitted without verification (${policy.breakGlass.annotation}); this is audited`);
+    }
+    let allowed = refused.length === 0;
+    let message: string | undefined;
+    if (refused.length) {
+      const lines = refused.slice(0, MAX_MESSAGE_IMAGES).map((d) => `image ${d.image}: ${d.reasons.join('; ')}`);
+      if (refused.length > MAX_MESSAGE_IMAGES) lines.push(`and ${refused.length - MAX_MESSAGE_IMAGES} more image(s)`);
+      message = `shipshape admission denied ${refused.length} of ${images.length} image(s): ${lines.join(' | ')}`;
+      if (base.mode === 'audit') {
+        warnings.push(...refused.slice(0, MAX_MESSAGE_IMAGES).map((d) => `audit: image ${d.image} would be denied: ${d.reasons.join('; ')}`));
+        allowed = true;
+        message = undefined;
+        auditAnnotations.decision = 'audit-denied';
+      } else {
+        auditAnnotations.decision = 'denied';
+      }
+    } else {
+      auditAnnotations.decision = breakGlass ? 'break-glass' : 'allowed';
+    }
+    return { ...base, allowed, images, ...(message ? { message } : {}), warnings, auditAnnotations, breakGlass };
+  }
+}
