@@ -14,6 +14,7 @@ interface RegistryFlags {
 }
 
 interface ServeFlags extends RegistryFlags {
+  quiet?: boolean;
   config: string;
   tlsCert: string;
   tlsKey: string;
@@ -24,6 +25,8 @@ interface ServeFlags extends RegistryFlags {
 }
 
 interface CheckFlags extends RegistryFlags {
+  quiet?: boolean;
+  output?: string;
   config: string;
   image?: string[];
   namespace: string;
@@ -31,6 +34,8 @@ interface CheckFlags extends RegistryFlags {
 }
 
 interface CertsFlags {
+  quiet?: boolean;
+  output?: string;
   out: string;
   service: string;
   namespace: string;
@@ -77,7 +82,8 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       .option('--port <port>', 'port to listen on', '8443')
       .option('--host <address>', 'address to listen on', '0.0.0.0')
       .option('--webhook-timeout <duration>', "the webhook configurations' timeoutSeconds; lookups stop 1 s before it", '10s')
-      .option('--watch-interval <duration>', 'how often the policy, key and certificate files are checked for changes', '2s'),
+      .option('--watch-interval <duration>', 'how often the policy, key and certificate files are checked for changes', '2s')
+      .option('-q, --quiet', 'no start-up line on stderr (the request log lines stay)'),
   ).action(async (flags: ServeFlags) => {
     const { startAdmissionServer } = await import('../admission/server.js');
     // Fail at start, not on every lookup: an explicit docker config must be there.
@@ -93,7 +99,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       watchIntervalMs: parseDuration(flags.watchInterval, '--watch-interval'),
       registry: registryOptions(flags),
     });
-    process.stderr.write(`shipshape: admission webhook listening on ${server.url}\n`);
+    if (!flags.quiet) process.stderr.write(`shipshape: admission webhook listening on ${server.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.removeListener('SIGTERM', stop);
@@ -113,8 +119,13 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
       .requiredOption('--config <file>', 'admission policy (admission.yaml)')
       .option('--image <ref>', 'an image to decide; repeatable', collect)
       .option('--namespace <ns>', 'the namespace the images would run in', 'default')
-      .option('-f, --format <format>', 'text or json', 'text'),
+      .option('-f, --format <format>', 'text or json', 'text')
+      .option('-o, --output <file>', 'write the result to a file instead of stdout')
+      .option('-q, --quiet', 'print nothing: the exit code says it'),
   ).action(async (flags: CheckFlags) => {
+    const out = (text: string) => {
+      if (!flags.quiet || flags.output) writeOutput(text, flags.output);
+    };
     if (flags.format !== 'text' && flags.format !== 'json') throw new ShipshapeError('usage', `--format: unknown format "${flags.format}" (text or json)`);
     const { loadAdmissionPolicy, AdmissionEngine } = await import('../admission/index.js');
     const policy = loadAdmissionPolicy(flags.config);
@@ -127,22 +138,21 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
         namespaces: policy.namespaces.map((n) => ({ namespace: n.pattern, mode: n.policy.mode, digest: n.policy.digest })),
         exemptNamespaces: policy.exemptNamespaces,
       };
-      writeOutput(
+      out(
         flags.format === 'json'
           ? `${JSON.stringify(summary, null, 2)}\n`
           : `${flags.config}: valid (mode ${summary.mode}, ${summary.trustedKeys.length} trusted key(s), ${summary.namespaces.length} namespace override(s), policy ${summary.digest})\n`,
-        undefined,
       );
       return;
     }
     const engine = new AdmissionEngine({ policy, registry: registryOptions(flags) });
     const d = await engine.decide({ namespace: flags.namespace, images: flags.image }).finally(() => engine.close());
-    if (flags.format === 'json') writeOutput(`${JSON.stringify(d, null, 2)}\n`, undefined);
+    if (flags.format === 'json') out(`${JSON.stringify(d, null, 2)}\n`);
     else {
       const lines = d.images.map((i) => `${i.allowed ? 'ALLOW' : 'DENY '} ${i.image}${i.digest ? ` (${i.digest})` : ''}: ${i.reasons.join('; ') || 'verified'}`);
       lines.push(...d.warnings.map((w) => `warning: ${w}`));
       lines.push(d.allowed ? `admitted in namespace ${flags.namespace} (${d.mode})` : `denied in namespace ${flags.namespace} (${d.mode})`);
-      writeOutput(`${lines.join('\n')}\n`, undefined);
+      out(`${lines.join('\n')}\n`);
     }
     setExit(d.allowed ? 0 : 1);
   });
@@ -157,6 +167,8 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
     .option('--ip <address>', 'an IP address for the certificate; repeatable', collect)
     .option('--days <n>', 'validity in days', '365')
     .option('--force', 'replace existing files')
+    .option('-o, --output <file>', 'write the caBundle to a file instead of stdout')
+    .option('-q, --quiet', 'do not list the files written on stderr')
     .action(async (flags: CertsFlags) => {
       const { makeWebhookCerts } = await import('../admission/certs.js');
       const r = await makeWebhookCerts({
@@ -168,7 +180,7 @@ export function registerAdmission(program: Command, setExit: (code: number) => v
         days: Number(flags.days),
         ...(flags.force ? { force: true } : {}),
       });
-      process.stderr.write(`shipshape: wrote ${Object.values(r.files).join(', ')} for ${r.dnsNames.join(', ')}\n`);
-      writeOutput(`${r.caBundle}\n`, undefined);
+      if (!flags.quiet) process.stderr.write(`shipshape: wrote ${Object.values(r.files).join(', ')} for ${r.dnsNames.join(', ')}\n`);
+      writeOutput(`${r.caBundle}\n`, flags.output);
     });
 }
