@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'bad-policy'
   | 'bad-sbom' // an SBOM file that does not parse or is of an unsupported format/version
   | 'io' // file system errors
+  | 'bad-config' // a monitor config file that does not parse or validate
+  | 'store' // the monitor's store (SQLite / PostgreSQL) failed or is of another schema
   | 'internal';
 
 export class ShipshapeError extends Error {
