@@ -44,6 +44,8 @@ const schema = z
     /** Images running in a cluster: `kubectl get pods -A -o json` output and the admission decision log. */
     cluster: z.object({ pods: z.string().optional(), decisionLog: z.string().optional() }).strict().optional(),
     policy: z.string().optional(),
+    /** Lowest severity that fails an image's verdict when the policy file does not say (default critical). */
+    failOn: severity.optional(),
     store: z.string().optional(),
     /** How often the watch list is checked for new tags and digests. */
     interval: duration.optional(),
@@ -68,6 +70,7 @@ export interface MonitorConfig {
   watch: WatchEntry[];
   cluster: { pods?: string; decisionLog?: string };
   policy?: string;
+  failOn: Severity;
   store?: string;
   intervalMs: number;
   dbPollMs: number;
@@ -147,6 +150,7 @@ export function parseConfig(text: string, file: string): MonitorConfig {
       ...(c.cluster?.decisionLog ? { decisionLog: rel(c.cluster.decisionLog)! } : {}),
     },
     ...(c.policy ? { policy: rel(c.policy)! } : {}),
+    failOn: c.failOn ?? 'critical',
     ...(c.store ? { store: /^postgres(ql)?:\/\//.test(c.store) ? c.store : rel(c.store)! } : {}),
     intervalMs: durationMs(c.interval ?? '15m')!,
     dbPollMs: durationMs(c.dbPoll ?? '60s')!,

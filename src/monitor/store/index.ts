@@ -23,7 +23,7 @@ export interface ImageRow {
   digest: string;
   ref: string;
   refs: string[];
-  state: 'pending' | 'ok' | 'error';
+  state: 'pending' | 'ok' | 'error' | 'corrupt';
   error: string | null;
   verdict: 'pass' | 'fail' | null;
   reasons: string[];
