@@ -94,7 +94,9 @@ export async function discover(ctx: MonitorContext): Promise<DiscoverSummary> {
     found.push(...r.refs);
     for (const e of r.errors) {
       errors.push({ ref: e.ref, error: e.error });
-      await ctx.store.refError({ ref: e.ref, registry: e.registry, repository: e.repository, source: 'registry' }, e.error);
+      // A tag that failed is kept with its error; a repository or registry that failed marks every reference known there.
+      if (e.ref.includes(':', e.registry.length + 1) || e.ref.includes('@')) await ctx.store.refError({ ref: e.ref, registry: e.registry, repository: e.repository, source: 'registry' }, e.error);
+      else await ctx.store.registryError(e.registry, e.repository || null, e.error);
     }
   }
   const imported: WatchedRef[] = [];

@@ -257,6 +257,11 @@ export class MonitorStore {
     );
   }
 
+  /** Every known reference of a registry (or one repository of it) could not be read this round. */
+  async registryError(registry: string, repository: string | null, error: string, now = Date.now()): Promise<number> {
+    return this.sql.run('UPDATE refs SET error = ?, last_seen = ? WHERE registry = ? AND (repository = ? OR ? = 1)', [error, now, registry, repository ?? '', repository === null ? 1 : 0]);
+  }
+
   async refs(): Promise<Array<WatchedRef & { error: string | null; lastSeen: number }>> {
     const rows = await this.sql.all<{ ref: string; registry: string; repository: string; tag: string | null; digest: string | null; source: RefSource; running: string; error: string | null; last_seen: number }>(
       'SELECT ref, registry, repository, tag, digest, source, running, error, last_seen FROM refs ORDER BY ref',
