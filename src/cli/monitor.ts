@@ -70,10 +70,14 @@ export function registerMonitor(program: Command): void {
     .option('--no-wait', 'queue the jobs and return')
     .option('--format <format>', 'table or json', 'table')
     .option('--timeout <duration>', 'give up waiting after this long', '1h')
-    .action(async (flags: MonitorFlags & { work: boolean; wait: boolean; format: string; timeout: string }) => {
+    .option('--batch-size <n>', 'stored SBOMs per re-match job', '200')
+    .action(async (flags: MonitorFlags & { work: boolean; wait: boolean; format: string; timeout: string; batchSize: string }) => {
       if (!['table', 'json'].includes(flags.format)) throw new ShipshapeError('usage', `--format: expected table or json, not "${flags.format}"`);
       const timeoutMs = parseDuration(flags.timeout, '--timeout');
+      const batchSize = Number(flags.batchSize);
+      if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 100_000)) throw new ShipshapeError('usage', `--batch-size: expected 1..100000, not "${flags.batchSize}"`);
       const { m, ctx } = await context(flags);
+      ctx.batchSize = batchSize;
       try {
         const r = await m.runRound(ctx, { reason: 'rescan', work: flags.work, wait: flags.wait, timeoutMs });
         for (const e of r.discover.errors) warn(`${e.ref}: ${e.error}`, flags.quiet);
@@ -90,7 +94,7 @@ export function registerMonitor(program: Command): void {
   common(mon.command('worker').description('take jobs from the shared store (PostgreSQL for several machines) until stopped'))
     .option('--lease <duration>', 'how long a job is held before another worker may take it over', '60s')
     .option('--id <name>', 'worker name in the job queue (default host-pid)')
-    .option('--once', 'exit when the queue is empty')
+    .option('--once', 'exit when no job is queued or running')
     .option('--concurrency <n>', 'jobs at once in this process', '1')
     .action(async (flags: MonitorFlags & { lease: string; id?: string; once?: boolean; concurrency: string }) => {
       const leaseMs = parseDuration(flags.lease, '--lease');
@@ -101,8 +105,14 @@ export function registerMonitor(program: Command): void {
       const id = flags.id ?? `${os.hostname()}-${process.pid}`;
       try {
         if (flags.once) {
+          // Done when nothing is queued or held: a job leased by a dead worker is waited for and taken over.
           await Promise.all(Array.from({ length: n }, async (_, i) => {
-            while (await m.workOnce(ctx, `${id}-${i}`));
+            for (;;) {
+              if (await m.workOnce(ctx, `${id}-${i}`)) continue;
+              const c = await ctx.store.jobCounts();
+              if (!c.queued && !c.running) break;
+              await new Promise((r) => setTimeout(r, 250));
+            }
           }));
         } else {
           const signal = stopSignal();
