@@ -34,8 +34,8 @@ td.mono, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-s
 .chart text { fill:var(--muted); font-size:11px; }
 .legend { display:flex; flex-wrap:wrap; gap:.4rem 1rem; font-size:.85rem; margin-top:.4rem; }
 .legend .sw { display:inline-block; width:.8rem; height:.8rem; border-radius:2px; margin-right:.3rem; vertical-align:-1px; }
-.sw.critical { background:var(--critical); } .sw.high { background:var(--high); } .sw.medium { background:var(--medium); } .sw.low { background:var(--low); }
-.line.critical { stroke:var(--critical); } .line.high { stroke:var(--high); } .line.medium { stroke:var(--medium); } .line.low { stroke:var(--low); }
+.sw.critical { background:var(--critical); } .sw.high { background:var(--high); } .sw.medium { background:var(--medium); } .sw.low { background:var(--low); } .sw.unknown { background:var(--unknown); }
+.line.critical { stroke:var(--critical); } .line.high { stroke:var(--high); } .line.medium { stroke:var(--medium); } .line.low { stroke:var(--low); } .line.unknown { stroke:var(--unknown); stroke-dasharray:4 3; }
 .line { fill:none; stroke-width:2.5; }
 ul.changes { margin:0; padding-left:1.1rem; }
 .pager { display:flex; gap:1rem; margin:.6rem 0; }

@@ -28,7 +28,7 @@ const sev = (s: string) => `<span class="sev ${esc(s)}">${esc(s)}</span>`;
 const verdict = (v: string | null) => (v ? `<span class="verdict ${esc(v)}">${esc(v)}</span>` : '<span class="muted">not scanned</span>');
 const when = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '—');
 const countsCell = (c: Counts | null) =>
-  c ? (['critical', 'high', 'medium', 'low'] as const).filter((s) => c[s]).map((s) => `${sev(s)} ${c[s]}`).join(' ') || '<span class="muted">none</span>' : '—';
+  c ? (['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const).filter((s) => c[s]).map((s) => `${sev(s)} ${c[s]}`).join(' ') || '<span class="muted">none</span>' : '—';
 
 /** Findings by severity over the last rounds, as an SVG line chart (no script, no library). */
 export function severityChart(rounds: RoundRow[]): string {
@@ -38,7 +38,7 @@ export function severityChart(rounds: RoundRow[]): string {
   const H = 220;
   const L = 44;
   const B = 24;
-  const shown = ['critical', 'high', 'medium', 'low'] as const;
+  const shown = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
   const max = Math.max(1, ...pts.flatMap((p) => shown.map((s) => p.totals![s])));
   const x = (i: number) => L + (pts.length === 1 ? (W - L - 10) / 2 : (i * (W - L - 10)) / (pts.length - 1));
   const y = (v: number) => H - B - (v / max) * (H - B - 10);
