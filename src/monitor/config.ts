@@ -111,7 +111,8 @@ export function parseConfig(text: string, file: string): MonitorConfig {
   }
   const r = schema.safeParse(data);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
+    // An unknown key is most likely a misspelt known one: say that before the "missing" it causes.
+    const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0]!;
     const segs = issue.path.map(String);
     let node = nodeAt(doc, segs);
     let where = segs.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');

@@ -92,11 +92,15 @@ export async function discover(ctx: MonitorContext): Promise<DiscoverSummary> {
   for (const w of ctx.config.watch) {
     const r = await discoverRegistry(w, ctx.registry ?? {});
     found.push(...r.refs);
+    for (const repo of new Set(r.refs.map((x) => x.repository))) await ctx.store.clearRepositoryError(w.registry, repo);
     for (const e of r.errors) {
       errors.push({ ref: e.ref, error: e.error });
       // A tag that failed is kept with its error; a repository or registry that failed marks every reference known there.
       if (e.ref.includes(':', e.registry.length + 1) || e.ref.includes('@')) await ctx.store.refError({ ref: e.ref, registry: e.registry, repository: e.repository, source: 'registry' }, e.error);
-      else await ctx.store.registryError(e.registry, e.repository || null, e.error);
+      else if ((await ctx.store.registryError(e.registry, e.repository || null, e.error)) === 0) {
+        // Nothing known there yet: the repository itself is kept with its error, so the dashboard shows it.
+        await ctx.store.refError({ ref: e.ref, registry: e.registry, repository: e.repository, source: 'registry' }, e.error);
+      }
     }
   }
   const imported: WatchedRef[] = [];

@@ -70,8 +70,9 @@ export async function catalog(client: RegistryClient): Promise<string[] | undefi
       path = next;
     }
   } catch (err) {
-    // 401/403/404 or a registry that has no catalog: fall back to the literal names.
-    if (err instanceof ShipshapeError && err.code === 'network') throw err;
+    // Unreachable or refusing our credentials: an error for the round. A registry without a
+    // catalog (404, or a catalog scope our token may not have: 403) falls back to the literal names.
+    if (err instanceof ShipshapeError && (err.code === 'network' || (err.code === 'unauthorized' && !/access denied/.test(err.message)))) throw err;
     return undefined;
   }
   return out;

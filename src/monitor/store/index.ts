@@ -262,6 +262,11 @@ export class MonitorStore {
     return this.sql.run('UPDATE refs SET error = ?, last_seen = ? WHERE registry = ? AND (repository = ? OR ? = 1)', [error, now, registry, repository ?? '', repository === null ? 1 : 0]);
   }
 
+  /** A repository that answered again: its placeholder error row (no tag, no digest) goes. */
+  async clearRepositoryError(registry: string, repository: string): Promise<void> {
+    await this.sql.run('DELETE FROM refs WHERE registry = ? AND repository = ? AND tag IS NULL AND digest IS NULL', [registry, repository]);
+  }
+
   async refs(): Promise<Array<WatchedRef & { error: string | null; lastSeen: number }>> {
     const rows = await this.sql.all<{ ref: string; registry: string; repository: string; tag: string | null; digest: string | null; source: RefSource; running: string; error: string | null; last_seen: number }>(
       'SELECT ref, registry, repository, tag, digest, source, running, error, last_seen FROM refs ORDER BY ref',
