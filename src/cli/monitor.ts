@@ -96,8 +96,10 @@ export function registerMonitor(program: Command): void {
     .option('--id <name>', 'worker name in the job queue (default host-pid)')
     .option('--once', 'exit when no job is queued or running')
     .option('--concurrency <n>', 'jobs at once in this process', '1')
-    .action(async (flags: MonitorFlags & { lease: string; id?: string; once?: boolean; concurrency: string }) => {
+    .option('--poll <duration>', 'how often an idle worker looks for jobs', '1s')
+    .action(async (flags: MonitorFlags & { lease: string; id?: string; once?: boolean; concurrency: string; poll: string }) => {
       const leaseMs = parseDuration(flags.lease, '--lease');
+      const pollMs = parseDuration(flags.poll, '--poll');
       const n = Number(flags.concurrency);
       if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new ShipshapeError('usage', `--concurrency: expected 1..64, not "${flags.concurrency}"`);
       const { m, ctx } = await context(flags, { leaseMs, poolSize: n + 1 });
@@ -111,12 +113,12 @@ export function registerMonitor(program: Command): void {
               if (await m.workOnce(ctx, `${id}-${i}`)) continue;
               const c = await ctx.store.jobCounts();
               if (!c.queued && !c.running) break;
-              await new Promise((r) => setTimeout(r, 250));
+              await new Promise((r) => setTimeout(r, Math.min(pollMs, 250)));
             }
           }));
         } else {
           const signal = stopSignal();
-          await Promise.all(Array.from({ length: n }, (_, i) => m.runWorker(ctx, `${id}-${i}`, signal)));
+          await Promise.all(Array.from({ length: n }, (_, i) => m.runWorker(ctx, `${id}-${i}`, signal, pollMs)));
         }
       } finally {
         await m.closeMonitor(ctx);

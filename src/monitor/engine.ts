@@ -288,8 +288,7 @@ async function runRematch(ctx: MonitorContext, job: Job, owner: string): Promise
   const db = dbOf(ctx);
   const opts = judgeOpts(ctx, db);
   const rows = await ctx.store.sboms(digests);
-  const prev = await ctx.store.findingsOf(rows.map((r) => r.digest));
-  const results: Array<{ digest: string; ref: string; j: Judgement; changed: boolean; events: MonitorEvent[]; flipped: boolean }> = [];
+  const judged: Array<{ digest: string; ref: string; verdict: string | null; sig: string | null; j: Judgement }> = [];
   const corrupt: Array<{ digest: string; error: string }> = [];
   for (const r of rows) {
     let sbom: StoredSbom;
@@ -299,17 +298,23 @@ async function runRematch(ctx: MonitorContext, job: Job, owner: string): Promise
       corrupt.push({ digest: r.digest, error: describeError(err) });
       continue;
     }
-    const j = judge(sbom, r.digest, r.ref, db, opts);
-    const before = prev.get(r.digest) ?? [];
-    const changed = findingsChanged(before, j.findings);
-    const events = changed || r.verdict !== j.verdict ? diffFindings(r.digest, before, j.findings, r.verdict, j.verdict) : [];
-    results.push({ digest: r.digest, ref: r.ref, j, changed, events, flipped: r.verdict !== null && r.verdict !== j.verdict });
+    judged.push({ digest: r.digest, ref: r.ref, verdict: r.verdict, sig: r.findings_sig, j: judge(sbom, r.digest, r.ref, db, opts) });
   }
+  // Most images do not change with one database update: their signatures say so without reading their findings.
+  const unchanged = judged.filter((x) => x.sig === x.j.signature && x.verdict === x.j.verdict);
+  const touched = judged.filter((x) => !(x.sig === x.j.signature && x.verdict === x.j.verdict));
+  const prev = await ctx.store.findingsOf(touched.map((x) => x.digest));
+  const results = touched.map((x) => {
+    const before = prev.get(x.digest) ?? [];
+    const changed = x.sig !== x.j.signature || findingsChanged(before, x.j.findings);
+    return { ...x, changed, events: diffFindings(x.digest, before, x.j.findings, x.verdict, x.j.verdict), flipped: x.verdict !== null && x.verdict !== x.j.verdict };
+  });
   await ctx.store.complete(job, owner, async (q) => {
     for (const c of corrupt) {
       await ctx.store.markImage(c.digest, 'corrupt', c.error, q);
       await ctx.store.addEvents(q, job.roundId, [{ digest: c.digest, kind: 'error', fkey: '', detail: { error: c.error } }]);
     }
+    await ctx.store.putUnchanged(q, unchanged);
     for (const r of results) {
       await ctx.store.putJudgement(q, r.digest, r.j, r.changed);
       if (r.events.length) await ctx.store.addEvents(q, job.roundId, r.events);

@@ -3,13 +3,14 @@
  * (src/match) and the policy (src/policy) as `scan sbom:FILE` uses them; then compares the result
  * with the previous judgement: new, fixed, newly suppressed, suppression expired, verdict flips.
  */
+import { createHash } from 'node:crypto';
 import { ShipshapeError } from '../errors.js';
 import { matchPackages, type AdvisorySource } from '../match/index.js';
 import { severityRank, type Finding, type ScanReport, type Severity } from '../model/index.js';
 import { applyPolicy } from '../policy/apply.js';
 import type { Policy } from '../policy/types.js';
 import { verdictOf } from '../policy/verdict.js';
-import { sortFindings, sortPackages } from '../scan/index.js';
+import { sortFindings } from '../scan/index.js';
 import { getComparator } from '../version/index.js';
 import { zeroCounts } from './store/index.js';
 import type { Judgement, MonitoredFinding, MonitorEvent, StoredSbom } from './types.js';
@@ -66,7 +67,8 @@ function monitored(f: Finding, suppressed: MonitoredFinding['suppressed']): Moni
 
 /** Matches an SBOM's packages and applies the policy: the monitor's judgement of one image. */
 export function judge(sbom: StoredSbom, digest: string, ref: string, db: AdvisorySource, opts: JudgeOptions): Judgement {
-  const packages = sortPackages([...sbom.packages]);
+  // Stored SBOMs hold the scan's packages, already in sortPackages order.
+  const packages = sbom.packages;
   const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator });
   const findings = sortFindings(matched.findings);
   const failOn = opts.policy?.failOn ?? opts.failOn;
@@ -92,15 +94,21 @@ export function judge(sbom: StoredSbom, digest: string, ref: string, db: Advisor
   const unique = out.filter((f) => (seen.has(f.fkey) ? false : (seen.add(f.fkey), true)));
   const counts = zeroCounts();
   for (const f of unique) if (!f.suppressed) counts[f.severity]++;
-  return { findings: unique, verdict: report.verdict.pass ? 'pass' : 'fail', reasons: report.verdict.reasons, counts, db: opts.db, report };
+  return { findings: unique, verdict: report.verdict.pass ? 'pass' : 'fail', reasons: report.verdict.reasons, counts, db: opts.db, signature: findingsSignature(unique), report };
+}
+
+const sigOf = (f: MonitoredFinding) => `${f.fkey}|${f.severity}|${f.fixedIn ?? ''}|${f.suppressed ? `${f.suppressed.kind}:${f.suppressed.reason}` : ''}`;
+
+/** One digest of a finding set, order-free: the store compares it instead of reading the findings. */
+export function findingsSignature(findings: MonitoredFinding[]): string {
+  return `sha256:${createHash('sha256').update(findings.map(sigOf).sort().join('\n')).digest('hex')}`;
 }
 
 /** Does the new judgement's finding set differ from the stored one (ids, fixes, suppressions)? */
 export function findingsChanged(prev: MonitoredFinding[], next: MonitoredFinding[]): boolean {
   if (prev.length !== next.length) return true;
-  const sig = (f: MonitoredFinding) => `${f.fkey}|${f.severity}|${f.fixedIn ?? ''}|${f.suppressed ? `${f.suppressed.kind}:${f.suppressed.reason}` : ''}`;
-  const a = new Set(prev.map(sig));
-  return next.some((f) => !a.has(sig(f)));
+  const a = new Set(prev.map(sigOf));
+  return next.some((f) => !a.has(sigOf(f)));
 }
 
 /** What changed for one image between two judgements, as events. */

@@ -48,6 +48,8 @@ export interface Judgement {
   reasons: string[];
   counts: Counts;
   db: { digest: string; builtAt: string };
+  /** sha256 over the findings (keys, severities, fixes, suppressions): equal sets, equal signatures. */
+  signature: string;
   /** The report the judgement was read from (not stored): what a re-attestation signs. */
   report?: ScanReport;
 }

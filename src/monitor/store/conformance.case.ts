@@ -1,5 +1,6 @@
 /** The one conformance suite every monitor store runs (SQLite and PostgreSQL): same calls, same answers. */
 import { expect, it } from 'vitest';
+import { findingsSignature } from '../judge.js';
 import type { Judgement, MonitoredFinding } from '../types.js';
 import { LeaseLost, zeroCounts, type MonitorStore } from './index.js';
 
@@ -13,7 +14,7 @@ function finding(id: string, pkg: string, severity: MonitoredFinding['severity']
 function judgement(findings: MonitoredFinding[], verdict: 'pass' | 'fail' = 'fail'): Judgement {
   const counts = zeroCounts();
   for (const f of findings) if (!f.suppressed) counts[f.severity]++;
-  return { findings, verdict, reasons: [], counts, db: { digest: 'sha256:db1', builtAt: '2026-01-01T00:00:00Z' } };
+  return { findings, verdict, reasons: [], counts, db: { digest: 'sha256:db1', builtAt: '2026-01-01T00:00:00Z' }, signature: findingsSignature(findings) };
 }
 
 /** Registers the suite; `open` gives a fresh, migrated, empty store each time. */
@@ -21,9 +22,10 @@ export function storeConformance(open: () => Promise<MonitorStore>): void {
   it('migrations are versioned and idempotent', async () => {
     const s = await open();
     try {
-      expect(await s.schemaVersion()).toBe(1);
-      expect(await s.migrate()).toBe(1);
-      expect(await s.schemaVersion()).toBe(1);
+      expect(await s.schemaVersion()).toBe(2);
+      expect(await s.migrate()).toBe(2);
+      expect(await s.schemaVersion()).toBe(2);
+      expect((await s.sql.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version))).toEqual([1, 2]);
       await s.sql.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [99, 'from the future', 0]);
       await expect(s.migrate()).rejects.toThrow(/schema version 99, newer than this shipshape knows/);
     } finally {
@@ -68,6 +70,14 @@ export function storeConformance(open: () => Promise<MonitorStore>): void {
       expect(await s.findingsByPackage("x'; DROP TABLE findings; --")).toEqual([]);
       await s.sql.tx((q) => s.putJudgement(q, D1, judgement([finding('CVE-2020-1', 'musl')]), true));
       expect((await s.findingsOf([D1])).get(D1)!.map((f) => f.id)).toEqual(['CVE-2020-1']);
+      expect((await s.sboms([D1]))[0]!.findings_sig).toBe(findingsSignature([finding('CVE-2020-1', 'musl')]));
+      // Unchanged findings: the new database and verdict recorded in one statement, findings untouched.
+      const j2 = { ...judgement([finding('CVE-2020-1', 'musl')], 'pass'), db: { digest: 'sha256:db2', builtAt: '' } };
+      await s.sql.tx((q) => s.putUnchanged(q, [{ digest: D1, j: j2 }]));
+      expect(await s.staleMatches('sha256:db2')).toEqual([]);
+      expect((await s.image(D1))!.verdict).toBe('pass');
+      expect((await s.findingsOf([D1])).get(D1)).toHaveLength(1);
+      await s.sql.tx((q) => s.putJudgement(q, D1, judgement([finding('CVE-2020-1', 'musl')]), false));
       const img = await s.image(D1);
       expect(img!.verdict).toBe('fail');
       expect(img!.counts!.high).toBe(1);

@@ -303,9 +303,9 @@ export class MonitorStore {
   }
 
   /** Stored SBOM texts and the state needed to compare: verdict and reference. */
-  async sboms(digests: string[]): Promise<Array<{ digest: string; ref: string; sbom: string | null; verdict: string | null }>> {
+  async sboms(digests: string[]): Promise<Array<{ digest: string; ref: string; sbom: string | null; verdict: string | null; findings_sig: string | null }>> {
     if (!digests.length) return [];
-    return this.sql.all(`SELECT digest, ref, sbom, verdict FROM images WHERE digest IN (${digests.map(() => '?').join(',')})`, digests);
+    return this.sql.all(`SELECT digest, ref, sbom, verdict, findings_sig FROM images WHERE digest IN (${digests.map(() => '?').join(',')})`, digests);
   }
 
   async findingsOf(digests: string[], q: Sql = this.sql): Promise<Map<string, MonitoredFinding[]>> {
@@ -342,14 +342,30 @@ export class MonitorStore {
         await q.run(`INSERT INTO findings (digest, ${FINDING_COLS}) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?,?)').join(',')}`, params);
       }
     }
-    await q.run("UPDATE images SET db_digest = ?, verdict = ?, reasons = ?, counts = ?, matched_at = ?, state = 'ok', error = NULL WHERE digest = ?", [
+    await q.run("UPDATE images SET db_digest = ?, verdict = ?, reasons = ?, counts = ?, findings_sig = ?, matched_at = ?, state = 'ok', error = NULL WHERE digest = ?", [
       j.db.digest,
       j.verdict,
       json(j.reasons),
       json(j.counts),
+      j.signature,
       now,
       digest,
     ]);
+  }
+
+  /** Images whose findings did not change: one statement records the new database and verdict for all of them. */
+  async putUnchanged(q: Sql, rows: Array<{ digest: string; j: Judgement }>, now = Date.now()): Promise<void> {
+    for (let i = 0; i < rows.length; i += 100) {
+      const chunk = rows.slice(i, i + 100);
+      const params: Param[] = [];
+      for (const r of chunk) params.push(r.digest, r.j.db.digest, r.j.verdict, json(r.j.reasons), json(r.j.counts));
+      // VALUES columns are column1… in SQLite and PostgreSQL alike.
+      await q.run(
+        `UPDATE images SET db_digest = v.column2, verdict = v.column3, reasons = v.column4, counts = v.column5, matched_at = ?, state = 'ok', error = NULL
+         FROM (VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')}) AS v WHERE images.digest = v.column1`,
+        [now, ...params],
+      );
+    }
   }
 
   async markImage(digest: string, state: 'error' | 'corrupt', error: string, q: Sql = this.sql): Promise<void> {

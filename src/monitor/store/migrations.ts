@@ -49,6 +49,11 @@ CREATE TABLE deliveries (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'images.findings_sig: a digest of the finding set, so an unchanged image is judged without reading its findings',
+    sql: 'ALTER TABLE images ADD COLUMN findings_sig TEXT',
+  },
 ];
 
 export function migrationSql(sql: string, dialect: 'sqlite' | 'postgres'): string {
