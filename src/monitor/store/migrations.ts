@@ -54,6 +54,11 @@ CREATE TABLE deliveries (
     name: 'images.findings_sig: a digest of the finding set, so an unchanged image is judged without reading its findings',
     sql: 'ALTER TABLE images ADD COLUMN findings_sig TEXT',
   },
+  {
+    version: 3,
+    name: 'images by reference: the dashboard pages through 10,000 images in reference order',
+    sql: 'CREATE INDEX images_ref ON images (ref, digest)',
+  },
 ];
 
 export function migrationSql(sql: string, dialect: 'sqlite' | 'postgres'): string {
