@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'bad-policy'
   | 'bad-sbom' // an SBOM file that does not parse or is of an unsupported format/version
   | 'io' // file system errors
+  | 'bad-key' // a signing or public key that cannot be read: wrong passphrase, not ECDSA P-256, not PEM
+  | 'conflict' // the destination holds something else where we would write (a tag on another digest, a foreign .sig tag)
   | 'bad-config' // a monitor config file that does not parse or validate
   | 'store' // the monitor's store (SQLite / PostgreSQL) failed or is of another schema
   | 'internal';

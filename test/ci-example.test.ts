@@ -1,6 +1,6 @@
 /**
  * User-level: deploy/ci/run-local.sh, the GitHub Actions gate run against a local registry, pushes
- * an image only when `shipshape scan` passes, and exits with the scan's code.
+ * an image (signed and attested) only when `shipshape promote`'s scan passes, and exits with its code.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,16 +71,19 @@ describe.skipIf(missing)('deploy/ci/run-local.sh against a local registry', () =
     const built = await runCli(['db', 'build', '--from', vulndata!, '--db', db, '--quiet'], { timeoutMs: 300_000 });
     expect(built.code, built.stderr).toBe(0);
     reg = await startRegistry();
+    const key = await runCli(['key', 'generate', '--output', path.join(tmp, 'cosign')], { env: { SHIPSHAPE_KEY_PASSWORD: 'ci-key-pw' } });
+    expect(key.code, key.stderr).toBe(0);
     env = {
       SHIPSHAPE: bin,
       SHIPSHAPE_DB: db,
-      DEST_TLS_VERIFY: 'false',
+      SIGNING_KEY: path.join(tmp, 'cosign.key'),
+      SHIPSHAPE_KEY_PASSWORD: 'ci-key-pw',
+      DEST_INSECURE: 'true',
       // A private HOME and cache: neither skopeo nor shipshape reads or writes the user's.
       HOME: tmp,
       XDG_CACHE_HOME: path.join(tmp, 'cache'),
       XDG_RUNTIME_DIR: tmp,
       REGISTRY_AUTH_FILE: path.join(tmp, 'auth.json'),
-      SKOPEO_FLAGS: '--insecure-policy',
     };
   }, 300_000);
 
@@ -101,13 +104,15 @@ describe.skipIf(missing)('deploy/ci/run-local.sh against a local registry', () =
     expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
   }, 180_000);
 
-  it('a passing image (go-static, --require-minimal) exits 0 and is pushed with the same manifest digest', async () => {
+  it('a passing image (go-static, --require-minimal) exits 0 and is pushed with the same manifest digest, signed and attested', async () => {
     const reports = path.join(tmp, 'pass');
     const src = `oci:${path.join(images!, 'oci', 'go-static')}`;
     const r = await runScript([src, `${reg.host}/app/go-static:1.0`, '--require-minimal'], { ...env, FAIL_ON: 'high', REPORT_DIR: reports });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/gate passed: pushed/);
-    expect(await tagsOf(reg, 'app/go-static')).toEqual(['1.0']);
+    expect(r.stderr).toMatch(/gate passed: .* pushed to .*, signed and attested/);
+    expect(await tagsOf(reg, 'app/go-static')).toContain('1.0');
+    const verified = await runCli(['verify', `${reg.host}/app/go-static:1.0`, '--key', path.join(tmp, 'cosign.pub'), '--insecure-registry', reg.host, '--require-pass']);
+    expect(verified.code, verified.stdout).toBe(0);
     expect(existsSync(path.join(reports, 'shipshape.sarif'))).toBe(true);
     // What is in the registry is the image that was scanned: same manifest digest as a scan of the source.
     const local = await runCli(['scan', src, '--db', db, '--format', 'json', '--quiet', '--checks', 'none']);
@@ -123,13 +128,13 @@ describe.skipIf(missing)('deploy/ci/run-local.sh against a local registry', () =
       REPORT_DIR: path.join(tmp, 'archive'),
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(await tagsOf(reg, 'app/go-static-archive')).toEqual(['1.0']);
+    expect(await tagsOf(reg, 'app/go-static-archive')).toContain('1.0');
   }, 180_000);
 
   it('a scan error (no such image) exits 2 and pushes nothing', async () => {
     const r = await runScript([`oci:${path.join(tmp, 'no-such-layout')}`, `${reg.host}/app/missing:1`], { ...env, REPORT_DIR: path.join(tmp, 'err') });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/scan error \(exit 2\).*NOT pushed/);
+    expect(r.stderr).toMatch(/promote error \(exit 2\).*NOT pushed/);
     expect(await tagsOf(reg, 'app/missing')).toEqual([]);
   }, 60_000);
 
@@ -144,34 +149,40 @@ describe('the CI examples say the same thing', () => {
   const load = (f: string) => parseYaml(readFileSync(path.join(repoRoot, 'deploy', 'ci', f), 'utf8')) as Record<string, unknown>;
   const flagsOf = (cmd: string) => [...cmd.matchAll(/(?:^|\s)(--[a-z-]+)/g)].map((m) => m[1]!);
 
-  it('GitHub Actions: build to a layout, scan with SARIF + table + --fail-on high, upload SARIF always, push only after the gate', async () => {
-    const wf = load('github-actions.yml') as { jobs: Record<string, { steps: Array<{ name?: string; id?: string; if?: string; run?: string; uses?: string; with?: Record<string, string> }> }> };
+  it('GitHub Actions: build to a layout, promote with SARIF + table + --fail-on high (dry run on pull requests), upload SARIF always, verify after', async () => {
+    const wf = load('github-actions.yml') as { jobs: Record<string, { steps: Array<{ name?: string; id?: string; if?: string; run?: string; uses?: string; with?: Record<string, string>; env?: Record<string, string> }> }> };
     const steps = Object.values(wf.jobs)[0]!.steps;
     const at = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
     const build = at((s) => /docker buildx build .*--output type=oci/.test(s.run ?? ''));
-    const scan = at((s) => /^shipshape scan /.test(s.run ?? ''));
+    const promote = at((s) => /^\s*shipshape promote /m.test(s.run ?? ''));
     const upload = at((s) => (s.uses ?? '').startsWith('github/codeql-action/upload-sarif'));
-    const push = at((s) => /skopeo copy /.test(s.run ?? ''));
+    const verify = at((s) => /^shipshape verify /.test(s.run ?? ''));
     expect(build).toBeGreaterThanOrEqual(0);
-    expect([build < scan, scan < upload, scan < push]).toEqual([true, true, true]);
-    const scanCmd = steps[scan]!.run!;
-    expect(scanCmd).toContain('--format sarif=shipshape.sarif --format table --fail-on high');
+    expect([build < promote, promote < upload, promote < verify]).toEqual([true, true, true]);
+    const promoteCmd = steps[promote]!.run!.split('\n').find((l) => /^\s*shipshape promote /.test(l))!;
+    expect(promoteCmd).toContain('--format sarif=shipshape.sarif --format table --fail-on high');
+    expect(steps[promote]!.run).toMatch(/--dry-run/);
+    expect(steps[promote]!.env?.SHIPSHAPE_KEY_PASSWORD).toMatch(/secrets\./);
     expect(steps[upload]!.with?.sarif_file).toBe('shipshape.sarif');
     expect(steps[upload]!.if).toMatch(/always\(\)/);
-    // The push must not run after a failed scan: no always()/failure() on it.
-    expect(steps[push]!.if ?? '').not.toMatch(/always\(\)|failure\(\)/);
-    expect(steps[push]!.if).toContain(`steps.${steps[scan]!.id}.outcome == 'success'`);
-    // Every flag used is one `shipshape scan` knows.
-    const help = await runCli(['scan', '--help']);
-    for (const f of flagsOf(scanCmd)) expect(help.stdout, f).toContain(f);
-    // run-local.sh runs the same scan.
+    // Nothing else pushes: no skopeo copy after the gate.
+    expect(steps.some((s) => /skopeo copy/.test(s.run ?? ''))).toBe(false);
+    expect(steps[verify]!.if).toContain(`steps.${steps[promote]!.id}.outcome == 'success'`);
+    // Every flag used is one `shipshape promote` / `verify` knows.
+    const help = await runCli(['promote', '--help']);
+    for (const f of [...flagsOf(promoteCmd), '--key', '--dry-run']) expect(help.stdout, f).toContain(f);
+    const vhelp = await runCli(['verify', '--help']);
+    for (const f of flagsOf(steps[verify]!.run!)) expect(vhelp.stdout, f).toContain(f);
+    // run-local.sh runs the same promote.
     const local = readFileSync(script, 'utf8');
     expect(local).toContain('--format "sarif=$report_dir/shipshape.sarif" --format table --fail-on "$fail_on"');
   });
 
-  it("the workflow's scan command runs as written: the table on stdout, shipshape.sarif beside it, exit 1 for a root image", async () => {
+  it("the workflow's promote command runs as written (pull-request form): the table on stdout, shipshape.sarif beside it, exit 1 for a root image", async () => {
     const wf = load('github-actions.yml') as { jobs: Record<string, { steps: Array<{ run?: string }> }> };
-    const scanCmd = Object.values(wf.jobs)[0]!.steps.find((s) => /^shipshape scan /.test(s.run ?? ''))!.run!.trim();
+    const run = Object.values(wf.jobs)[0]!.steps.find((s) => /^\s*shipshape promote /m.test(s.run ?? ''))!.run!;
+    const scanCmd = run.split('\n').find((l) => /^\s*shipshape promote /.test(l))!.trim();
+    const reg = await startRegistry();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-ci-cmd-'));
     try {
       // The build step's output (an OCI layout named image-oci) and a one-record database.
@@ -180,9 +191,10 @@ describe('the CI examples say the same thing', () => {
       writeFileSync(path.join(dir, 'feeds', 'alpine-secdb', 'v3.7', 'main.yaml'), 'distroversion: v3.7\nreponame: main\npackages:\n  - pkg:\n      name: musl\n      secfixes:\n        1.1.18-r4:\n          - CVE-2019-14697\n');
       const db = path.join(dir, 'db.sqlite');
       expect((await runCli(['db', 'build', '--from', path.join(dir, 'feeds'), '--db', db, '--quiet'])).code).toBe(0);
-      const args = scanCmd.split(/\s+/).slice(1);
+      // $IMAGE:$GITHUB_SHA is a local registry here; "$@" is the pull-request branch: --dry-run.
+      const args = scanCmd.replace('"$IMAGE:$GITHUB_SHA"', `${reg.host}/app/tiny:1`).replace('"$@"', '--dry-run').split(/\s+/).slice(1);
       const r = await new Promise<Run>((resolve, reject) => {
-        const child = spawn(process.execPath, [bin, ...args, '--db', db, '--no-cache'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+        const child = spawn(process.execPath, [bin, ...args, '--db', db, '--no-cache', '--insecure-registry', reg.host], { cwd: dir, env: { ...process.env, CI: 'true' } });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -195,22 +207,25 @@ describe('the CI examples say the same thing', () => {
       expect(r.stdout).toMatch(/root-user/);
       const sarif = JSON.parse(readFileSync(path.join(dir, 'shipshape.sarif'), 'utf8')) as { version: string };
       expect(sarif.version).toBe('2.1.0');
+      expect(await tagsOf(reg, 'app/tiny')).toEqual([]);
     } finally {
+      await reg.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
-  it('GitLab CI: scan needs the build, keeps its reports on failure, push needs the scan', async () => {
-    const ci = load('gitlab-ci.yml') as Record<string, { stage?: string; needs?: string[]; script?: string[]; artifacts?: { when?: string; paths?: string[]; reports?: Record<string, string> } }>;
-    const scanCmd = ci.scan!.script!.find((l) => l.startsWith('shipshape scan '))!;
-    expect(scanCmd).toContain('--format sarif=shipshape.sarif');
-    expect(scanCmd).toContain('--fail-on high');
-    expect(ci.scan!.needs).toContain('build');
-    expect(ci.scan!.artifacts?.when).toBe('always');
-    expect(ci.scan!.artifacts?.paths).toContain('shipshape.sarif');
-    expect(ci.push!.needs).toContain('scan');
-    expect(ci.push!.script!.join('\n')).toMatch(/skopeo copy .*oci:image-oci/);
-    const help = await runCli(['scan', '--help']);
-    for (const f of flagsOf(scanCmd)) expect(help.stdout, f).toContain(f);
+  it('GitLab CI: promote needs the build, keeps its reports on failure, signs only on the default branch', async () => {
+    const ci = load('gitlab-ci.yml') as Record<string, { stage?: string; needs?: string[]; script?: string[]; variables?: Record<string, string>; artifacts?: { when?: string; paths?: string[]; reports?: Record<string, string> } }>;
+    const cmd = ci.promote!.script!.find((l) => l.startsWith('shipshape promote '))!;
+    expect(cmd).toContain('--format sarif=shipshape.sarif');
+    expect(cmd).toContain('--fail-on high');
+    expect(ci.promote!.script!.join('\n')).toMatch(/CI_DEFAULT_BRANCH.*--key "\$COSIGN_KEY".*--dry-run/);
+    expect(ci.promote!.variables?.SHIPSHAPE_KEY_PASSWORD).toBe('$COSIGN_PASSWORD');
+    expect(ci.promote!.needs).toContain('build');
+    expect(ci.promote!.artifacts?.when).toBe('always');
+    expect(ci.promote!.artifacts?.paths).toContain('shipshape.sarif');
+    expect(JSON.stringify(ci)).not.toMatch(/skopeo copy/);
+    const help = await runCli(['promote', '--help']);
+    for (const f of flagsOf(cmd)) expect(help.stdout, f).toContain(f);
   });
 });

@@ -91,10 +91,17 @@ export interface ImageFlags {
 }
 
 export function withImageOptions(c: Command): Command {
+  return withRegistryOptions(
+    c
+      .option('--no-cache', 'do not read or write the layer cache')
+      .option('--cache-dir <dir>', 'layer cache directory', path.join(cacheHome(), 'layers'))
+      .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)'),
+  );
+}
+
+/** Flags of every command that talks to a registry: credentials, TLS trust, plain HTTP, timeout. */
+export function withRegistryOptions(c: Command): Command {
   return c
-    .option('--no-cache', 'do not read or write the layer cache')
-    .option('--cache-dir <dir>', 'layer cache directory', path.join(cacheHome(), 'layers'))
-    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)')
     .option('--username <user>', 'registry user name (also SHIPSHAPE_USERNAME)')
     .option('--password <password>', 'registry password (also SHIPSHAPE_PASSWORD)')
     .option('--ca-cert <file>', 'extra CA certificate (PEM) for registry TLS; repeatable', collect)
@@ -104,8 +111,12 @@ export function withImageOptions(c: Command): Command {
 
 export async function openOptionsFrom(flags: ImageFlags): Promise<OpenOptions> {
   const { parsePlatform } = await import('../image/schema.js');
+  return { ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}), ...registryOptionsFrom(flags) };
+}
+
+/** Registry access from the flags of withRegistryOptions. */
+export function registryOptionsFrom(flags: Omit<ImageFlags, 'cache'>): Pick<OpenOptions, 'username' | 'password' | 'caCerts' | 'insecureRegistries' | 'timeoutMs'> {
   return {
-    ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
     ...(flags.username ? { username: flags.username } : {}),
     ...(flags.password ? { password: flags.password } : {}),
     caCerts: flags.caCert ?? [],

@@ -9,6 +9,9 @@ import { registerPolicy } from './policy.js';
 import { installCrashHandlers } from './process.js';
 import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
+import { registerKey } from './key.js';
+import { registerVerify } from './verify.js';
+import { registerAttest, registerPromote } from './promote.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +33,10 @@ export async function main(argv: string[]): Promise<void> {
   registerPolicy(program);
   registerLint(program, (code) => (exitCode = code));
   registerSbom(program);
+  registerKey(program);
+  registerVerify(program, (code) => (exitCode = code));
+  registerPromote(program, (code) => (exitCode = code));
+  registerAttest(program, (code) => (exitCode = code));
   registerMonitor(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();

@@ -143,6 +143,13 @@ export interface OpenOptions {
   /** Registry credentials given on the command line (override env and docker config). */
   username?: string;
   password?: string;
+  /**
+   * The registry that `username`/`password` and the SHIPSHAPE_* variables belong to: the registry
+   * of the reference the user named. Any other registry (a base image's, a redirect's) gets only
+   * what the docker config names for it. '' = no registry (the image came from a file). Unset: the
+   * registry a client is made for (docs/registry.md, "Where credentials are sent").
+   */
+  credentialsFor?: string;
   /** Extra CA certificates (PEM file paths) trusted for registry TLS. */
   caCerts?: string[];
   /** Registry hosts (host[:port]) reached over plain HTTP. */

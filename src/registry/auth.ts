@@ -146,6 +146,14 @@ export class Authenticator {
     } catch {
       throw new ShipshapeError('registry', `registry ${this.registry} sent an invalid token realm "${realm}"`);
     }
+    // A token request carries the credentials (or the token that stands for them): never in clear
+    // text from a registry reached over HTTPS, unless the user named the realm's host insecure.
+    if (url.protocol !== 'https:' && this.transport.baseUrl.startsWith('https:') && !this.transport.allowsPlainHttp(url.host)) {
+      throw new ShipshapeError(
+        'registry',
+        `registry ${this.registry} sent a token realm over plain HTTP (${url.origin}): refusing to send credentials in clear text (name ${url.host} with --insecure-registry to allow it)`,
+      );
+    }
     const service = ch.params.service;
     let res;
     if (creds?.kind === 'identity-token') {

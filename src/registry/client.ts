@@ -10,7 +10,7 @@ import { DigestVerifier, digestOf, isDigest, parseDigest, verifyBuffer } from '.
 import { MANIFEST_ACCEPT } from '../image/schema.js';
 import { Authenticator } from './auth.js';
 import { resolveCredentials } from './credentials.js';
-import { header, networkError, readBody, Transport, type HttpMethod, type HttpResponse } from './transport.js';
+import { blobBudgetMs, header, networkError, readBody, Transport, type HttpMethod, type HttpResponse } from './transport.js';
 import { repositoryScope, type FetchedManifest, type ManifestHead, type RegistryOptions } from './types.js';
 
 /** distribution refuses manifests above 4 MiB; so do we. */
@@ -30,6 +30,11 @@ export interface RegistryRequest {
   ok?: number[];
   /** Says what was asked for, in not-found and error messages: "manifest docker.io/library/alpine:3.20". */
   what: string;
+  /**
+   * Time for the whole request, body included (default: the timeout). Blob transfers must pass
+   * `blobBudgetMs(size, timeoutMs)`, or a large layer is cut off at the timeout.
+   */
+  budgetMs?: number;
 }
 
 interface RegistryErrorBody {
@@ -75,8 +80,19 @@ export class RegistryClient {
         url,
         headers: { ...(req.headers ?? {}), ...(authorization ? { authorization } : {}) },
         ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(req.budgetMs !== undefined ? { budgetMs: req.budgetMs } : {}),
       });
       if ((req.ok ?? [200]).includes(res.status)) return res;
+      const answeredBy = new URL(res.url);
+      if (res.status === 401 && answeredBy.origin !== new URL(url).origin) {
+        // A host we were redirected to (blob storage) wants credentials: its challenge must never
+        // unlock this registry's credentials, so nothing is sent to it.
+        await res.body.dump().catch(() => undefined);
+        throw new ShipshapeError(
+          'unauthorized',
+          `${answeredBy.host}, where registry ${this.registry} redirected ${req.what}, asked for authentication: credentials for ${this.registry} are not sent to another host`,
+        );
+      }
       if (res.status === 401 && attempt < 3) {
         await res.body.dump().catch(() => undefined);
         const retry = await this.auth.onUnauthorized(header(res, 'www-authenticate'), scopes, Boolean(authorization));
@@ -193,6 +209,7 @@ export class RegistryClient {
       path: `/v2/${repository}/blobs/${blob.digest}`,
       scopes: [repositoryScope(repository)],
       what,
+      budgetMs: blobBudgetMs(blob.size, this.transport.timeoutMs),
     });
     const verifier = new DigestVerifier(blob.digest, blob.size, what);
     const host = new URL(res.url).host;

@@ -135,8 +135,18 @@ export async function dockerConfigCredentials(registry: string, opts: RegistryOp
   return key ? fromAuthEntry(auths[key]!, `${file} auths["${key}"]`) : undefined;
 }
 
-/** Options, then environment, then docker config. */
+/** Whether two registry names (host[:port], Docker Hub aliases folded) are the same registry. */
+export function sameRegistry(a: string, b: string): boolean {
+  return normaliseServer(a) === normaliseServer(b);
+}
+
+/**
+ * Options, then environment, then docker config. Options and environment belong to one registry
+ * (`credentialsFor`, by default the one asked about); any other registry gets only its own docker
+ * config entry, so a base-image label or a redirect can never collect the user's credentials.
+ */
 export async function resolveCredentials(registry: string, opts: RegistryOptions = {}): Promise<Credentials | undefined> {
+  if (!sameRegistry(opts.credentialsFor ?? registry, registry)) return dockerConfigCredentials(registry, opts);
   if (opts.username !== undefined || opts.password !== undefined) {
     if (!opts.username || opts.password === undefined) throw new ShipshapeError('usage', 'a registry username needs a password, and a password a username');
     return { kind: 'basic', username: opts.username, password: opts.password, source: 'options' };

@@ -11,6 +11,13 @@ import { ShipshapeError } from '../errors.js';
 import type { RegistryOptions } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The slowest transfer a blob may take, past the timeout itself: 64 KiB/s (a 100 MB layer gets 26 min). */
+const MIN_BLOB_BYTES_PER_S = 64 << 10;
+
+/** The whole-request budget of a blob transfer (GET or upload) of `size` bytes: bounded, but never cut short by a slow honest link. */
+export function blobBudgetMs(size: number, timeoutMs: number): number {
+  return timeoutMs + Math.ceil((Math.max(0, size) / MIN_BLOB_BYTES_PER_S) * 1000);
+}
 const MAX_REDIRECTS = 5;
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -24,6 +31,11 @@ export interface HttpRequest {
   body?: Buffer | string | Readable;
   /** Follow 3xx answers (default: for GET and HEAD). */
   followRedirects?: boolean;
+  /**
+   * The whole request (tries, redirects, waits between them, and reading the body) must end within
+   * this many ms; default the transport's timeout. A server that drips bytes cannot stretch it.
+   */
+  budgetMs?: number;
 }
 
 export interface HttpResponse {
@@ -80,7 +92,10 @@ function isResetError(err: unknown): boolean {
 
 /** One line saying why a host could not be talked to, as a `network` error. */
 export function networkError(err: unknown, host: string, timeoutMs: number): ShipshapeError {
-  if (err instanceof ShipshapeError) return err;
+  // An aborted request carries the deadline's own error, possibly wrapped by undici.
+  for (let e = err as { cause?: unknown } | undefined, i = 0; e && i < 4; i++, e = e.cause as typeof e) {
+    if (e instanceof ShipshapeError) return e;
+  }
   const code = errorCode(err) ?? '';
   const msg = (err as Error)?.message ?? String(err);
   let text: string;
@@ -128,6 +143,7 @@ export class Transport {
   /** scheme://host[:port] of the API. */
   readonly baseUrl: string;
   readonly timeoutMs: number;
+  private readonly insecureHosts: Set<string>;
   private readonly agent: Agent;
   private readonly tries: number;
   private readonly baseDelayMs: number;
@@ -136,7 +152,8 @@ export class Transport {
   constructor(registry: string, opts: RegistryOptions = {}) {
     this.registry = registry;
     const host = endpointHost(registry);
-    const insecure = (opts.insecureRegistries ?? []).some((h) => h === registry || h === host);
+    this.insecureHosts = new Set(opts.insecureRegistries ?? []);
+    const insecure = this.insecureHosts.has(registry) || this.insecureHosts.has(host);
     this.baseUrl = `${insecure ? 'http' : 'https'}://${host}`;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const ca = opts.caCerts?.length ? trustStore(loadCaCerts(opts.caCerts)) : undefined;
@@ -150,13 +167,37 @@ export class Transport {
     this.maxDelayMs = opts.retry?.maxDelayMs ?? 30_000;
   }
 
-  /** Sends a request, retrying and following redirects; any status comes back, only transport failures throw. */
+  /** Whether `host` was named an insecure (plain HTTP) registry: the only hosts plain HTTP may reach. */
+  allowsPlainHttp(host: string): boolean {
+    return this.insecureHosts.has(host);
+  }
+
+  /**
+   * Sends a request, retrying and following redirects, all within the request's budget; any status
+   * comes back, only transport failures and the budget running out throw. The budget also bounds
+   * reading the returned body: the deadline is cleared when the body closes.
+   */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    const budgetMs = req.budgetMs ?? this.timeoutMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new ShipshapeError('network', `registry ${new URL(req.url).host} did not answer within ${budgetMs} ms`)), budgetMs);
+    timer.unref();
+    try {
+      const res = await this.follow(req, deadline.signal, Date.now() + budgetMs);
+      res.body.once('close', () => clearTimeout(timer));
+      return res;
+    } catch (err) {
+      clearTimeout(timer);
+      throw err;
+    }
+  }
+
+  private async follow(req: HttpRequest, signal: AbortSignal, deadline: number): Promise<HttpResponse> {
     const follow = req.followRedirects ?? (req.method === 'GET' || req.method === 'HEAD');
     let url = req.url;
     let headers = { ...(req.headers ?? {}) };
     for (let hop = 0; ; hop++) {
-      const res = await this.sendWithRetries({ ...req, url, headers });
+      const res = await this.sendWithRetries({ ...req, url, headers }, signal, deadline);
       const location = header(res, 'location');
       if (!follow || res.status < 300 || res.status > 399 || res.status === 304 || !location) return res;
       await res.body.dump();
@@ -172,7 +213,7 @@ export class Transport {
     }
   }
 
-  private async sendWithRetries(req: HttpRequest): Promise<HttpResponse> {
+  private async sendWithRetries(req: HttpRequest, signal: AbortSignal, deadline: number): Promise<HttpResponse> {
     const replayable = !(req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body));
     const host = new URL(req.url).host;
     for (let attempt = 1; ; attempt++) {
@@ -186,19 +227,24 @@ export class Transport {
           body: req.body as Buffer | string | Readable | undefined,
           headersTimeout: this.timeoutMs,
           bodyTimeout: this.timeoutMs,
+          signal,
         });
         res = { status: r.statusCode, headers: r.headers, body: r.body, url: req.url };
       } catch (err) {
-        if (!last && isResetError(err)) {
-          await sleep(this.backoff(attempt));
+        const wait = this.backoff(attempt);
+        if (!last && isResetError(err) && Date.now() + wait < deadline) {
+          await sleep(wait);
           continue;
         }
-        throw networkError(err, host, this.timeoutMs);
+        throw networkError(signal.aborted ? signal.reason : err, host, this.timeoutMs);
       }
       if (last || (res.status !== 429 && res.status < 500)) return res;
       const retryAfter = parseRetryAfter(header(res, 'retry-after'));
+      const wait = retryAfter !== undefined ? Math.min(retryAfter, this.maxDelayMs) : this.backoff(attempt);
+      // A wait that would outlast the budget is not waited: the answer we have is the answer.
+      if (Date.now() + wait >= deadline) return res;
       await res.body.dump().catch(() => undefined);
-      await sleep(retryAfter !== undefined ? Math.min(retryAfter, this.maxDelayMs) : this.backoff(attempt));
+      await sleep(wait);
     }
   }
 

@@ -3,7 +3,7 @@ import type { OpenOptions } from '../image/types.js';
 
 /** Everything the registry client can be told; OpenOptions' registry fields plus knobs for tests and servers. */
 export interface RegistryOptions
-  extends Pick<OpenOptions, 'username' | 'password' | 'caCerts' | 'insecureRegistries' | 'timeoutMs' | 'dockerConfig'> {
+  extends Pick<OpenOptions, 'username' | 'password' | 'credentialsFor' | 'caCerts' | 'insecureRegistries' | 'timeoutMs' | 'dockerConfig'> {
   /** Environment to read SHIPSHAPE_* credentials, DOCKER_CONFIG, HOME and PATH from; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Retries on 429, 5xx and connection resets. */

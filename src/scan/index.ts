@@ -176,13 +176,15 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
 
     const ref = parseReference(reference);
     if (ref.kind === 'sbom') return scanSbom(ref, db, warnings, opts, now, (await import('../sbom/index.js')).readSbomFile);
-    const image = await openImage(ref, opts.open ?? {});
+    // Credentials from flags and environment belong to the registry the user named, and to no other.
+    const open: OpenOptions = { ...opts.open, credentialsFor: opts.open?.credentialsFor ?? (ref.kind === 'registry' ? ref.registry : '') };
+    const image = await openImage(ref, open);
     try {
       const inv = await inventory(image, opts);
       const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator });
       let vulns = matched.findings;
       if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
-      const baseTags = opts.checkRegistry ? await listBaseTags(image, opts.open ?? {}, warnings) : undefined;
+      const baseTags = opts.checkRegistry ? await listBaseTags(image, open, warnings) : undefined;
       const checked = runChecks(
         {
           ref,

@@ -62,7 +62,7 @@ function run(cmd: string, args: string[], opts: { input?: string } = {}): Promis
   });
 }
 
-async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
+export async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
   await run('openssl', [

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * Benchmarks of promote and verify, as ratios to baselines measured in the same run:
+ *
+ *   promote: `shipshape promote` of debian-app from its OCI layout into an empty docker-registry
+ *            (scan + push + sign) ÷ `skopeo copy` of the same layout into another empty registry
+ *            (goal <= 1.25), with the layer cache cold (--no-cache) and warm
+ *   verify : `shipshape verify` of the promoted image ÷ `node -e 0` (goal <= 3)
+ *
+ * Each run starts fresh registries (plain HTTP on 127.0.0.1); skopeo gets a private HOME so its
+ * blob-info cache cannot turn uploads into mounts. Needs ../shared, docker-registry and skopeo.
+ * BENCH_RUNS (default 5) runs; medians printed with `uptime` load.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shared = path.resolve(root, '../shared');
+const bin = path.join(root, 'bin', 'shipshape');
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const onPath = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
+
+if (!existsSync(path.join(shared, 'images')) || !existsSync(path.join(shared, 'vulndata')) || !onPath('docker-registry') || !onPath('skopeo')) {
+  console.log('skipping promote benchmarks: ../shared, docker-registry and skopeo are needed');
+  process.exit(0);
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-bench-promote-'));
+const env = { ...process.env, CI: 'true', HOME: tmp, XDG_RUNTIME_DIR: tmp, XDG_CACHE_HOME: path.join(tmp, 'cache'), SHIPSHAPE_KEY_PASSWORD: 'bench' };
+
+function time(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env, cwd: tmp });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startRegistry(name) {
+  const dir = path.join(tmp, name);
+  mkdirSync(path.join(dir, 'storage'), { recursive: true });
+  const host = `127.0.0.1:${await freePort()}`;
+  const config = path.join(dir, 'config.yml');
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\nhttp:\n  addr: ${host}\n`);
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    if (await probe(host)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { host, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))), dir };
+}
+function probe(host) {
+  return new Promise((resolve) => {
+    const s = net.connect(Number(host.split(':')[1]), '127.0.0.1', () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+  });
+}
+
+try {
+  const db = path.join(tmp, 'db.sqlite');
+  time(process.execPath, [bin, 'db', 'build', '--from', path.join(shared, 'vulndata'), '--db', db, '--feeds', 'alpine-secdb,debian-tracker', '--quiet']);
+  time(process.execPath, [bin, 'key', 'generate', '--output', path.join(tmp, 'k')]);
+  const layout = `oci:${path.join(shared, 'images', 'oci', 'debian-app')}:latest`;
+  const cache = path.join(tmp, 'layers');
+  // Fill the layer cache once for the warm runs.
+  time(process.execPath, [bin, 'scan', layout, '--db', db, '--cache-dir', cache, '--quiet', '--no-policy', '--format', 'json=/dev/null']);
+  const promoteArgs = (host, repo, extra) => [bin, 'promote', layout, `${host}/${repo}:1`, '--key', path.join(tmp, 'k.key'), '--db', db, '--insecure-registry', host, '--no-policy', '--quiet', '--format', 'json=/dev/null', ...extra];
+
+  const skopeo = [];
+  const cold = [];
+  const warm = [];
+  const verify = [];
+  const node0 = [];
+  for (let i = 0; i < runs; i++) {
+    const [a, b, c] = [await startRegistry(`s${i}`), await startRegistry(`p${i}`), await startRegistry(`w${i}`)];
+    try {
+      skopeo.push(time('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', layout, `docker://${a.host}/bench/app:1`]));
+      cold.push(time(process.execPath, promoteArgs(b.host, 'bench/app', ['--no-cache'])));
+      warm.push(time(process.execPath, promoteArgs(c.host, 'bench/app', ['--cache-dir', cache])));
+      node0.push(time(process.execPath, ['-e', '0']));
+      verify.push(time(process.execPath, [bin, 'verify', `${b.host}/bench/app:1`, '--key', path.join(tmp, 'k.pub'), '--insecure-registry', b.host]));
+    } finally {
+      await Promise.all([a.stop(), b.stop(), c.stop()]);
+    }
+  }
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
+  const s = median(skopeo);
+  console.log(`promote benchmarks: ${runs} runs, medians; load average ${load} (uptime), ${os.cpus().length} CPUs`);
+  console.log(`  skopeo copy debian-app layout → empty registry : ${s.toFixed(0)} ms (baseline)`);
+  console.log(`  promote, layer cache cold (--no-cache)         : ${median(cold).toFixed(0)} ms = ${(median(cold) / s).toFixed(2)}× skopeo (goal <= 1.25)`);
+  console.log(`  promote, layer cache warm                      : ${median(warm).toFixed(0)} ms = ${(median(warm) / s).toFixed(2)}× skopeo (goal <= 1.25)`);
+  console.log(`  verify of the promoted image                   : ${median(verify).toFixed(0)} ms = ${(median(verify) / median(node0)).toFixed(2)}× node -e 0 (${median(node0).toFixed(0)} ms; goal <= 3)`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,115 @@
+/**
+ * Storing signatures and attestations beside an image digest in a registry (docs/signatures.md):
+ * OCI 1.1 referrers when the registry answers the referrers API, else the referrers tag schema
+ * index AND cosign's `.sig` / `.att` tags, appended to what is there.
+ */
+import { ShipshapeError } from '../errors.js';
+import type { RegistryClient } from '../registry/client.js';
+import { fetchReferrers, getManifestIfPresent } from '../registry/referrers.js';
+import { putManifest, uploadBlobIfMissing } from '../registry/upload.js';
+import type { Attachments } from './artifacts.js';
+import {
+  attestationTag,
+  cosignTagManifest,
+  isCosignAttestationManifest,
+  isCosignSignatureManifest,
+  parseArtifactManifest,
+  referrersIndex,
+  referrersTag,
+  signatureTag,
+  type BlobOut,
+  type Desc,
+  type ManifestOut,
+} from './layout.js';
+import type { PushedArtifact } from './types.js';
+
+/** What DEST holds about a digest before we write: read first, so a conflict stops us before any write. */
+export interface AttachState {
+  api: boolean;
+  referrers: Desc[];
+  signatureLayers: Desc[];
+  attestationLayers: Desc[];
+}
+
+/** Reads the referrers and the cosign tags of `digest`; a `.sig`/`.att` tag that is not cosign's is a conflict. */
+export async function readAttachState(client: RegistryClient, repository: string, digest: string): Promise<AttachState> {
+  const [refs, sig, att] = await Promise.all([
+    fetchReferrers(client, repository, digest),
+    getManifestIfPresent(client, repository, signatureTag(digest)),
+    getManifestIfPresent(client, repository, attestationTag(digest)),
+  ]);
+  const layersOf = (got: typeof sig, tag: string, ok: (m: ReturnType<typeof parseArtifactManifest>) => boolean, kind: string): Desc[] => {
+    if (!got) return [];
+    const what = `${client.registry}/${repository}:${tag}`;
+    let m;
+    try {
+      m = parseArtifactManifest(got.bytes, what);
+    } catch (err) {
+      throw new ShipshapeError('conflict', `${what} exists but is not a cosign ${kind} (${(err as Error).message}); remove that tag first`);
+    }
+    if (!ok(m)) throw new ShipshapeError('conflict', `${what} exists but is not a cosign ${kind} (layers: ${m.layers.map((l) => l.mediaType).join(', ') || 'none'}); remove that tag first`);
+    return m.layers;
+  };
+  return {
+    api: refs.api,
+    referrers: refs.manifests,
+    signatureLayers: layersOf(sig, signatureTag(digest), isCosignSignatureManifest, 'signature'),
+    attestationLayers: layersOf(att, attestationTag(digest), isCosignAttestationManifest, 'attestation'),
+  };
+}
+
+/** Uploads blobs (each once, those present skipped), a few at a time. */
+async function uploadAll(client: RegistryClient, repository: string, blobs: BlobOut[]): Promise<void> {
+  const unique = [...new Map(blobs.map((b) => [b.desc.digest, b])).values()];
+  let next = 0;
+  const worker = async () => {
+    for (let b = unique[next++]; b; b = unique[next++]) await uploadBlobIfMissing(client, repository, b.desc.digest, b.data);
+  };
+  await Promise.all(Array.from({ length: Math.min(6, unique.length) }, worker));
+}
+
+/** Pushes the attachments of `digest`; `state` is what readAttachState saw (re-read when absent). */
+export async function attach(client: RegistryClient, repository: string, digest: string, a: Attachments, state?: AttachState): Promise<PushedArtifact[]> {
+  const st = state ?? (await readAttachState(client, repository, digest));
+  const pushed: PushedArtifact[] = [];
+  const kindOf = (predicateType: string) => (predicateType.includes('cyclonedx') ? 'sbom-attestation' : 'attestation');
+  // Without the API, cosign's tags too, each extended with what is new (docs/signatures.md).
+  const tagged: Array<{ tag: string; m: ManifestOut }> = [];
+  if (!st.api && a.signature) {
+    const layers = [...st.signatureLayers.filter((l) => l.digest !== a.signature!.desc.digest), a.signature.desc];
+    tagged.push({ tag: signatureTag(digest), m: cosignTagManifest(layers) });
+  }
+  if (!st.api && a.attestations.length) {
+    const added = a.attestations.map((x) => x.layer);
+    const layers = [...st.attestationLayers.filter((l) => !added.some((n) => n.desc.digest === l.digest)), ...added.map((x) => x.desc)];
+    tagged.push({ tag: attestationTag(digest), m: cosignTagManifest(layers) });
+  }
+  // Every blob first, then the manifests naming them; the tags last.
+  await uploadAll(client, repository, [
+    ...a.referrers.flatMap((r) => r.manifest.blobs),
+    ...tagged.flatMap((t) => t.m.blobs),
+    ...(st.api ? [] : [...(a.signature ? [a.signature] : []), ...a.attestations.map((x) => x.layer)]),
+  ]);
+  // Referrer manifests by digest: an OCI 1.1 registry indexes them by their subject.
+  await Promise.all(a.referrers.map((r) => putManifest(client, repository, r.manifest.digest, r.manifest.mediaType, r.manifest.bytes)));
+  for (const r of a.referrers) {
+    pushed.push({
+      kind: r.kind === 'signature' ? 'signature' : kindOf(r.predicateType ?? ''),
+      digest: r.manifest.digest,
+      stored: [st.api ? 'referrers' : `${referrersTag(digest)} (referrers tag schema)`],
+      ...(r.predicateType ? { predicateType: r.predicateType } : {}),
+    });
+  }
+  if (st.api) return pushed;
+  const index = referrersIndex(st.referrers, a.referrers.map((r) => r.desc));
+  await Promise.all([
+    putManifest(client, repository, referrersTag(digest), index.mediaType, index.bytes),
+    ...tagged.map((t) => putManifest(client, repository, t.tag, t.m.mediaType, t.m.bytes)),
+  ]);
+  pushed.push({ kind: 'referrers-index', digest: index.digest, stored: [referrersTag(digest)] });
+  for (const t of tagged) {
+    if (t.tag === signatureTag(digest)) pushed.push({ kind: 'signature', digest: t.m.digest, stored: [t.tag] });
+    else for (const x of a.attestations) pushed.push({ kind: kindOf(x.predicateType), digest: x.layer.desc.digest, stored: [t.tag], predicateType: x.predicateType });
+  }
+  return pushed;
+}

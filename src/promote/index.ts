@@ -1,0 +1,148 @@
+/**
+ * promote(): SRC → digest (once) → scan every platform (blob uploads staged meanwhile, uncommitted)
+ * → verdict → on pass only: commit blobs, push manifests byte for byte by digest, sign and attest,
+ * push the tag last. On a failed verdict nothing is written to DEST (docs/signatures.md).
+ */
+import { buildAttachments } from '../attest/artifacts.js';
+import { attach, readAttachState } from '../attest/store.js';
+import type { PromoteOptions, PromoteResult, PushedArtifact } from '../attest/types.js';
+import { ShipshapeError } from '../errors.js';
+import { parseRegistryReference } from '../image/reference.js';
+import type { ScanReport } from '../model/index.js';
+import { RegistryClient } from '../registry/client.js';
+import { getManifestIfPresent } from '../registry/referrers.js';
+import { blobExists, mountBlob, putManifest, StagedUploads } from '../registry/upload.js';
+import { scanSource, statementsFor } from './scan.js';
+import { openCopySource, type CopySource } from './source.js';
+
+export { openCopySource, type CopySource } from './source.js';
+
+/** DEST as `host[:port]/repo[:tag]`: a registry reference without a digest. */
+export function parseDestination(dest: string): { registry: string; repository: string; tag?: string; name: string } {
+  const ref = parseRegistryReference(dest.startsWith('docker://') ? dest.slice('docker://'.length) : dest);
+  if (ref.digest) throw new ShipshapeError('usage', `DEST ${dest}: give a tag or none, not a digest (the digest is SRC's)`);
+  // A bare name would mean Docker Hub: promote is for a private registry, so DEST must name its host.
+  const first = dest.replace(/^docker:\/\//, '').split('/')[0]!;
+  if (!dest.replace(/^docker:\/\//, '').includes('/') || !(first.includes('.') || first.includes(':') || first === 'localhost')) {
+    throw new ShipshapeError('usage', `DEST ${dest}: name the registry host, e.g. registry.example.com/team/app:1.0`);
+  }
+  const explicitTag = /:[\w][\w.-]{0,127}$/.test(dest.slice(dest.lastIndexOf('/') + 1));
+  return { registry: ref.registry, repository: ref.repository, ...(explicitTag && ref.tag ? { tag: ref.tag } : {}), name: `${ref.registry}/${ref.repository}` };
+}
+
+function childDigests(source: CopySource): string[] {
+  return source.top.kind === 'index' ? source.images.map((n) => n.digest) : [];
+}
+
+export async function promote(src: string, dest: string, opts: PromoteOptions): Promise<PromoteResult> {
+  const d = parseDestination(dest);
+  if (!opts.key && !opts.dryRun) throw new ShipshapeError('usage', 'promote needs a signing key (only --dry-run goes without)');
+  const now = opts.now?.() ?? new Date();
+  const source = await openCopySource(src, opts.scan.open ?? {});
+  const client = new RegistryClient(d.registry, opts.registry ?? {});
+  const plan: string[] = [];
+  const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
+  let staged: StagedUploads<CopySource['blobs'][number]> | undefined;
+  try {
+    const digest = source.top.digest;
+    const pinned = `${d.name}@${digest}`;
+    // 1. Read DEST (nothing written): where the tag points, what the cosign tags hold, which blobs are there.
+    const present = new Set<string>();
+    const [current, state] = await Promise.all([
+      d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
+      readAttachState(client, d.repository, digest),
+      ...source.blobs.map(async (b) => (await blobExists(client, d.repository, b.digest)) && present.add(b.digest)),
+    ]);
+    if (current && current.digest !== digest && !opts.forceTag) {
+      throw new ShipshapeError('conflict', `${d.name}:${d.tag} already points at ${current.digest}, not ${digest}: give --force-tag to move it`);
+    }
+    const missing = source.blobs.filter((b) => !present.has(b.digest));
+    const mountFrom = source.registry && source.registry.host === d.registry && source.registry.repository !== d.repository ? source.registry.repository : undefined;
+    for (const b of source.blobs) {
+      plan.push(`${present.has(b.digest) ? 'skip (present)' : mountFrom ? `mount from ${mountFrom}` : 'upload'} blob ${b.digest} (${b.size} bytes)`);
+    }
+    for (const n of source.nodes) plan.push(`push ${n.kind} ${n.digest} (${n.mediaType || 'manifest'})`);
+    plan.push(`sign ${digest}; attest scan verdict and ${source.images.length} SBOM(s); store as ${state.api ? 'OCI 1.1 referrers' : `referrers tag schema + cosign ${'.sig/.att'} tags`}`);
+    if (d.tag) plan.push(`tag ${d.name}:${d.tag} → ${digest}${current && current.digest !== digest ? ` (was ${current.digest})` : ''}`);
+
+    // 2. Scan; meanwhile the missing blobs upload into sessions that are not committed until the verdict passed.
+    const totalBytes = missing.reduce((n, b) => n + Math.max(0, b.size), 0);
+    if (!opts.dryRun && !mountFrom && missing.length) {
+      staged = new StagedUploads(client, d.repository, missing, (b) => source.openBlob(b), (bytes) => opts.onProgress?.({ phase: 'upload', bytes, totalBytes }), timeouts);
+      staged.start();
+    }
+    let reports: ScanReport[];
+    try {
+      reports = await scanSource(source, opts.scan, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
+    } catch (err) {
+      await staged?.cancel();
+      staged = undefined;
+      throw err;
+    }
+    const pass = reports.every((r) => r.verdict.pass);
+    const reasons = reports.flatMap((r) => r.verdict.reasons.map((x) => (reports.length > 1 && r.image.platform ? `${r.image.platform}: ${x}` : x)));
+    const result: PromoteResult = {
+      source: src,
+      destination: `${d.name}${d.tag ? `:${d.tag}` : ''}`,
+      digest,
+      pinned,
+      verdict: pass ? 'pass' : 'fail',
+      reasons,
+      reports,
+      dryRun: Boolean(opts.dryRun),
+      copied: { blobs: { uploaded: 0, mounted: 0, skipped: present.size, bytes: 0 }, manifests: 0 },
+      pushed: [],
+      plan,
+    };
+    if (!pass || opts.dryRun) {
+      await staged?.cancel();
+      staged = undefined;
+      return result;
+    }
+
+    // 3. Blobs: committed (or mounted), each verified by digest.
+    if (staged) {
+      const done = await staged.commit();
+      staged = undefined;
+      result.copied.blobs.uploaded = done.count;
+      result.copied.blobs.bytes = done.bytes;
+    } else if (mountFrom) {
+      for (const b of missing) {
+        if (await mountBlob(client, d.repository, b.digest, mountFrom)) result.copied.blobs.mounted++;
+        else {
+          const up = new StagedUploads(client, d.repository, [b], (x) => source.openBlob(x), undefined, timeouts);
+          up.start();
+          const done = await up.commit();
+          result.copied.blobs.uploaded += done.count;
+          result.copied.blobs.bytes += done.bytes;
+        }
+      }
+    }
+    // 4. Manifests and indexes by digest, children first, exactly the bytes SRC holds.
+    // Image manifests together; indexes after, in order (each after what it names).
+    await Promise.all(source.nodes.filter((n) => n.kind === 'manifest').map((n) => putManifest(client, d.repository, n.digest, n.mediaType, n.bytes)));
+    for (const n of source.nodes.filter((x) => x.kind === 'index')) await putManifest(client, d.repository, n.digest, n.mediaType, n.bytes);
+    result.copied.manifests = source.nodes.length;
+    // 5. Sign and attest the digest.
+    opts.onProgress?.({ phase: 'sign' });
+    const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
+    const attachments = buildAttachments(opts.key!, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
+    result.pushed.push(...(await attach(client, d.repository, digest, attachments, state)));
+    // 6. The tag, last: checked again, since another writer may have moved it during the run.
+    if (d.tag) {
+      const again = await getManifestIfPresent(client, d.repository, d.tag);
+      if (again && again.digest !== digest && !opts.forceTag) {
+        throw new ShipshapeError('conflict', `${d.name}:${d.tag} was moved to ${again.digest} during the promote: the image is at ${pinned}, the tag was left alone`);
+      }
+      await putManifest(client, d.repository, d.tag, source.top.mediaType, source.top.bytes);
+      result.pushed.push({ kind: 'tag', digest, stored: [d.tag] });
+    }
+    return result;
+  } finally {
+    await staged?.cancel().catch(() => undefined);
+    await client.close();
+    await source.close();
+  }
+}
+
+export type { PromoteOptions, PromoteResult, PushedArtifact };

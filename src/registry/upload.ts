@@ -1,0 +1,291 @@
+/**
+ * Uploads (OCI distribution spec, "Push"): blob HEAD, monolithic POST+PUT, chunked POST+PATCH…+PUT
+ * held open until told to commit, cross-repository mount, manifest PUT byte for byte. Built on
+ * RegistryClient.request, so auth, credentials per host, timeouts and retries are the client's.
+ * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#push
+ */
+import { Transform, type Readable } from 'node:stream';
+import { ShipshapeError } from '../errors.js';
+import { digestOf, parseDigest } from '../image/digest.js';
+import type { RegistryClient } from './client.js';
+import { blobBudgetMs, DEFAULT_TIMEOUT_MS, header } from './transport.js';
+import { repositoryScope } from './types.js';
+
+const push = (repository: string) => [repositoryScope(repository, 'pull,push')];
+/** PATCH size: big enough to keep round trips few, small enough to hold a few in memory. */
+export const DEFAULT_CHUNK_BYTES = 16 << 20;
+/** Blobs up to this size (known from their descriptor) are streamed in one PATCH; larger ones go in chunks. */
+export const STREAM_MAX_BYTES = 2 ** 31;
+
+/** `location` plus `key=value`, whatever query the registry put on it. */
+function withQuery(location: string, key: string, value: string): string {
+  return `${location}${location.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`;
+}
+
+function locationOf(res: { headers: Record<string, string | string[] | undefined> }, registry: string, what: string): string {
+  const loc = header(res as never, 'location');
+  if (!loc) throw new ShipshapeError('registry', `registry ${registry} started ${what} without a Location`);
+  return loc;
+}
+
+/** Does the repository hold this blob? (HEAD; 404 = no.) */
+export async function blobExists(client: RegistryClient, repository: string, digest: string): Promise<boolean> {
+  parseDigest(digest);
+  const res = await client.request({ method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, scopes: [repositoryScope(repository)], ok: [200, 404], what: `blob ${digest} of ${client.registry}/${repository}` });
+  await res.body.dump().catch(() => undefined);
+  return res.status === 200;
+}
+
+/** Opens an upload session; returns its location. */
+export async function startUpload(client: RegistryClient, repository: string): Promise<string> {
+  const what = `an upload to ${client.registry}/${repository}`;
+  const res = await client.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/`, scopes: push(repository), headers: { 'content-length': '0' }, body: Buffer.alloc(0), ok: [202], what });
+  await res.body.dump().catch(() => undefined);
+  return locationOf(res, client.registry, what);
+}
+
+/**
+ * Sends one chunk at `offset` (a Buffer, re-sent on a retry, or a stream of exactly `length` bytes);
+ * returns the location for the next request (the registry may change it).
+ */
+export async function uploadChunk(
+  client: RegistryClient,
+  repository: string,
+  location: string,
+  chunk: Buffer | Readable,
+  offset: number,
+  timeoutMs: number,
+  length: number = Buffer.isBuffer(chunk) ? chunk.length : -1,
+): Promise<string> {
+  const what = `a chunk of an upload to ${client.registry}/${repository}`;
+  const res = await client.request({
+    method: 'PATCH',
+    path: location,
+    scopes: push(repository),
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(length), 'content-range': `${offset}-${offset + length - 1}` },
+    body: chunk,
+    ok: [202],
+    what,
+    budgetMs: blobBudgetMs(length, timeoutMs),
+  });
+  await res.body.dump().catch(() => undefined);
+  return header(res, 'location') ?? location;
+}
+
+/** Closes a session with the digest the bytes must have (the registry checks it); `last` is a final chunk, or none. */
+export async function commitUpload(client: RegistryClient, repository: string, location: string, digest: string, last: Buffer = Buffer.alloc(0), timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  const what = `blob ${digest} to ${client.registry}/${repository}`;
+  const res = await client.request({
+    method: 'PUT',
+    path: withQuery(location, 'digest', digest),
+    scopes: push(repository),
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(last.length) },
+    body: last,
+    ok: [201],
+    what,
+    budgetMs: blobBudgetMs(last.length, timeoutMs),
+  });
+  await res.body.dump().catch(() => undefined);
+  const stored = header(res, 'docker-content-digest');
+  if (stored && stored !== digest) throw new ShipshapeError('digest-mismatch', `registry ${client.registry} stored ${what} as ${stored}`);
+}
+
+/** Abandons a session (the registry drops its bytes). */
+export async function cancelUpload(client: RegistryClient, repository: string, location: string): Promise<void> {
+  const res = await client.request({ method: 'DELETE', path: location, scopes: push(repository), ok: [200, 202, 204, 404], what: `an upload to ${client.registry}/${repository}` });
+  await res.body.dump().catch(() => undefined);
+}
+
+/** A small blob in one go (POST, then PUT with the bytes). */
+export async function uploadBlob(client: RegistryClient, repository: string, digest: string, data: Buffer): Promise<void> {
+  if (digestOf(data) !== digest) throw new ShipshapeError('digest-mismatch', `blob for ${client.registry}/${repository} does not hash to ${digest}`);
+  const location = await startUpload(client, repository);
+  await commitUpload(client, repository, location, digest, data);
+}
+
+export async function uploadBlobIfMissing(client: RegistryClient, repository: string, digest: string, data: Buffer): Promise<boolean> {
+  if (await blobExists(client, repository, digest)) return false;
+  await uploadBlob(client, repository, digest, data);
+  return true;
+}
+
+/** Cross-repository mount from another repository of the same registry; false when the registry did not mount (the session it opened instead is closed). */
+export async function mountBlob(client: RegistryClient, repository: string, digest: string, from: string): Promise<boolean> {
+  const what = `mount of ${digest} from ${from} into ${client.registry}/${repository}`;
+  const res = await client.request({
+    method: 'POST',
+    path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+    scopes: [...push(repository), repositoryScope(from)],
+    headers: { 'content-length': '0' },
+    body: Buffer.alloc(0),
+    ok: [201, 202],
+    what,
+  });
+  await res.body.dump().catch(() => undefined);
+  if (res.status === 201) return true;
+  await cancelUpload(client, repository, locationOf(res, client.registry, what)).catch(() => undefined);
+  return false;
+}
+
+/** PUT a manifest or index by tag or digest, exactly these bytes; the registry must store it under their digest. */
+export async function putManifest(client: RegistryClient, repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<{ digest: string; subject?: string }> {
+  const digest = digestOf(bytes);
+  if (reference.includes(':') && reference !== digest) throw new ShipshapeError('digest-mismatch', `manifest for ${repository}@${reference} hashes to ${digest}`);
+  const what = `manifest ${client.registry}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
+  const type = mediaType || (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType || 'application/vnd.oci.image.manifest.v1+json';
+  const res = await client.request({
+    method: 'PUT',
+    path: `/v2/${repository}/manifests/${reference}`,
+    scopes: push(repository),
+    headers: { 'content-type': type, 'content-length': String(bytes.length) },
+    body: bytes,
+    ok: [201],
+    what,
+  });
+  await res.body.dump().catch(() => undefined);
+  const stored = header(res, 'docker-content-digest');
+  if (stored && stored !== digest) throw new ShipshapeError('digest-mismatch', `registry ${client.registry} stored ${what} as ${stored}, not ${digest}: it changed the bytes`);
+  const subject = header(res, 'oci-subject');
+  return { digest, ...(subject ? { subject } : {}) };
+}
+
+export interface Blob {
+  digest: string;
+  size: number;
+}
+
+/**
+ * Chunked uploads started now and committed later: the bytes travel while the scan runs, but no
+ * blob exists in the repository until commit(); cancel() abandons every session.
+ */
+export class StagedUploads<B extends Blob = Blob> {
+  private readonly sessions = new Map<string, string>();
+  private readonly streams = new Set<Readable>();
+  private running: Promise<void> | undefined;
+  private error: unknown;
+  private cancelled = false;
+  private sent = 0;
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repository: string,
+    private readonly blobs: B[],
+    private readonly open: (b: B) => Promise<Readable>,
+    private readonly onBytes?: (sent: number) => void,
+    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number } = {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    const queue = [...this.blobs].sort((a, b) => b.size - a.size);
+    const worker = async () => {
+      for (let b = queue.shift(); b && !this.cancelled; b = queue.shift()) await this.stage(b);
+    };
+    this.running = Promise.all(Array.from({ length: Math.min(this.opts.parallel ?? 3, queue.length) }, worker)).then(
+      () => undefined,
+      (err: unknown) => {
+        this.error ??= err;
+      },
+    );
+  }
+
+  private async stage(b: B): Promise<void> {
+    const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let location = await startUpload(this.client, this.repository);
+    this.sessions.set(b.digest, location);
+    const stream = await this.open(b);
+    this.streams.add(stream);
+    let offset = 0;
+    if (b.size > 0 && b.size <= (this.opts.streamMaxBytes ?? STREAM_MAX_BYTES)) {
+      // Size known: the blob goes as one streamed chunk, never held in memory (no retry: a rerun resumes).
+      const counter = new Transform({
+        transform: (c: Buffer, _e, done) => {
+          this.sent += c.length;
+          this.onBytes?.(this.sent);
+          done(null, c);
+        },
+      });
+      stream.on('error', (err) => counter.destroy(err));
+      stream.pipe(counter);
+      try {
+        location = await uploadChunk(this.client, this.repository, location, counter, 0, timeoutMs, b.size);
+        this.sessions.set(b.digest, location);
+      } catch (err) {
+        throw this.broke(b, 0, err);
+      } finally {
+        this.streams.delete(stream);
+        stream.destroy();
+      }
+      return;
+    }
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      const chunk = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      try {
+        location = await uploadChunk(this.client, this.repository, location, chunk, offset, timeoutMs);
+      } catch (err) {
+        throw this.broke(b, offset, err);
+      }
+      this.sessions.set(b.digest, location);
+      offset += chunk.length;
+      this.sent += chunk.length;
+      this.onBytes?.(this.sent);
+    };
+    try {
+      for await (const c of stream) {
+        if (this.cancelled) return;
+        pending.push(c as Buffer);
+        pendingBytes += (c as Buffer).length;
+        if (pendingBytes >= chunkBytes) await flush();
+      }
+      if (pendingBytes > 0) await flush();
+    } finally {
+      this.streams.delete(stream);
+      stream.destroy();
+    }
+    if (b.size >= 0 && offset !== b.size) throw new ShipshapeError('bad-image', `blob ${b.digest} is ${offset} bytes, its descriptor says ${b.size}`);
+  }
+
+  private broke(b: B, offset: number, err: unknown): ShipshapeError {
+    // The source's own failure (a layer that does not match its digest) is said as it is.
+    if (err instanceof ShipshapeError && (err.code === 'digest-mismatch' || err.code === 'too-large' || err.code === 'bad-image')) return err;
+    const why = err instanceof Error ? err.message : String(err);
+    return new ShipshapeError(
+      err instanceof ShipshapeError && err.code !== 'not-found' ? err.code : 'network',
+      `upload of blob ${b.digest} to ${this.client.registry}/${this.repository} broke off after byte ${offset} (${why}); nothing was committed: run it again to complete`,
+      { cause: err },
+    );
+  }
+
+  /** Waits for every upload, then commits each by digest; the first failure cancels the rest. */
+  async commit(): Promise<{ count: number; bytes: number }> {
+    this.start();
+    await this.running;
+    if (this.error) {
+      const err = this.error;
+      await this.cancel();
+      throw err;
+    }
+    await Promise.all(
+      this.blobs.map(async (b) => {
+        await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, Buffer.alloc(0), this.opts.timeoutMs);
+        this.sessions.delete(b.digest);
+      }),
+    );
+    return { count: this.blobs.length, bytes: this.sent };
+  }
+
+  /** Stops reading, waits for requests in flight, and deletes every open session. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    for (const s of this.streams) s.destroy();
+    await this.running?.catch(() => undefined);
+    const open = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(open.map((loc) => cancelUpload(this.client, this.repository, loc).catch(() => undefined)));
+  }
+}
