@@ -1,5 +1,5 @@
 /** What every command shares: cache locations, durations, option parsing, quiet/progress rules, writing output. */
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -65,12 +65,30 @@ export function writeOutput(text: string, file: string | undefined): void {
     process.stdout.write(text);
     return;
   }
+  // A device or pipe (`--format json=/dev/null`) is written in place: renaming onto it would replace it.
+  if (existsOther(file)) {
+    try {
+      writeFileSync(file, text);
+      return;
+    } catch (err) {
+      throw new ShipshapeError('io', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (err) {
     throw new ShipshapeError('io', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** True when `file` exists and is not a regular file (a character device, a FIFO). */
+function existsOther(file: string): boolean {
+  try {
+    return !statSync(file).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -355,6 +355,22 @@ export class MonitorStore {
 
   /** Images whose findings did not change: one statement records the new database and verdict for all of them. */
   async putUnchanged(q: Sql, rows: Array<{ digest: string; j: Judgement }>, now = Date.now()): Promise<void> {
+    if (q.dialect === 'sqlite') {
+      // In-process SQLite: an UPDATE by primary key per image costs microseconds (SQLite would join
+      // a VALUES list by scanning it for every image row).
+      for (const r of rows) {
+        await q.run("UPDATE images SET db_digest = ?, verdict = ?, reasons = ?, counts = ?, matched_at = ?, state = 'ok', error = NULL WHERE digest = ?", [
+          r.j.db.digest,
+          r.j.verdict,
+          json(r.j.reasons),
+          json(r.j.counts),
+          now,
+          r.digest,
+        ]);
+      }
+      return;
+    }
+    // PostgreSQL: one round trip per 100 images.
     for (let i = 0; i < rows.length; i += 100) {
       const chunk = rows.slice(i, i + 100);
       const params: Param[] = [];
