@@ -44,6 +44,14 @@ describe('watch list', () => {
     ]);
   });
 
+  it("reads the admission webhook's own log lines (src/admission/server.ts: time + RequestLog)", () => {
+    const line = JSON.stringify({ time: '2026-12-02T14:00:00.000Z', route: '/validate', uid: 'u1', namespace: 'shop', kind: 'Pod', name: 'web', operation: 'CREATE', images: ['reg:5000/apps/web:2', `reg:5000/apps/db@${DIG}`], decision: 'allowed', reasons: [], cached: 0 });
+    expect(importDecisionLog(`${line}\n`).map((r) => [r.ref, r.digest ?? null, r.running])).toEqual([
+      ['reg:5000/apps/web:2', null, ['shop']],
+      [`reg:5000/apps/db@${DIG}`, DIG, ['shop']],
+    ]);
+  });
+
   it('attestations go to the digest, never the tag', () => {
     expect(refByDigest('reg:5000/apps/a:1', DIG)).toBe(`reg:5000/apps/a@${DIG}`);
     expect(refByDigest(`reg:5000/apps/a@sha256:${'c'.repeat(64)}`, DIG)).toBe(`reg:5000/apps/a@${DIG}`);
