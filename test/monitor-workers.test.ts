@@ -31,6 +31,17 @@ function startWorker(args: string[], env: Record<string, string>): ChildProcess 
   return Object.assign(child, { done });
 }
 
+/** Waits for the workers (each exits 0) and the rescan that waited for them; its JSON round. */
+async function finished(workers: Array<ReturnType<typeof startWorker>>, rescan: ReturnType<typeof runCli>): Promise<{ scans: number; rematches: number; events: Record<string, number> }> {
+  for (const w of workers) {
+    const r = await w.done;
+    expect(r.code, r.stderr).toBe(0);
+  }
+  const r = await rescan;
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
 describe.skipIf(skip)('monitor workers on PostgreSQL', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-workers-'));
   const feeds = path.join(tmp, 'vulndata');
@@ -81,12 +92,7 @@ describe.skipIf(skip)('monitor workers on PostgreSQL', () => {
     }
     expect(killed, 'worker A never took a job').toBeDefined();
     expect((await a.done).signal).toBe('SIGKILL');
-    const b = startWorker(['-c', configFile, '--lease', '3s', '--id', 'B', '--once', '-q'], env);
-    const rb = await b.done;
-    expect(rb.code, rb.stderr).toBe(0);
-    const r = await rescan;
-    expect(r.code, r.stderr).toBe(0);
-    const round = JSON.parse(r.stdout);
+    const round = await finished([startWorker(['-c', configFile, '--lease', '3s', '--id', 'B', '--once', '-q'], env)], rescan);
     expect(round.scans).toBe(4);
     expect(round.events).toEqual({ scanned: 4 });
 
@@ -112,14 +118,7 @@ describe.skipIf(skip)('monitor workers on PostgreSQL', () => {
     for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
       if ((await store.sql.all("SELECT id FROM jobs WHERE kind = 'rematch'")).length === 4) break;
     }
-    const workers = [startWorker(['-c', configFile, '--id', 'C', '--once', '-q'], env), startWorker(['-c', configFile, '--id', 'D', '--once', '-q'], env)];
-    for (const w of workers) {
-      const r = await w.done;
-      expect(r.code, r.stderr).toBe(0);
-    }
-    const r = await rescan;
-    expect(r.code, r.stderr).toBe(0);
-    const round = JSON.parse(r.stdout);
+    const round = await finished([startWorker(['-c', configFile, '--id', 'C', '--once', '-q'], env), startWorker(['-c', configFile, '--id', 'D', '--once', '-q'], env)], rescan);
     expect(round.rematches).toBe(4);
     expect(round.events).toEqual({ new: 2, verdict: 1 });
     const hits = await store.findingsById('CVE-2099-0002');
