@@ -194,6 +194,19 @@ export async function closeRound(ctx: MonitorContext, roundId: number, dbDigest:
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Sleeps `ms`, or less when `signal` aborts; the abort listener is removed either way (no leak per idle poll). */
+export function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** Claims one job and runs it; false when the queue had nothing ready. */
 export async function workOnce(ctx: MonitorContext, owner: string): Promise<boolean> {
   const leaseMs = ctx.leaseMs ?? 60_000;
@@ -235,10 +248,7 @@ export async function runWorker(ctx: MonitorContext, owner: string, signal: Abor
     } catch (err) {
       ctx.log?.(`worker ${owner}: ${describeError(err)}`);
     }
-    if (!did) await new Promise((r) => {
-      const t = setTimeout(r, idleMs);
-      signal.addEventListener('abort', () => (clearTimeout(t), r(undefined)), { once: true });
-    });
+    if (!did) await sleepUnless(idleMs, signal);
   }
 }
 

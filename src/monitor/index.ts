@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { Policy } from '../policy/types.js';
 import type { MonitorConfig } from './config.js';
-import { closeContext, runRound, runWorker, type AttestFn, type MonitorContext } from './engine.js';
+import { closeContext, runRound, runWorker, sleepUnless, type AttestFn, type MonitorContext } from './engine.js';
 import { openStore } from './store/index.js';
 import { createMonitorServer } from './web/server.js';
 
@@ -90,11 +90,7 @@ export async function serve(ctx: MonitorContext, opts: ServeOptions, signal: Abo
 }
 
 async function schedule(ctx: MonitorContext, signal: AbortSignal): Promise<void> {
-  const wait = (ms: number) =>
-    new Promise<void>((r) => {
-      const t = setTimeout(r, ms);
-      signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-    });
+  const wait = (ms: number) => sleepUnless(ms, signal);
   let lastRound = 0;
   let lastUpdate = Date.now();
   const round = async (reason: string) => {
