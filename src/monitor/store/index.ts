@@ -652,6 +652,15 @@ export class MonitorStore {
     return this.hits('(f.id = ? OR f.id = ?)', [id.trim(), id.trim().toUpperCase()], limit);
   }
 
+  /** How many finding rows an id or a package has (the search page shows the first 200 of them). */
+  async countFindings(by: 'id' | 'package', value: string): Promise<number> {
+    const v = value.trim();
+    const r = by === 'id'
+      ? await this.sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM findings WHERE id = ? OR id = ?', [v, v.toUpperCase()])
+      : await this.sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM findings WHERE package = ?', [v]);
+    return Number(r[0]?.n ?? 0);
+  }
+
   /** Current findings of a package (by exact name). */
   async findingsByPackage(name: string, limit = 1000): Promise<FindingHit[]> {
     return this.hits('f.package = ?', [name.trim()], limit);

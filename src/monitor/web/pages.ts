@@ -130,13 +130,20 @@ export function isAdvisoryId(q: string): boolean {
   return /^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9-:.]+$/.test(q) && /\d/.test(q) && /^(CVE|GHSA|GO|PYSEC|RUSTSEC|DSA|DLA|OSV|ALPINE|RUBYSEC|NSWG|USN|BIT|GMS|MAL)-/i.test(q);
 }
 
+const SEARCH_ROWS = 200;
+
 export async function searchPage(store: MonitorStore, q: string): Promise<string> {
   const query = q.trim().slice(0, 200);
   let hits: FindingHit[] = [];
   let by = '';
+  let total = 0;
   if (query) {
     by = isAdvisoryId(query) ? 'advisory' : 'package';
-    hits = by === 'advisory' ? await store.findingsById(query) : await store.findingsByPackage(query);
+    // A page shows 200 rows (a CVE in a common base image can be in thousands): the API has them all.
+    [hits, total] = await Promise.all([
+      by === 'advisory' ? store.findingsById(query, SEARCH_ROWS) : store.findingsByPackage(query, SEARCH_ROWS),
+      store.countFindings(by === 'advisory' ? 'id' : 'package', query),
+    ]);
   }
   const rows = hits
     .map(
@@ -145,7 +152,7 @@ export async function searchPage(store: MonitorStore, q: string): Promise<string
     )
     .join('');
   const body = `<h1>Search${query ? `: ${esc(query)}` : ''}</h1>
-${query ? `<p class="muted">${hits.length} result(s) by ${by}${hits.length >= 1000 ? ' (first 1000)' : ''}.</p>` : '<p class="muted">Search by advisory id (CVE-2019-14697, GHSA-…) or by package name (openssl).</p>'}
+${query ? `<p class="muted">${total} result(s) by ${by}${total > hits.length ? ` (the first ${hits.length} shown; all of them: <a href="/api/findings?${by === 'advisory' ? 'id' : 'package'}=${encodeURIComponent(query)}">/api/findings</a>)` : ''}.</p>` : '<p class="muted">Search by advisory id (CVE-2019-14697, GHSA-…) or by package name (openssl).</p>'}
 ${query ? `<div class="scroll"><table id="results"><thead><tr><th>image</th><th>advisory</th><th>severity</th><th>package</th><th>fixed in</th><th>running in</th></tr></thead><tbody>${rows || '<tr><td colspan="6" class="muted">No image has it.</td></tr>'}</tbody></table></div>` : ''}`;
   return layout('Search', body, query);
 }

@@ -122,7 +122,8 @@ export function createMonitorServer(store: MonitorStore, opts: ServerOptions): h
       const id = url.searchParams.get('id');
       const pkg = url.searchParams.get('package');
       if (!id && !pkg) return json(400, { error: 'give id=CVE-… or package=NAME' });
-      const hits = id ? await store.findingsById(id.slice(0, 200)) : await store.findingsByPackage(pkg!.slice(0, 200));
+      const limit = clampInt(url.searchParams.get('limit'), 10_000, 1, 100_000);
+      const hits = id ? await store.findingsById(id.slice(0, 200), limit) : await store.findingsByPackage(pkg!.slice(0, 200), limit);
       return json(200, hits.map((h) => ({ ref: h.ref, digest: h.digest, id: h.id, severity: h.severity, package: h.package, version: h.version, fixedIn: h.fixedIn, suppressed: h.suppressed, running: h.running })));
     }
     if (p === '/api/search') {
