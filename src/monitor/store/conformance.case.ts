@@ -22,10 +22,10 @@ export function storeConformance(open: () => Promise<MonitorStore>): void {
   it('migrations are versioned and idempotent', async () => {
     const s = await open();
     try {
-      expect(await s.schemaVersion()).toBe(3);
-      expect(await s.migrate()).toBe(3);
-      expect(await s.schemaVersion()).toBe(3);
-      expect((await s.sql.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version))).toEqual([1, 2, 3]);
+      expect(await s.schemaVersion()).toBe(4);
+      expect(await s.migrate()).toBe(4);
+      expect(await s.schemaVersion()).toBe(4);
+      expect((await s.sql.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
       await s.sql.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [99, 'from the future', 0]);
       await expect(s.migrate()).rejects.toThrow(/schema version 99, newer than this shipshape knows/);
     } finally {

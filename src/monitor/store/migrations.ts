@@ -59,6 +59,11 @@ CREATE TABLE deliveries (
     name: 'images by reference: the dashboard pages through 10,000 images in reference order',
     sql: 'CREATE INDEX images_ref ON images (ref, digest)',
   },
+  {
+    version: 4,
+    name: 'covering indexes for the overview: images by verdict and state, a round\'s newest events',
+    sql: 'CREATE INDEX images_verdict_state ON images (verdict, state); CREATE INDEX events_round_id ON events (round_id, id)',
+  },
 ];
 
 export function migrationSql(sql: string, dialect: 'sqlite' | 'postgres'): string {
