@@ -38,7 +38,7 @@ describe.skipIf(!vulndata || !images || registryToolsMissing())('monitor re-atte
     publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const keyFile = path.join(tmp, 'cosign.key');
     writeFileSync(keyFile, encryptPrivateKey(privateKey.export({ type: 'pkcs8', format: 'der' }), 'pw'));
-    const text = `advisoryDb: ${dbPath}\nwatch:\n  - registry: ${reg.host}\n    insecure: true\n    repositories: ["apps/a"]\nfailOn: unknown\nattest:\n  key: cosign.key\n`;
+    const text = `advisoryDb: ${dbPath}\nwatch:\n  - registry: ${reg.host}\n    insecure: true\n    repositories: ["apps/a"]\nfailOn: unknown\nimageChecks: []\nattest:\n  key: cosign.key\n`;
     const config = parseConfig(text, path.join(tmp, 'monitor.yaml'));
     const attest = await attestWithKey(config.attestKey!, config.watch, {}, { SHIPSHAPE_KEY_PASSWORD: 'pw' });
     ctx = await openContext(config, { store: path.join(tmp, 'm.db'), cacheDir: null, attest });

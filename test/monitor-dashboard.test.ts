@@ -71,7 +71,7 @@ describe.skipIf(skip)('monitor serve: API and dashboard', () => {
         { name: 'api', namespace: 'staging', image: `${reg.host}/team/api:2` },
       ]),
     );
-    writeFileSync(configFile, `advisoryDb: ${dbPath}\nwatch:\n  - registry: ${reg.host}\n    insecure: true\n    repositories: ["apps/*"]\n    tags: ["*"]\ncluster:\n  pods: pods.json\nfailOn: unknown\ndbUpdate: false\n`);
+    writeFileSync(configFile, `advisoryDb: ${dbPath}\nwatch:\n  - registry: ${reg.host}\n    insecure: true\n    repositories: ["apps/*"]\n    tags: ["*"]\ncluster:\n  pods: pods.json\nfailOn: unknown\nimageChecks: []\ndbUpdate: false\n`);
     serve = spawn(process.execPath, [bin, 'monitor', 'serve', '-c', configFile, '--listen', '127.0.0.1:0'], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     process.once('exit', () => serve.kill('SIGKILL'));
     serve.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -66,7 +66,7 @@ describe.skipIf(skip)('monitor workers on PostgreSQL', () => {
     ] as const) {
       await pushWithSkopeo(`oci:${path.join(images!, img)}:latest`, `docker://${reg.host}/${dest}`, reg);
     }
-    writeFileSync(configFile, `advisoryDb: ${dbPath}\nstore: ${url}\nwatch:\n  - registry: ${reg.host}\n    insecure: true\n    repositories: ["apps/*"]\nfailOn: unknown\n`);
+    writeFileSync(configFile, `advisoryDb: ${dbPath}\nstore: ${url}\nwatch:\n  - registry: ${reg.host}\n    insecure: true\n    repositories: ["apps/*"]\nfailOn: unknown\nimageChecks: []\n`);
     store = await openStore(url);
   });
 

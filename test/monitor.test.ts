@@ -79,6 +79,7 @@ watch:
     repositories: ["apps/*"]
     tags: ["*"]
 failOn: unknown
+imageChecks: []
 alerts:
   - url: ${hookUrl}
     secretEnv: HOOK_SECRET
@@ -113,6 +114,9 @@ alerts:
     expect(byRef('apps/old:3.7').verdict).toBe('fail');
     expect(byRef('apps/alpine:3.10').verdict).toBe('pass');
     expect(received).toEqual([]); // a first scan is not an alert
+    // The config the per-round image checks need is kept with the SBOM.
+    const configs = await ctx.store.sql.all<{ config: string }>('SELECT config FROM images');
+    expect(configs.map((c) => JSON.parse(c.config).created).sort()).toEqual(['2019-03-06T21:53:26Z', '2021-04-14T14:39:00Z']);
     const hits = await ctx.store.findingsById('CVE-2019-14697');
     expect(hits.map((h) => [h.ref, h.package, h.version, h.fixedIn])).toEqual([
       [`${reg.host}/apps/old:3.7`, 'musl', '1.1.18-r3', '1.1.18-r4'],

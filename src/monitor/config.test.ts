@@ -20,6 +20,8 @@ describe('monitor config', () => {
     expect(c.failOn).toBe('critical');
     expect(c.alerts).toEqual([]);
     expect(c.workers).toBe(2);
+    expect(c.imageChecks).toEqual(['stale-image', 'outdated-base']);
+    expect(c.maxImageAgeMs).toBe(90 * 86400e3);
     expect(c.store).toBeUndefined();
   });
 

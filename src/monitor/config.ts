@@ -57,6 +57,10 @@ const schema = z
     /** Re-attest on a verdict flip with this cosign key (its passphrase from SHIPSHAPE_KEY_PASSWORD). */
     attest: z.object({ key: z.string().min(1) }).strict().optional(),
     cacheDir: z.string().optional(),
+    /** Image checks judged again every round from the stored config (the image ages, new releases ship). */
+    imageChecks: z.array(z.enum(['stale-image', 'outdated-base'])).optional(),
+    /** stale-image: images created longer ago than this are reported (default 90d). */
+    maxImageAge: duration.optional(),
     workers: z.number().int().min(0).max(64).optional(),
   })
   .strict();
@@ -78,6 +82,8 @@ export interface MonitorConfig {
   alerts: AlertTarget[];
   attestKey?: string;
   cacheDir?: string;
+  imageChecks: Array<'stale-image' | 'outdated-base'>;
+  maxImageAgeMs: number;
   workers: number;
 }
 
@@ -162,6 +168,8 @@ export function parseConfig(text: string, file: string): MonitorConfig {
     alerts: c.alerts ?? [],
     ...(c.attest ? { attestKey: rel(c.attest.key)! } : {}),
     ...(c.cacheDir ? { cacheDir: rel(c.cacheDir)! } : {}),
+    imageChecks: c.imageChecks ?? ['stale-image', 'outdated-base'],
+    maxImageAgeMs: durationMs(c.maxImageAge ?? '90d')!,
     workers: c.workers ?? 2,
   };
 }

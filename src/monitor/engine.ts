@@ -12,9 +12,9 @@ import type { Policy } from '../policy/types.js';
 import type { RegistryOptions } from '../registry/index.js';
 import { sendAlerts, type SendOptions } from './alerts.js';
 import type { MonitorConfig } from './config.js';
-import { diffFindings, findingsChanged, judge, readStoredSbom } from './judge.js';
+import { diffFindings, findingsChanged, judge, readStoredSbom, type JudgeOptions } from './judge.js';
 import { LeaseLost, type MonitorStore } from './store/index.js';
-import type { Job, JobSpec, Judgement, MonitorEvent, StoredSbom, WatchedRef } from './types.js';
+import type { Job, JobSpec, Judgement, StoredConfig, StoredSbom, WatchedRef } from './types.js';
 import { discoverRegistry, importDecisionLog, importPods, openOptionsFor, readImportFile, registryOptions } from './watch.js';
 
 /** Re-attests an image after a verdict flip (promote's attest(), injected so the monitor runs without a key). */
@@ -252,9 +252,25 @@ export async function runWorker(ctx: MonitorContext, owner: string, signal: Abor
   }
 }
 
-function judgeOpts(ctx: MonitorContext, db: AdvisoryDb) {
+function judgeOpts(ctx: MonitorContext, db: AdvisoryDb, config: StoredConfig | null): JudgeOptions {
   const s = db.status();
-  return { policy: ctx.policy, failOn: ctx.failOn ?? 'critical', db: { digest: s.digest, builtAt: s.builtAt }, now: new Date() };
+  return {
+    policy: ctx.policy,
+    failOn: ctx.failOn ?? 'critical',
+    db: { digest: s.digest, builtAt: s.builtAt },
+    now: new Date(),
+    imageChecks: { ids: ctx.config.imageChecks ?? [], maxImageAgeDays: (ctx.config.maxImageAgeMs ?? 90 * 86_400_000) / 86_400_000, config },
+  };
+}
+
+function storedConfig(text: string | null): StoredConfig | null {
+  if (!text) return null;
+  try {
+    const c = JSON.parse(text) as StoredConfig | null;
+    return c && typeof c === 'object' ? c : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Scans a new digest through the scan pipeline (layers, with the layer cache), then stores its SBOM and judgement once. */
@@ -267,25 +283,31 @@ async function runScan(ctx: MonitorContext, job: Job, owner: string): Promise<vo
   const { parseReference } = await import('../image/index.js');
   const parsed = parseReference(ref);
   if (parsed.kind !== 'registry') throw new ShipshapeError('bad-reference', `${ref} is not a registry image`);
-  const byDigest = `${parsed.registry}/${parsed.repository}@${digest}`;
-  const { scanImage } = await import('../scan/index.js');
-  let report: ScanReport;
+  const byDigest = parseReference(`${parsed.registry}/${parsed.repository}@${digest}`);
+  // The scan pipeline's one pass over the layers (with the layer cache): the inventory is what is stored.
+  const [{ openImage }, { inventory }] = await Promise.all([import('../image/index.js'), import('../scan/index.js')]);
+  let sbom: StoredSbom;
+  let layers: string[];
+  let config: StoredConfig;
   try {
-    report = await scanImage(byDigest, {
-      dbPath: ctx.config.advisoryDb,
-      cacheDir: ctx.cacheDir,
-      open: openOptionsFor(parsed.registry, ctx.config.watch, ctx.registry ?? {}),
-      warnDbAgeMs: Number.MAX_SAFE_INTEGER,
-    });
+    const image = await openImage(byDigest, openOptionsFor(parsed.registry, ctx.config.watch, ctx.registry ?? {}));
+    try {
+      const inv = await inventory(image, { cacheDir: ctx.cacheDir });
+      sbom = { schema: 1, os: inv.os, packages: inv.packages };
+      layers = image.layers.map((l) => l.diffId);
+      const c = image.config;
+      config = { ...(c.created ? { created: c.created } : {}), ...(c.config?.Labels ? { labels: c.config.Labels } : {}) };
+    } finally {
+      await image.close();
+    }
   } catch (err) {
     await ctx.store.markImage(digest, 'error', describeError(err));
     throw err;
   }
-  const sbom: StoredSbom = { schema: 1, os: report.os, packages: report.packages };
   const db = dbOf(ctx);
-  const j = judge(sbom, digest, ref, db, judgeOpts(ctx, db));
+  const j = judge(sbom, digest, ref, db, judgeOpts(ctx, db, config));
   await ctx.store.complete(job, owner, async (q) => {
-    const first = await ctx.store.putSbom(q, digest, sbom, { layers: report.image.layers });
+    const first = await ctx.store.putSbom(q, digest, sbom, { layers, config });
     if (!first) return; // another worker stored it: its judgement stands
     await ctx.store.putJudgement(q, digest, j, true);
     await ctx.store.addEvents(q, job.roundId, [{ digest, kind: 'scanned', fkey: '', detail: { ref, verdict: j.verdict, counts: j.counts, packages: sbom.packages.length } }]);
@@ -296,7 +318,7 @@ async function runScan(ctx: MonitorContext, job: Job, owner: string): Promise<vo
 async function runRematch(ctx: MonitorContext, job: Job, owner: string): Promise<void> {
   const digests = (job.payload as { digests: string[] }).digests;
   const db = dbOf(ctx);
-  const opts = judgeOpts(ctx, db);
+  const base = judgeOpts(ctx, db, null);
   const rows = await ctx.store.sboms(digests);
   const judged: Array<{ digest: string; ref: string; verdict: string | null; sig: string | null; j: Judgement }> = [];
   const corrupt: Array<{ digest: string; error: string }> = [];
@@ -308,6 +330,7 @@ async function runRematch(ctx: MonitorContext, job: Job, owner: string): Promise
       corrupt.push({ digest: r.digest, error: describeError(err) });
       continue;
     }
+    const opts = { ...base, imageChecks: { ...base.imageChecks!, config: storedConfig(r.config) } };
     judged.push({ digest: r.digest, ref: r.ref, verdict: r.verdict, sig: r.findings_sig, j: judge(sbom, r.digest, r.ref, db, opts) });
   }
   // Most images do not change with one database update: their signatures say so without reading their findings.

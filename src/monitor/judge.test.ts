@@ -48,6 +48,20 @@ describe('judge and diff', () => {
     expect(ev3[0]!.detail).toMatchObject({ reason: 'not reachable', expires: '2026-06-30' });
   });
 
+  it('stale-image and outdated-base are judged again each round from the stored config', () => {
+    const old: StoredSbom = { ...sbom, os: { id: 'alpine', version: '3.10.1' } };
+    const checks = (now: string) =>
+      judge(old, D, 'r/a:1', source([]), { ...opts(null, new Date(now)), imageChecks: { ids: ['stale-image', 'outdated-base'], maxImageAgeDays: 90, config: { created: '2026-01-01T00:00:00Z' } } });
+    const young = checks('2026-02-01T00:00:00Z');
+    expect(young.findings.map((f) => f.id)).toEqual(['outdated-base']);
+    const aged = checks('2026-06-01T00:00:00Z');
+    expect(aged.findings.map((f) => f.id).sort()).toEqual(['outdated-base', 'stale-image']);
+    expect(diffFindings(D, young.findings, aged.findings, young.verdict, aged.verdict).map((e) => [e.kind, e.findingId])).toEqual([['new', 'stale-image']]);
+    // The days-ago message changes daily; the finding (and the signature) does not.
+    expect(checks('2026-06-02T00:00:00Z').signature).toBe(aged.signature);
+    expect(judge(old, D, 'r/a:1', source([]), { ...opts(), imageChecks: { ids: [], maxImageAgeDays: 90, config: { created: '2020-01-01T00:00:00Z' } } }).findings).toEqual([]);
+  });
+
   it('a corrupt stored SBOM is a bad-sbom error naming the digest', () => {
     expect(() => readStoredSbom('{"schema":1,"packages":[', D)).toThrow(/sha256:a+: the stored SBOM is not JSON/);
     expect(() => readStoredSbom('{"bomFormat":"CycloneDX"}', D)).toThrow(/not one shipshape wrote/);

@@ -12,10 +12,15 @@ import type { Policy } from '../policy/types.js';
 import { verdictOf } from '../policy/verdict.js';
 import { getComparator } from '../version/index.js';
 import { zeroCounts } from './store/index.js';
-import type { Judgement, MonitoredFinding, MonitorEvent, StoredSbom } from './types.js';
+import type { Judgement, MonitoredFinding, MonitorEvent, StoredConfig, StoredSbom } from './types.js';
+import { outdatedBase } from '../check/outdated-base.js';
+import { staleImage } from '../check/stale-image.js';
+import type { ImageFacts } from '../check/types.js';
 
 export interface JudgeOptions {
   policy: Policy | null;
+  /** Image checks judged again from the stored config (stale-image, outdated-base), with the stale-image limit. */
+  imageChecks?: { ids: readonly string[]; maxImageAgeDays: number; config: StoredConfig | null };
   /** Lowest severity that fails the verdict when the policy does not say (default critical). */
   failOn: Severity;
   db: { digest: string; builtAt: string };
@@ -71,7 +76,7 @@ export function judge(sbom: StoredSbom, digest: string, ref: string, db: Advisor
   const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator });
   // Unsorted: the store and the signature do not depend on the order (sortFindings' localeCompare
   // was a tenth of a re-match).
-  const findings = matched.findings;
+  const findings = [...matched.findings, ...imageCheckFindings(sbom, opts)];
   const failOn = opts.policy?.failOn ?? opts.failOn;
   let report: ScanReport = {
     schemaVersion: 1,
@@ -103,6 +108,22 @@ const sigOf = (f: MonitoredFinding) => `${f.fkey}|${f.severity}|${f.fixedIn ?? '
 /** One digest of a finding set, order-free: the store compares it instead of reading the findings. */
 export function findingsSignature(findings: MonitoredFinding[]): string {
   return `sha256:${createHash('sha256').update(findings.map(sigOf).sort().join('\n')).digest('hex')}`;
+}
+
+/**
+ * stale-image and outdated-base on the stored config: an image grows old and a base line gets a
+ * newer patch release without any change to the image, so each round judges them again.
+ */
+function imageCheckFindings(sbom: StoredSbom, opts: JudgeOptions): Finding[] {
+  const ic = opts.imageChecks;
+  if (!ic || !ic.config || !ic.ids.length) return [];
+  const facts = {
+    config: { ...(ic.config.created ? { created: ic.config.created } : {}), config: { ...(ic.config.labels ? { Labels: ic.config.labels } : {}) } },
+    os: sbom.os,
+    now: opts.now,
+    options: { maxImageAgeDays: ic.maxImageAgeDays },
+  } as unknown as ImageFacts;
+  return [staleImage, outdatedBase].filter((c) => ic.ids.includes(c.id)).flatMap((c) => c.run(facts));
 }
 
 /** Does the new judgement's finding set differ from the stored one (ids, fixes, suppressions)? */

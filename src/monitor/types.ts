@@ -22,6 +22,12 @@ export interface StoredSbom {
   packages: Package[];
 }
 
+/** What the image checks judged each round need from the image config. */
+export interface StoredConfig {
+  created?: string;
+  labels?: Record<string, string>;
+}
+
 /** One finding as the monitor keeps it: a vulnerability of one package at one place. */
 export interface MonitoredFinding {
   /** id + package + place: what stays equal between rounds for the same finding. */

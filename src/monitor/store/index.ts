@@ -303,9 +303,9 @@ export class MonitorStore {
   }
 
   /** Stored SBOM texts and the state needed to compare: verdict and reference. */
-  async sboms(digests: string[]): Promise<Array<{ digest: string; ref: string; sbom: string | null; verdict: string | null; findings_sig: string | null }>> {
+  async sboms(digests: string[]): Promise<Array<{ digest: string; ref: string; sbom: string | null; verdict: string | null; findings_sig: string | null; config: string | null }>> {
     if (!digests.length) return [];
-    return this.sql.all(`SELECT digest, ref, sbom, verdict, findings_sig FROM images WHERE digest IN (${digests.map(() => '?').join(',')})`, digests);
+    return this.sql.all(`SELECT digest, ref, sbom, verdict, findings_sig, config FROM images WHERE digest IN (${digests.map(() => '?').join(',')})`, digests);
   }
 
   async findingsOf(digests: string[], q: Sql = this.sql): Promise<Map<string, MonitoredFinding[]>> {
