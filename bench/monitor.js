@@ -10,7 +10,7 @@
  * BENCH_MONITOR_IMAGES (default 10000), BENCH_RUNS (default 3), BENCH_DB (reuse a built full db).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,13 +105,16 @@ try {
     const r = await scanImage(`oci:${path.join(shared, 'images', 'oci', name)}:latest`, { dbPath: db0, cacheDir: path.join(tmp, 'layers') });
     bases.push({ name, os: r.os, packages: r.packages });
   }
+  // Each base's creation time (expected-facts.json), stored as the config the per-round image checks read.
+  const facts = JSON.parse(readFileSync(path.join(shared, 'images', 'expected-facts.json'), 'utf8')).images;
+  for (const b of bases) b.config = JSON.stringify({ created: facts.find((f) => f.name === b.name)?.created });
   const rnd = prng(42);
   const sboms = [];
   for (let i = 0; i < N; i++) {
     const b = bases[i % bases.length];
     const packages = b.packages.map((p) => (rnd() < 0.3 ? { ...p, version: vary(p.version, rnd), ...(p.sourceVersion ? { sourceVersion: vary(p.sourceVersion, rnd) } : {}) } : p));
     const hex = i.toString(16).padStart(64, '0');
-    sboms.push({ digest: `sha256:${hex}`, ref: `bench.local/fleet/${b.name}-${i}:v1`, text: JSON.stringify({ schema: 1, os: b.os, packages }) });
+    sboms.push({ digest: `sha256:${hex}`, ref: `bench.local/fleet/${b.name}-${i}:v1`, text: JSON.stringify({ schema: 1, os: b.os, packages }), config: b.config });
   }
   const pkgCount = sboms.reduce((n, s, i) => n + bases[i % bases.length].packages.length, 0);
   log(`${N} SBOMs, ${pkgCount} packages (${(pkgCount / N).toFixed(0)} per image)`);
@@ -121,12 +124,12 @@ try {
     for (let i = 0; i < sboms.length; i += 500) {
       await store.sql.tx(async (q) => {
         for (const s of sboms.slice(i, i + 500)) {
-          await q.run("UPDATE images SET sbom = ?, package_count = 0, layers = '[]', scanned_at = ?, state = 'ok' WHERE digest = ?", [s.text, Date.now(), s.digest]);
+          await q.run("UPDATE images SET sbom = ?, config = ?, package_count = 0, layers = '[]', scanned_at = ?, state = 'ok' WHERE digest = ?", [s.text, s.config, Date.now(), s.digest]);
         }
       });
     }
   }
-  const config = (store) => ({ file: 'bench', advisoryDb: live, watch: [], cluster: {}, failOn: 'critical', store, intervalMs: 9e9, dbPollMs: 9e9, dbUpdate: false, alerts: [], workers: 0 });
+  const config = (store) => ({ file: 'bench', advisoryDb: live, watch: [], cluster: {}, failOn: 'critical', store, intervalMs: 9e9, dbPollMs: 9e9, dbUpdate: false, alerts: [], workers: 0, imageChecks: ['stale-image', 'outdated-base'], maxImageAgeMs: 90 * 86_400_000 });
 
   // Baseline: bare judgement of every SBOM (parse + match + policy), no store.
   const bare = [];
@@ -134,7 +137,10 @@ try {
     const db = openDb(r % 2 ? db0 : db1);
     const s = db.status();
     const t0 = performance.now();
-    for (const x of sboms) judge(readStoredSbom(x.text, x.digest), x.digest, x.ref, db, { policy: null, failOn: 'critical', db: { digest: s.digest, builtAt: s.builtAt }, now: new Date() });
+    for (const x of sboms) {
+      const imageChecks = { ids: ['stale-image', 'outdated-base'], maxImageAgeDays: 90, config: JSON.parse(x.config) };
+      judge(readStoredSbom(x.text, x.digest), x.digest, x.ref, db, { policy: null, failOn: 'critical', db: { digest: s.digest, builtAt: s.builtAt }, now: new Date(), imageChecks });
+    }
     bare.push(N / ((performance.now() - t0) / 1000));
     db.close();
   }
