@@ -139,6 +139,12 @@ describe.skipIf(skip)('monitor serve: API and dashboard', () => {
     }
     expect(((await (await get('/api/images')).json()) as unknown[]).length).toBe(3);
     expect((await get('/api/findings')).status).toBe(400);
+    const bom = (await (await get(`/api/images/${oldDigest}/sbom`)).json()) as { bomFormat: string; components: Array<{ name: string }> };
+    expect(bom.bomFormat).toBe('CycloneDX');
+    expect(bom.components.map((c) => c.name)).toContain('musl');
+    const spdx = (await (await get(`/api/images/${oldDigest}/sbom?format=spdx`)).json()) as { spdxVersion: string };
+    expect(spdx.spdxVersion).toBe('SPDX-2.3');
+    expect((await get(`/api/images/${oldDigest}/sbom?format=xml`)).status).toBe(400);
     const metrics = await (await get('/metrics')).text();
     expect(metrics).toMatch(/^shipshape_monitor_images\{verdict="fail"\} 1$/m);
     expect(metrics).toMatch(/^shipshape_monitor_jobs\{state="done"\} \d+$/m);

@@ -5,6 +5,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import http from 'node:http';
 import { describeError } from '../../errors.js';
+import type { ScanReport } from '../../model/index.js';
 import type { MonitorStore } from '../store/index.js';
 import { ICON_SVG, STYLE_CSS } from './assets.js';
 import { errorPage, imagePage, isAdvisoryId, overviewPage, searchPage } from './pages.js';
@@ -110,6 +111,27 @@ export function createMonitorServer(store: MonitorStore, opts: ServerOptions): h
         200,
         imgs.flatMap((i) => i.refs.map((ref) => ({ ref, digest: i.digest, verdict: i.verdict, counts: i.counts, scannedAt: i.scannedAt ? new Date(i.scannedAt).toISOString() : null, state: i.state, ...(i.error ? { error: i.error } : {}) }))),
       );
+    }
+    const sbomPath = /^\/api\/images\/(sha256:[0-9a-f]{64})\/sbom$/.exec(p);
+    if (sbomPath) {
+      // The stored SBOM as a document other tools read: CycloneDX 1.6 (default) or SPDX 2.3 JSON.
+      const format = url.searchParams.get('format') ?? 'cyclonedx';
+      if (format !== 'cyclonedx' && format !== 'spdx') return json(400, { error: 'format must be cyclonedx or spdx' });
+      const img = await store.image(sbomPath[1]!);
+      if (!img?.sbom) return json(404, { error: 'no SBOM stored for this image' });
+      const { getReporter } = await import('../../report/index.js');
+      const report: ScanReport = {
+        schemaVersion: 1,
+        createdAt: new Date(img.scannedAt ?? Date.now()).toISOString(),
+        image: { reference: img.refs[0] ?? img.ref, digest: img.digest, layers: img.layers },
+        os: img.sbom.os,
+        packages: img.sbom.packages,
+        findings: [],
+        warnings: [],
+        db: null,
+        verdict: { pass: true, failOn: null, reasons: [], minimal: null },
+      };
+      return send(200, 'application/json; charset=utf-8', getReporter(format).render(report));
     }
     if (p.startsWith('/api/images/')) {
       const digest = decodeURIComponent(p.slice('/api/images/'.length));
