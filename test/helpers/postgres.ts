@@ -4,7 +4,7 @@
  * (postgres refuses to run as root). Tests skip with a message when the binaries are absent.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './registry.js';
@@ -26,6 +26,10 @@ export function postgresMissing(): string | undefined {
 }
 
 export async function startPostgres(): Promise<StartedPostgres> {
+  // initdb's shell redirects to /dev/null as the unprivileged user: say so when something replaced it.
+  if (!statSync('/dev/null').isCharacterDevice()) {
+    throw new Error('/dev/null is a regular file, not the null device (something renamed a file onto it): initdb cannot run; restore it with mknod -m 666 /dev/null c 1 3');
+  }
   const root = process.getuid?.() === 0;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-pg-'));
   const data = path.join(dir, 'data');
