@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'bad-key' // a signing or public key that cannot be read: wrong passphrase, not ECDSA P-256, not PEM
   | 'conflict' // the destination holds something else where we would write (a tag on another digest, a foreign .sig tag)
   | 'bad-request' // a malformed request to a shipshape server (answered 400)
+  | 'bad-config' // a monitor config file that does not parse or validate
+  | 'store' // the monitor's store (SQLite / PostgreSQL) failed or is of another schema
   | 'internal';
 
 export class ShipshapeError extends Error {

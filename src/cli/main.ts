@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
 import { registerDb } from './db.js';
 import { registerLint } from './lint.js';
+import { registerMonitor } from './monitor.js';
 import { registerPolicy } from './policy.js';
 import { installCrashHandlers } from './process.js';
 import { registerSbom } from './sbom.js';
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPromote(program, (code) => (exitCode = code));
   registerAttest(program, (code) => (exitCode = code));
   registerAdmission(program, (code) => (exitCode = code));
+  registerMonitor(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
 
