@@ -32,6 +32,15 @@ await build({
   logLevel: 'warning',
 });
 
+// A dynamic import() that esbuild could not resolve into the bundle (a node: builtin, a computed
+// path) stays a real one, and a real one fails inside bin/shipshape's vm.Script with
+// ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, only when that command path runs: refuse it here.
+const real = [...readFileSync(outfile, 'utf8').matchAll(/(?<![\w$.])import\(\s*[^)]{0,60}\)/g)].map((m) => m[0]);
+if (real.length) {
+  console.error(`bundle check failed: ${real.length} dynamic import() left in the bundle (${[...new Set(real)].join(', ')}): import node: builtins statically`);
+  process.exit(1);
+}
+
 // The version must come from package.json, read at run time: check the bundle finds it.
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const r = spawnSync(process.execPath, [path.join(root, 'bin', 'shipshape'), '--version'], { encoding: 'utf8', env: { ...process.env, SHIPSHAPE_CODE_CACHE: '0' } });

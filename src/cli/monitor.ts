@@ -1,4 +1,5 @@
 /** `shipshape monitor serve|rescan|worker|import`: flags, output and exit codes; the work is in src/monitor. */
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ShipshapeError } from '../errors.js';
@@ -104,7 +105,6 @@ export function registerMonitor(program: Command): void {
       const n = Number(flags.concurrency);
       if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new ShipshapeError('usage', `--concurrency: expected 1..64, not "${flags.concurrency}"`);
       const { m, ctx } = await context(flags, { leaseMs, poolSize: n + 1 });
-      const os = await import('node:os');
       const id = flags.id ?? `${os.hostname()}-${process.pid}`;
       try {
         if (flags.once) {

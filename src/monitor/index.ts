@@ -1,5 +1,7 @@
 /** The monitor's public surface: config, store, rounds and workers, the HTTP server, and the long-running serve loop. */
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { Policy } from '../policy/types.js';
 import type { MonitorConfig } from './config.js';
@@ -127,7 +129,7 @@ async function schedule(ctx: MonitorContext, signal: AbortSignal): Promise<void>
 }
 
 async function updateDb(ctx: MonitorContext, u: Exclude<MonitorConfig['dbUpdate'], false>): Promise<void> {
-  const [{ buildDb }, { feeds }, path, os] = await Promise.all([import('../db/index.js'), import('../feeds/registry.js'), import('node:path'), import('node:os')]);
+  const [{ buildDb }, { feeds }] = await Promise.all([import('../db/index.js'), import('../feeds/registry.js')]);
   const chosen = u.feeds ? feeds.filter((f) => u.feeds!.includes(f.id)) : undefined;
   await buildDb({
     path: ctx.config.advisoryDb,
