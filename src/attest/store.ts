@@ -4,13 +4,15 @@
  * index AND cosign's `.sig` / `.att` tags, appended to what is there.
  */
 import { ShipshapeError } from '../errors.js';
+import { digestOf } from '../image/digest.js';
 import type { RegistryClient } from '../registry/client.js';
 import { fetchReferrers, getManifestIfPresent } from '../registry/referrers.js';
-import { putManifest, uploadBlob, uploadBlobIfMissing } from '../registry/upload.js';
+import { blobExists, putManifest, uploadBlob } from '../registry/upload.js';
 import type { Attachments } from './artifacts.js';
 import {
   attestationTag,
   cosignTagManifest,
+  EMPTY_BLOB,
   isCosignAttestationManifest,
   isCosignSignatureManifest,
   OCI_EMPTY,
@@ -30,14 +32,17 @@ export interface AttachState {
   referrers: Desc[];
   signatureLayers: Desc[];
   attestationLayers: Desc[];
+  /** Does the repository hold the empty `{}` blob (the config of every artifact manifest)? */
+  emptyBlob: boolean;
 }
 
 /** Reads the referrers and the cosign tags of `digest`; a `.sig`/`.att` tag that is not cosign's is a conflict. */
 export async function readAttachState(client: RegistryClient, repository: string, digest: string): Promise<AttachState> {
-  const [refs, sig, att] = await Promise.all([
+  const [refs, sig, att, emptyBlob] = await Promise.all([
     fetchReferrers(client, repository, digest),
     getManifestIfPresent(client, repository, signatureTag(digest)),
     getManifestIfPresent(client, repository, attestationTag(digest)),
+    blobExists(client, repository, digestOf(EMPTY_BLOB)),
   ]);
   const layersOf = (got: typeof sig, tag: string, ok: (m: ReturnType<typeof parseArtifactManifest>) => boolean, kind: string): Desc[] => {
     if (!got) return [];
@@ -56,27 +61,31 @@ export async function readAttachState(client: RegistryClient, repository: string
     referrers: refs.manifests,
     signatureLayers: layersOf(sig, signatureTag(digest), isCosignSignatureManifest, 'signature'),
     attestationLayers: layersOf(att, attestationTag(digest), isCosignAttestationManifest, 'attestation'),
+    emptyBlob,
   };
 }
 
 /**
  * Uploads small blobs, each once. Signed payloads are new by nature, so they go without a HEAD
- * first (a registry takes a blob it has again as a no-op); only the shared empty `{}` is asked for.
+ * first (a registry takes a blob it has again as a no-op); the shared empty `{}` only when
+ * readAttachState did not find it.
  */
-async function uploadAll(client: RegistryClient, repository: string, blobs: BlobOut[]): Promise<void> {
-  const unique = [...new Map(blobs.map((b) => [b.desc.digest, b])).values()];
+async function uploadAll(client: RegistryClient, repository: string, blobs: BlobOut[], emptyPresent: boolean): Promise<void> {
+  const unique = [...new Map(blobs.map((b) => [b.desc.digest, b])).values()].filter((b) => !(emptyPresent && b.desc.mediaType === OCI_EMPTY));
   let next = 0;
   const worker = async () => {
     for (let b = unique[next++]; b; b = unique[next++]) {
-      if (b.desc.mediaType === OCI_EMPTY) await uploadBlobIfMissing(client, repository, b.desc.digest, b.data);
-      else await uploadBlob(client, repository, b.desc.digest, b.data);
+      await uploadBlob(client, repository, b.desc.digest, b.data);
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, unique.length) }, worker));
 }
 
-/** Pushes the attachments of `digest`; `state` is what readAttachState saw (re-read when absent). */
-export async function attach(client: RegistryClient, repository: string, digest: string, a: Attachments, state?: AttachState): Promise<PushedArtifact[]> {
+/**
+ * Pushes the attachments of `digest`; `state` is what readAttachState saw (re-read when absent).
+ * `after`: the manifests wait for it once the blobs are up (promote: the image's own manifests).
+ */
+export async function attach(client: RegistryClient, repository: string, digest: string, a: Attachments, state?: AttachState, opts: { after?: Promise<unknown> } = {}): Promise<PushedArtifact[]> {
   const st = state ?? (await readAttachState(client, repository, digest));
   const pushed: PushedArtifact[] = [];
   const kindOf = (predicateType: string) => (predicateType.includes('cyclonedx') ? 'sbom-attestation' : 'attestation');
@@ -96,9 +105,13 @@ export async function attach(client: RegistryClient, repository: string, digest:
     ...a.referrers.flatMap((r) => r.manifest.blobs),
     ...tagged.flatMap((t) => t.m.blobs),
     ...(st.api ? [] : [...(a.signature ? [a.signature] : []), ...a.attestations.map((x) => x.layer)]),
-  ]);
-  // Referrer manifests by digest: an OCI 1.1 registry indexes them by their subject.
-  await Promise.all(a.referrers.map((r) => putManifest(client, repository, r.manifest.digest, r.manifest.mediaType, r.manifest.bytes)));
+  ], st.emptyBlob);
+  await opts.after;
+  // Referrer manifests by digest (an OCI 1.1 registry indexes them by their subject) and, beside
+  // them, cosign's tags (they name blobs only); the referrers tag schema index after what it lists.
+  const cosignTags = Promise.all(tagged.map((t) => putManifest(client, repository, t.tag, t.m.mediaType, t.m.bytes)));
+  cosignTags.catch(() => undefined);
+  await Promise.all([cosignTags, ...a.referrers.map((r) => putManifest(client, repository, r.manifest.digest, r.manifest.mediaType, r.manifest.bytes))]);
   for (const r of a.referrers) {
     pushed.push({
       kind: r.kind === 'signature' ? 'signature' : kindOf(r.predicateType ?? ''),
@@ -109,10 +122,7 @@ export async function attach(client: RegistryClient, repository: string, digest:
   }
   if (st.api) return pushed;
   const index = referrersIndex(st.referrers, a.referrers.map((r) => r.desc));
-  await Promise.all([
-    putManifest(client, repository, referrersTag(digest), index.mediaType, index.bytes),
-    ...tagged.map((t) => putManifest(client, repository, t.tag, t.m.mediaType, t.m.bytes)),
-  ]);
+  await putManifest(client, repository, referrersTag(digest), index.mediaType, index.bytes);
   pushed.push({ kind: 'referrers-index', digest: index.digest, stored: [referrersTag(digest)] });
   for (const t of tagged) {
     if (t.tag === signatureTag(digest)) pushed.push({ kind: 'signature', digest: t.m.digest, stored: [t.tag] });

@@ -161,6 +161,8 @@ export interface Blob {
 export class StagedUploads<B extends Blob = Blob> {
   private readonly sessions = new Map<string, string>();
   private readonly streams = new Set<Readable>();
+  /** The blobs given a session (all of them, but those `needed` said no to). */
+  private readonly staged: B[] = [];
   private running: Promise<void> | undefined;
   private error: unknown;
   private cancelled = false;
@@ -172,7 +174,8 @@ export class StagedUploads<B extends Blob = Blob> {
     private readonly blobs: B[],
     private readonly open: (b: B) => Promise<Readable>,
     private readonly onBytes?: (sent: number) => void,
-    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number } = {},
+    /** `needed`: asked before a blob's session opens (e.g. a HEAD at DEST); a blob it says no to is left out. */
+    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number; needed?: (b: B) => Promise<boolean> } = {},
   ) {}
 
   start(): void {
@@ -192,6 +195,9 @@ export class StagedUploads<B extends Blob = Blob> {
   private async stage(b: B): Promise<void> {
     const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (this.opts.needed && !(await this.opts.needed(b))) return;
+    if (this.cancelled) return;
+    this.staged.push(b);
     let location = await startUpload(this.client, this.repository);
     this.sessions.set(b.digest, location);
     if (this.cancelled) return; // the session is deleted by cancel()
@@ -272,12 +278,12 @@ export class StagedUploads<B extends Blob = Blob> {
       throw err;
     }
     await Promise.all(
-      this.blobs.map(async (b) => {
+      this.staged.map(async (b) => {
         await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, Buffer.alloc(0), this.opts.timeoutMs);
         this.sessions.delete(b.digest);
       }),
     );
-    return { count: this.blobs.length, bytes: this.sent };
+    return { count: this.staged.length, bytes: this.sent };
   }
 
   /** Stops reading, waits for requests in flight, and deletes every open session. */
