@@ -195,12 +195,27 @@ export class StagedUploads<B extends Blob = Blob> {
   private async stage(b: B): Promise<void> {
     const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (this.opts.needed && !(await this.opts.needed(b))) return;
-    if (this.cancelled) return;
-    this.staged.push(b);
-    let location = await startUpload(this.client, this.repository);
-    this.sessions.set(b.digest, location);
+    // The session opens while `needed` is asked (one round trip, not two); an unneeded one is deleted.
+    const opening = startUpload(this.client, this.repository).then((loc) => {
+      this.sessions.set(b.digest, loc);
+      return loc;
+    });
+    opening.catch(() => undefined);
+    const drop = async () => {
+      const loc = await opening.catch(() => undefined);
+      if (loc && this.sessions.delete(b.digest)) await cancelUpload(this.client, this.repository, loc).catch(() => undefined);
+    };
+    let needed = true;
+    try {
+      needed = !this.opts.needed || (await this.opts.needed(b));
+    } catch (err) {
+      await drop();
+      throw err;
+    }
+    if (!needed) return drop();
+    let location = await opening;
     if (this.cancelled) return; // the session is deleted by cancel()
+    this.staged.push(b);
     const stream = await this.open(b);
     this.streams.add(stream);
     let offset = 0;
