@@ -65,31 +65,8 @@ export async function readAttachState(client: RegistryClient, repository: string
   };
 }
 
-/**
- * Uploads small blobs, each once. Signed payloads are new by nature, so they go without a HEAD
- * first (a registry takes a blob it has again as a no-op); the shared empty `{}` only when
- * readAttachState did not find it.
- */
-async function uploadAll(client: RegistryClient, repository: string, blobs: BlobOut[], emptyPresent: boolean): Promise<void> {
-  const unique = [...new Map(blobs.map((b) => [b.desc.digest, b])).values()].filter((b) => !(emptyPresent && b.desc.mediaType === OCI_EMPTY));
-  let next = 0;
-  const worker = async () => {
-    for (let b = unique[next++]; b; b = unique[next++]) {
-      await uploadBlob(client, repository, b.desc.digest, b.data);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, unique.length) }, worker));
-}
-
-/**
- * Pushes the attachments of `digest`; `state` is what readAttachState saw (re-read when absent).
- * `after`: the manifests wait for it once the blobs are up (promote: the image's own manifests).
- */
-export async function attach(client: RegistryClient, repository: string, digest: string, a: Attachments, state?: AttachState, opts: { after?: Promise<unknown> } = {}): Promise<PushedArtifact[]> {
-  const st = state ?? (await readAttachState(client, repository, digest));
-  const pushed: PushedArtifact[] = [];
-  const kindOf = (predicateType: string) => (predicateType.includes('cyclonedx') ? 'sbom-attestation' : 'attestation');
-  // Without the API, cosign's tags too, each extended with what is new (docs/signatures.md).
+/** The manifests attach() pushes beside the referrers (cosign's tags, without the API), each extended with what is new. */
+function cosignTags(digest: string, a: Attachments, st: AttachState): Array<{ tag: string; m: ManifestOut }> {
   const tagged: Array<{ tag: string; m: ManifestOut }> = [];
   if (!st.api && a.signature) {
     const layers = [...st.signatureLayers.filter((l) => l.digest !== a.signature!.desc.digest), a.signature.desc];
@@ -100,18 +77,47 @@ export async function attach(client: RegistryClient, repository: string, digest:
     const layers = [...st.attestationLayers.filter((l) => !added.some((n) => n.desc.digest === l.digest)), ...added.map((x) => x.desc)];
     tagged.push({ tag: attestationTag(digest), m: cosignTagManifest(layers) });
   }
-  // Every blob first, then the manifests naming them; the tags last.
-  await uploadAll(client, repository, [
+  return tagged;
+}
+
+/**
+ * The blobs attach() uploads, each once: signed payloads are new by nature, so they go without a
+ * HEAD first (a registry takes a blob it has again as a no-op); the shared empty `{}` only when
+ * readAttachState did not find it. A caller may upload them itself (promote stages them).
+ */
+export function attachmentBlobs(digest: string, a: Attachments, st: AttachState): BlobOut[] {
+  const blobs = [
     ...a.referrers.flatMap((r) => r.manifest.blobs),
-    ...tagged.flatMap((t) => t.m.blobs),
+    ...cosignTags(digest, a, st).flatMap((t) => t.m.blobs),
     ...(st.api ? [] : [...(a.signature ? [a.signature] : []), ...a.attestations.map((x) => x.layer)]),
-  ], st.emptyBlob);
-  await opts.after;
+  ];
+  return [...new Map(blobs.map((b) => [b.desc.digest, b])).values()].filter((b) => !(st.emptyBlob && b.desc.mediaType === OCI_EMPTY));
+}
+
+/**
+ * Pushes the attachments of `digest`; `state` is what readAttachState saw (re-read when absent).
+ * `blobs`: a promise that the caller uploads attachmentBlobs() itself; the manifests wait for it.
+ */
+export async function attach(client: RegistryClient, repository: string, digest: string, a: Attachments, state?: AttachState, opts: { blobs?: Promise<unknown> } = {}): Promise<PushedArtifact[]> {
+  const st = state ?? (await readAttachState(client, repository, digest));
+  const pushed: PushedArtifact[] = [];
+  const kindOf = (predicateType: string) => (predicateType.includes('cyclonedx') ? 'sbom-attestation' : 'attestation');
+  const tagged = cosignTags(digest, a, st);
+  // Every blob first, then the manifests naming them; the tags last.
+  if (opts.blobs) await opts.blobs;
+  else {
+    const unique = attachmentBlobs(digest, a, st);
+    let next = 0;
+    const worker = async () => {
+      for (let b = unique[next++]; b; b = unique[next++]) await uploadBlob(client, repository, b.desc.digest, b.data);
+    };
+    await Promise.all(Array.from({ length: Math.min(8, unique.length) }, worker));
+  }
   // Referrer manifests by digest (an OCI 1.1 registry indexes them by their subject) and, beside
   // them, cosign's tags (they name blobs only); the referrers tag schema index after what it lists.
-  const cosignTags = Promise.all(tagged.map((t) => putManifest(client, repository, t.tag, t.m.mediaType, t.m.bytes)));
-  cosignTags.catch(() => undefined);
-  await Promise.all([cosignTags, ...a.referrers.map((r) => putManifest(client, repository, r.manifest.digest, r.manifest.mediaType, r.manifest.bytes))]);
+  const tagsPut = Promise.all(tagged.map((t) => putManifest(client, repository, t.tag, t.m.mediaType, t.m.bytes)));
+  tagsPut.catch(() => undefined);
+  await Promise.all([tagsPut, ...a.referrers.map((r) => putManifest(client, repository, r.manifest.digest, r.manifest.mediaType, r.manifest.bytes))]);
   for (const r of a.referrers) {
     pushed.push({
       kind: r.kind === 'signature' ? 'signature' : kindOf(r.predicateType ?? ''),

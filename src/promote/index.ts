@@ -1,10 +1,12 @@
 /**
  * promote(): SRC → digest (once) → scan every platform (blob uploads staged meanwhile, uncommitted)
- * → verdict → on pass only: commit blobs, push manifests byte for byte by digest, sign and attest,
- * push the tag last. On a failed verdict nothing is written to DEST (docs/signatures.md).
+ * → verdict → on pass only: sign and attest (their blobs staged too), commit every blob once the
+ * image's bytes are all up and verified, push manifests byte for byte by digest beside the
+ * attachments', push the tag last. On a failed verdict nothing is written to DEST (docs/signatures.md).
  */
+import { Readable } from 'node:stream';
 import { buildAttachments } from '../attest/artifacts.js';
-import { attach, readAttachState } from '../attest/store.js';
+import { attach, attachmentBlobs, readAttachState } from '../attest/store.js';
 import type { PromoteOptions, PromoteResult, PushedArtifact, SigningKey } from '../attest/types.js';
 import { ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
@@ -46,6 +48,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   const plan: string[] = [];
   const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
   let staged: StagedUploads<CopySource['blobs'][number]> | undefined;
+  let attStaged: StagedUploads | undefined;
   try {
     const digest = source.top.digest;
     const pinned = `${d.name}@${digest}`;
@@ -114,9 +117,22 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       return result;
     }
 
-    // 3. Blobs committed (or mounted), each verified by digest; then manifests and indexes by digest,
-    // children first, exactly the bytes SRC holds (image manifests together, indexes after, in order).
+    // 3. Sign and attest the digest; the attachments' blobs are staged like the image's (sessions
+    // not committed) while the image's bytes may still travel.
     const key = await keyReady!;
+    opts.onProgress?.({ phase: 'sign' });
+    const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
+    const attachments = buildAttachments(key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
+    const attBlobs = new Map(attachmentBlobs(digest, attachments, state).map((b) => [b.desc.digest, b.data]));
+    attStaged = new StagedUploads(client, d.repository, [...attBlobs].map(([digest, data]) => ({ digest, size: data.length })), async (b) => Readable.from([attBlobs.get(b.digest)!]), undefined, timeouts);
+    attStaged.start();
+    // 4. Once every image byte is at DEST and matched its digest: blobs committed (or mounted), the
+    // attachments' beside them; then manifests and indexes by digest, children first, exactly the
+    // bytes SRC holds (image manifests together, indexes after, in order), beside the attachments'
+    // manifests (which name only their own blobs and, as subject, the digest).
+    await staged?.uploaded();
+    const attCommitted = attStaged.commit().then(() => (attStaged = undefined));
+    attCommitted.catch(() => undefined);
     const imagePushed = (async () => {
       if (staged) {
         const done = await staged.commit();
@@ -140,15 +156,10 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       result.copied.manifests = source.nodes.length;
     })();
     imagePushed.catch(() => undefined);
-    // 4. Sign and attest the digest (while the commits travel): the attachments' blobs upload beside
-    // the image's manifests, their manifests wait for them.
-    opts.onProgress?.({ phase: 'sign' });
-    const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
-    const attachments = buildAttachments(key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
     // 5. The tag, last: checked again (beside the attaching), since another writer may have moved it during the run.
     const [, pushed, again] = await Promise.all([
       imagePushed,
-      attach(client, d.repository, digest, attachments, state, { after: imagePushed }),
+      attach(client, d.repository, digest, attachments, state, { blobs: attCommitted }),
       d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
     ]);
     result.pushed.push(...pushed);
@@ -162,6 +173,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     return result;
   } finally {
     await staged?.cancel().catch(() => undefined);
+    await attStaged?.cancel().catch(() => undefined);
     await client.close();
     await source.close();
   }

@@ -283,8 +283,8 @@ export class StagedUploads<B extends Blob = Blob> {
     );
   }
 
-  /** Waits for every upload, then commits each by digest; the first failure cancels the rest. */
-  async commit(): Promise<{ count: number; bytes: number }> {
+  /** Waits for every upload (each blob's bytes all sent, nothing committed); the first failure cancels the rest. */
+  async uploaded(): Promise<void> {
     this.start();
     await this.running;
     if (this.error) {
@@ -292,6 +292,11 @@ export class StagedUploads<B extends Blob = Blob> {
       await this.cancel();
       throw err;
     }
+  }
+
+  /** Waits for every upload, then commits each by digest; the first failure cancels the rest. */
+  async commit(): Promise<{ count: number; bytes: number }> {
+    await this.uploaded();
     await Promise.all(
       this.staged.map(async (b) => {
         await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, Buffer.alloc(0), this.opts.timeoutMs);
