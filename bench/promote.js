@@ -101,9 +101,15 @@ try {
       scanWarm.push(time(process.execPath, [bin, 'scan', layout, '--db', db, '--cache-dir', cache, '--quiet', '--no-policy', '--format', 'json=/dev/null']));
       verify.push(time(process.execPath, [bin, 'verify', `${b.host}/bench/app:1`, '--key', path.join(tmp, 'k.pub'), '--insecure-registry', b.host]));
       if (baseBin) {
-        base.cold.push(time(process.execPath, promoteArgs(b.host, 'base/app', ['--no-cache'], baseBin)));
-        base.warm.push(time(process.execPath, promoteArgs(c.host, 'base/app', ['--cache-dir', cache], baseBin)));
-        base.verify.push(time(process.execPath, [baseBin, 'verify', `${b.host}/bench/app:1`, '--key', path.join(tmp, 'k.pub'), '--insecure-registry', b.host]));
+        // Its own empty registries (a registry holding the blobs already links them without storing).
+        const [e, f] = [await startRegistry(`be${i}`), await startRegistry(`bf${i}`)];
+        try {
+          base.cold.push(time(process.execPath, promoteArgs(e.host, 'bench/app', ['--no-cache'], baseBin)));
+          base.warm.push(time(process.execPath, promoteArgs(f.host, 'bench/app', ['--cache-dir', cache], baseBin)));
+          base.verify.push(time(process.execPath, [baseBin, 'verify', `${b.host}/bench/app:1`, '--key', path.join(tmp, 'k.pub'), '--insecure-registry', b.host]));
+        } finally {
+          await Promise.all([e.stop(), f.stop()]);
+        }
       }
     } finally {
       await Promise.all([a.stop(), b.stop(), c.stop()]);
