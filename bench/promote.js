@@ -9,7 +9,8 @@
  *
  * Each run starts fresh registries (plain HTTP on 127.0.0.1); skopeo gets a private HOME so its
  * blob-info cache cannot turn uploads into mounts. Needs ../shared, docker-registry and skopeo.
- * BENCH_RUNS (default 5) runs; medians printed with `uptime` load.
+ * BENCH_RUNS (default 5) runs; medians printed with `uptime` load. BENCH_BASE_BIN=path/to/bin/shipshape
+ * (another build, e.g. of main) adds its promote and verify to the same loop, for before/after in one run.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(root, '../shared');
 const bin = path.join(root, 'bin', 'shipshape');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
+const baseBin = process.env.BENCH_BASE_BIN;
 const onPath = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
 
 if (!existsSync(path.join(shared, 'images')) || !existsSync(path.join(shared, 'vulndata')) || !onPath('docker-registry') || !onPath('skopeo')) {
@@ -79,7 +81,8 @@ try {
   const cache = path.join(tmp, 'layers');
   // Fill the layer cache once for the warm runs.
   time(process.execPath, [bin, 'scan', layout, '--db', db, '--cache-dir', cache, '--quiet', '--no-policy', '--format', 'json=/dev/null']);
-  const promoteArgs = (host, repo, extra) => [bin, 'promote', layout, `${host}/${repo}:1`, '--key', path.join(tmp, 'k.key'), '--db', db, '--insecure-registry', host, '--no-policy', '--quiet', '--format', 'json=/dev/null', ...extra];
+  if (baseBin) time(process.execPath, [baseBin, 'scan', layout, '--db', db, '--cache-dir', cache, '--quiet', '--no-policy', '--format', 'json=/dev/null']);
+  const promoteArgs = (host, repo, extra, b = bin) => [b, 'promote', layout, `${host}/${repo}:1`, '--key', path.join(tmp, 'k.key'), '--db', db, '--insecure-registry', host, '--no-policy', '--quiet', '--format', 'json=/dev/null', ...extra];
 
   const skopeo = [];
   const cold = [];
@@ -87,6 +90,7 @@ try {
   const verify = [];
   const node0 = [];
   const scanWarm = [];
+  const base = { cold: [], warm: [], verify: [] };
   for (let i = 0; i < runs; i++) {
     const [a, b, c] = [await startRegistry(`s${i}`), await startRegistry(`p${i}`), await startRegistry(`w${i}`)];
     try {
@@ -96,6 +100,17 @@ try {
       node0.push(time(process.execPath, ['-e', '0']));
       scanWarm.push(time(process.execPath, [bin, 'scan', layout, '--db', db, '--cache-dir', cache, '--quiet', '--no-policy', '--format', 'json=/dev/null']));
       verify.push(time(process.execPath, [bin, 'verify', `${b.host}/bench/app:1`, '--key', path.join(tmp, 'k.pub'), '--insecure-registry', b.host]));
+      if (baseBin) {
+        // Its own empty registries (a registry holding the blobs already links them without storing).
+        const [e, f] = [await startRegistry(`be${i}`), await startRegistry(`bf${i}`)];
+        try {
+          base.cold.push(time(process.execPath, promoteArgs(e.host, 'bench/app', ['--no-cache'], baseBin)));
+          base.warm.push(time(process.execPath, promoteArgs(f.host, 'bench/app', ['--cache-dir', cache], baseBin)));
+          base.verify.push(time(process.execPath, [baseBin, 'verify', `${b.host}/bench/app:1`, '--key', path.join(tmp, 'k.pub'), '--insecure-registry', b.host]));
+        } finally {
+          await Promise.all([e.stop(), f.stop()]);
+        }
+      }
     } finally {
       await Promise.all([a.stop(), b.stop(), c.stop()]);
     }
@@ -108,6 +123,10 @@ try {
   console.log(`  promote, layer cache warm                      : ${median(warm).toFixed(0)} ms = ${(median(warm) / s).toFixed(2)}× skopeo (goal <= 1.25)`);
   console.log(`  (for scale) scan alone, layer cache warm       : ${median(scanWarm).toFixed(0)} ms = ${(median(scanWarm) / s).toFixed(2)}× skopeo; promote warm = ${(median(warm) / median(scanWarm)).toFixed(2)}× scan warm`);
   console.log(`  verify of the promoted image                   : ${median(verify).toFixed(0)} ms = ${(median(verify) / median(node0)).toFixed(2)}× node -e 0 (${median(node0).toFixed(0)} ms; goal <= 3)`);
+  if (baseBin) {
+    console.log(`  BENCH_BASE_BIN ${baseBin}, same runs:`);
+    console.log(`    promote cold ${(median(base.cold) / s).toFixed(2)}×, warm ${(median(base.warm) / s).toFixed(2)}× skopeo; verify ${(median(base.verify) / median(node0)).toFixed(2)}× node -e 0`);
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -107,8 +107,11 @@ export interface AttestResult {
 }
 
 export interface PromoteOptions {
-  /** Needed unless dryRun. */
-  key?: SigningKey;
+  /**
+   * Needed unless dryRun. A promise is awaited only once the scan is done (its failure still
+   * stops the promote before anything is written), so a key's scrypt runs beside the scan.
+   */
+  key?: SigningKey | Promise<SigningKey>;
   /** How SRC is opened and scanned (database, cache, policy, registry access). */
   scan: ScanOptions;
   /** Access to DEST (credentials come from its host; never SRC's). */

@@ -136,23 +136,27 @@ async function inspect(client: RegistryClient, repository: string, digest: strin
     for (const l of r.m.layers) if (l.mediaType === SIMPLE_SIGNING_MEDIA_TYPE) sigCandidates.push({ layer: l, origin: r.what });
   }
 
+  // The signature's payload is fetched beside the attestations' envelopes (below).
   const signature: Found['signature'] = { found: sigCandidates.length > 0, valid: false };
-  for (const c of sigCandidates.slice(-MAX_CANDIDATES).reverse()) {
-    const sig = c.layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
-    if (!sig) {
-      sigProblems.push(`${c.origin}: layer ${c.layer.digest} carries no signature`);
-      continue;
+  const signatureChecked = (async () => {
+    for (const c of sigCandidates.slice(-MAX_CANDIDATES).reverse()) {
+      const sig = c.layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
+      if (!sig) {
+        sigProblems.push(`${c.origin}: layer ${c.layer.digest} carries no signature`);
+        continue;
+      }
+      const payload = await blobOrProblem(client, repository, c.layer, sigProblems);
+      if (!payload) continue;
+      const r = checkSimpleSigning(payload, sig, keys, digest);
+      if (r.ok) {
+        signature.valid = true;
+        signature.keyId = r.keyId;
+        break;
+      }
+      sigProblems.push(r.reason);
     }
-    const payload = await blobOrProblem(client, repository, c.layer, sigProblems);
-    if (!payload) continue;
-    const r = checkSimpleSigning(payload, sig, keys, digest);
-    if (r.ok) {
-      signature.valid = true;
-      signature.keyId = r.keyId;
-      break;
-    }
-    sigProblems.push(r.reason);
-  }
+  })();
+  signatureChecked.catch(() => undefined);
 
   // Attestation candidates: DSSE envelopes from the .att tag, bundles from referrers.
   const envCandidates: Array<{ layer: Desc; kind: 'dsse' | 'bundle'; origin: string }> = [];
@@ -207,6 +211,7 @@ async function inspect(client: RegistryClient, repository: string, digest: strin
     const batch = await Promise.all(envCandidates.slice(i, i + PARALLEL).map(checkOne));
     valid = batch.filter((a): a is VerifiedAttestation => !!a).sort((a, b) => a.ageMs - b.ageMs);
   }
+  await signatureChecked;
   return {
     signature,
     signatureProblems: sigProblems,

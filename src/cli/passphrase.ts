@@ -40,6 +40,11 @@ function fromEnv(): string | undefined {
   return process.env.SHIPSHAPE_KEY_PASSWORD ?? process.env.COSIGN_PASSWORD;
 }
 
+/** Is the passphrase asked at the terminal (nothing in the environment)? */
+export function passphraseFromTerminal(): boolean {
+  return fromEnv() === undefined;
+}
+
 /** The passphrase to decrypt a key with. */
 export async function readPassphrase(file: string): Promise<string> {
   return fromEnv() ?? prompt(`Enter passphrase for ${file}: `);

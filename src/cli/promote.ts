@@ -7,7 +7,7 @@ import { ShipshapeError } from '../errors.js';
 import type { ScanReport } from '../model/index.js';
 import type { RegistryOptions } from '../registry/types.js';
 import { progressBar, progressWanted, warn, writeOutput } from './common.js';
-import { readPassphrase } from './passphrase.js';
+import { passphraseFromTerminal, readPassphrase } from './passphrase.js';
 import { scanSetup, withScanOptions, type ScanFlags } from './scan.js';
 
 interface SignFlags extends ScanFlags {
@@ -88,9 +88,13 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
     .option('--force-tag', "move DEST's tag when it points at another digest")
     .action(async (src: string, dest: string, flags: SignFlags & { dryRun?: boolean; forceTag?: boolean }, c: Command) => {
       const { resultJson, formats } = splitJson(flags.format, flags.output);
+      // The key (cosign's scrypt: a few hundred ms) is decrypted beside the scan; promote() waits for it
+      // before writing anything. A passphrase asked at the terminal is asked first, before any progress bar.
+      const keyLoad = flags.dryRun && !flags.key ? undefined : loadKey(flags.key);
+      keyLoad?.catch(() => undefined);
       const [setup, key, { promote, parseDestination }] = await Promise.all([
         scanSetup({ ...flags, ...(formats ? { format: formats.length ? formats : ['table'] } : {}) }, c),
-        flags.dryRun && !flags.key ? undefined : loadKey(flags.key),
+        keyLoad && passphraseFromTerminal() ? keyLoad : undefined,
         import('../promote/index.js'),
       ]);
       const outputs = resultJson && !formats?.length ? [] : setup.outputs;
@@ -99,7 +103,7 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
       let scanText = '';
       let upText = '';
       const r: PromoteResult = await promote(src, dest, {
-        ...(key ? { key } : {}),
+        ...(key ? { key } : keyLoad ? { key: keyLoad } : {}),
         scan: setup.options,
         registry: destRegistry(flags, setup.options.open ?? {}, d.registry),
         dryRun: flags.dryRun ?? false,

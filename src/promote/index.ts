@@ -1,11 +1,13 @@
 /**
  * promote(): SRC → digest (once) → scan every platform (blob uploads staged meanwhile, uncommitted)
- * → verdict → on pass only: commit blobs, push manifests byte for byte by digest, sign and attest,
- * push the tag last. On a failed verdict nothing is written to DEST (docs/signatures.md).
+ * → verdict → on pass only: sign and attest (their blobs staged too), commit every blob once the
+ * image's bytes are all up and verified, push manifests byte for byte by digest beside the
+ * attachments', push the tag last. On a failed verdict nothing is written to DEST (docs/signatures.md).
  */
+import { Readable } from 'node:stream';
 import { buildAttachments } from '../attest/artifacts.js';
-import { attach, readAttachState } from '../attest/store.js';
-import type { PromoteOptions, PromoteResult, PushedArtifact } from '../attest/types.js';
+import { attach, attachmentBlobs, readAttachState } from '../attest/store.js';
+import type { PromoteOptions, PromoteResult, PushedArtifact, SigningKey } from '../attest/types.js';
 import { ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import type { ScanReport } from '../model/index.js';
@@ -38,26 +40,43 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   const d = parseDestination(dest);
   if (!opts.key && !opts.dryRun) throw new ShipshapeError('usage', 'promote needs a signing key (only --dry-run goes without)');
   const now = opts.now?.() ?? new Date();
+  // A key still being decrypted is awaited after the scan, before the first write.
+  const keyReady: Promise<SigningKey> | undefined = opts.key === undefined ? undefined : Promise.resolve(opts.key);
+  keyReady?.catch(() => undefined);
   const source = await openCopySource(src, opts.scan.open ?? {});
   const client = new RegistryClient(d.registry, opts.registry ?? {});
   const plan: string[] = [];
   const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
   let staged: StagedUploads<CopySource['blobs'][number]> | undefined;
+  let attStaged: StagedUploads | undefined;
   try {
     const digest = source.top.digest;
     const pinned = `${d.name}@${digest}`;
     // 1. Read DEST (nothing written): where the tag points, what the cosign tags hold, which blobs are there.
+    // Each missing blob starts uploading as soon as its HEAD answers, into a session that is not
+    // committed until the verdict passed (a conflict found meanwhile cancels them all).
+    const heads = new Map(source.blobs.map((b) => [b.digest, blobExists(client, d.repository, b.digest)]));
+    for (const h of heads.values()) h.catch(() => undefined);
+    const mountFrom = source.registry && source.registry.host === d.registry && source.registry.repository !== d.repository ? source.registry.repository : undefined;
+    let totalBytes = source.blobs.reduce((n, b) => n + Math.max(0, b.size), 0);
+    if (!opts.dryRun && !mountFrom && source.blobs.length) {
+      staged = new StagedUploads(client, d.repository, source.blobs, (b) => source.openBlob(b), (bytes) => opts.onProgress?.({ phase: 'upload', bytes, totalBytes }), {
+        ...timeouts,
+        needed: async (b) => !(await heads.get(b.digest)),
+      });
+      staged.start();
+    }
     const present = new Set<string>();
     const [current, state] = await Promise.all([
       d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
       readAttachState(client, d.repository, digest),
-      ...source.blobs.map(async (b) => (await blobExists(client, d.repository, b.digest)) && present.add(b.digest)),
+      ...source.blobs.map(async (b) => (await heads.get(b.digest)) && present.add(b.digest)),
     ]);
     if (current && current.digest !== digest && !opts.forceTag) {
       throw new ShipshapeError('conflict', `${d.name}:${d.tag} already points at ${current.digest}, not ${digest}: give --force-tag to move it`);
     }
     const missing = source.blobs.filter((b) => !present.has(b.digest));
-    const mountFrom = source.registry && source.registry.host === d.registry && source.registry.repository !== d.repository ? source.registry.repository : undefined;
+    totalBytes = missing.reduce((n, b) => n + Math.max(0, b.size), 0);
     for (const b of source.blobs) {
       plan.push(`${present.has(b.digest) ? 'skip (present)' : mountFrom ? `mount from ${mountFrom}` : 'upload'} blob ${b.digest} (${b.size} bytes)`);
     }
@@ -65,15 +84,13 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     plan.push(`sign ${digest}; attest scan verdict and ${source.images.length} SBOM(s); store as ${state.api ? 'OCI 1.1 referrers' : `referrers tag schema + cosign ${'.sig/.att'} tags`}`);
     if (d.tag) plan.push(`tag ${d.name}:${d.tag} → ${digest}${current && current.digest !== digest ? ` (was ${current.digest})` : ''}`);
 
-    // 2. Scan; meanwhile the missing blobs upload into sessions that are not committed until the verdict passed.
-    const totalBytes = missing.reduce((n, b) => n + Math.max(0, b.size), 0);
-    if (!opts.dryRun && !mountFrom && missing.length) {
-      staged = new StagedUploads(client, d.repository, missing, (b) => source.openBlob(b), (bytes) => opts.onProgress?.({ phase: 'upload', bytes, totalBytes }), timeouts);
-      staged.start();
-    }
+    // 2. Scan, while the uploads run; a key that fails to load stops the scan's wait at once.
     let reports: ScanReport[];
     try {
-      reports = await scanSource(source, opts.scan, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
+      const scanning = scanSource(source, opts.scan, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
+      scanning.catch(() => undefined);
+      reports = await (keyReady ? Promise.race([scanning, keyReady.then(() => scanning)]) : scanning);
+      if (keyReady) await keyReady;
     } catch (err) {
       await staged?.cancel();
       staged = undefined;
@@ -100,35 +117,51 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       return result;
     }
 
-    // 3. Blobs: committed (or mounted), each verified by digest.
-    if (staged) {
-      const done = await staged.commit();
-      staged = undefined;
-      result.copied.blobs.uploaded = done.count;
-      result.copied.blobs.bytes = done.bytes;
-    } else if (mountFrom) {
-      for (const b of missing) {
-        if (await mountBlob(client, d.repository, b.digest, mountFrom)) result.copied.blobs.mounted++;
-        else {
-          const up = new StagedUploads(client, d.repository, [b], (x) => source.openBlob(x), undefined, timeouts);
-          up.start();
-          const done = await up.commit();
-          result.copied.blobs.uploaded += done.count;
-          result.copied.blobs.bytes += done.bytes;
-        }
-      }
-    }
-    // 4. Manifests and indexes by digest, children first, exactly the bytes SRC holds.
-    // Image manifests together; indexes after, in order (each after what it names).
-    await Promise.all(source.nodes.filter((n) => n.kind === 'manifest').map((n) => putManifest(client, d.repository, n.digest, n.mediaType, n.bytes)));
-    for (const n of source.nodes.filter((x) => x.kind === 'index')) await putManifest(client, d.repository, n.digest, n.mediaType, n.bytes);
-    result.copied.manifests = source.nodes.length;
-    // 5. Sign and attest the digest.
+    // 3. Sign and attest the digest; the attachments' blobs are staged like the image's (sessions
+    // not committed) while the image's bytes may still travel.
+    const key = await keyReady!;
     opts.onProgress?.({ phase: 'sign' });
     const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
-    const attachments = buildAttachments(opts.key!, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
-    // 6. The tag, last: checked again (beside the attaching), since another writer may have moved it during the run.
-    const [pushed, again] = await Promise.all([attach(client, d.repository, digest, attachments, state), d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined]);
+    const attachments = buildAttachments(key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
+    const attBlobs = new Map(attachmentBlobs(digest, attachments, state).map((b) => [b.desc.digest, b.data]));
+    attStaged = new StagedUploads(client, d.repository, [...attBlobs].map(([digest, data]) => ({ digest, size: data.length })), async (b) => Readable.from([attBlobs.get(b.digest)!]), undefined, timeouts);
+    attStaged.start();
+    // 4. Once every image byte is at DEST and matched its digest: blobs committed (or mounted), the
+    // attachments' beside them; then manifests and indexes by digest, children first, exactly the
+    // bytes SRC holds (image manifests together, indexes after, in order), beside the attachments'
+    // manifests (which name only their own blobs and, as subject, the digest).
+    await staged?.uploaded();
+    const attCommitted = attStaged.commit().then(() => (attStaged = undefined));
+    attCommitted.catch(() => undefined);
+    const imagePushed = (async () => {
+      if (staged) {
+        const done = await staged.commit();
+        staged = undefined;
+        result.copied.blobs.uploaded = done.count;
+        result.copied.blobs.bytes = done.bytes;
+      } else if (mountFrom) {
+        for (const b of missing) {
+          if (await mountBlob(client, d.repository, b.digest, mountFrom)) result.copied.blobs.mounted++;
+          else {
+            const up = new StagedUploads(client, d.repository, [b], (x) => source.openBlob(x), undefined, timeouts);
+            up.start();
+            const done = await up.commit();
+            result.copied.blobs.uploaded += done.count;
+            result.copied.blobs.bytes += done.bytes;
+          }
+        }
+      }
+      await Promise.all(source.nodes.filter((n) => n.kind === 'manifest').map((n) => putManifest(client, d.repository, n.digest, n.mediaType, n.bytes)));
+      for (const n of source.nodes.filter((x) => x.kind === 'index')) await putManifest(client, d.repository, n.digest, n.mediaType, n.bytes);
+      result.copied.manifests = source.nodes.length;
+    })();
+    imagePushed.catch(() => undefined);
+    // 5. The tag, last: checked again (beside the attaching), since another writer may have moved it during the run.
+    const [, pushed, again] = await Promise.all([
+      imagePushed,
+      attach(client, d.repository, digest, attachments, state, { blobs: attCommitted }),
+      d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
+    ]);
     result.pushed.push(...pushed);
     if (d.tag) {
       if (again && again.digest !== digest && !opts.forceTag) {
@@ -140,6 +173,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     return result;
   } finally {
     await staged?.cancel().catch(() => undefined);
+    await attStaged?.cancel().catch(() => undefined);
     await client.close();
     await source.close();
   }

@@ -55,14 +55,18 @@ export async function fetchReferrers(client: RegistryClient, repository: string,
   const what = `referrers of ${client.registry}/${repository}@${digest}`;
   const manifests: ReferrerDescriptor[] = [];
   let path: string | undefined = `/v2/${repository}/referrers/${digest}`;
+  // The referrers tag schema is read beside the API's first page (one round trip, not two, on a
+  // registry without the API); its answer is dropped when the API answers.
+  const tag = `sha256-${digest.slice('sha256:'.length)}`;
+  const fallback = getManifestIfPresent(client, repository, tag);
+  fallback.catch(() => undefined);
   for (let page = 0; path && page < MAX_PAGES; page++) {
     const res = await client.request({ method: 'GET', path, scopes: [repositoryScope(repository)], headers: { accept: 'application/vnd.oci.image.index.v1+json' }, ok: [200, 404], what });
     if (res.status === 404) {
       await res.body.dump().catch(() => undefined);
       if (page > 0) break;
       // No API: the referrers tag schema, when a client wrote one.
-      const tag = `sha256-${digest.slice('sha256:'.length)}`;
-      const idx = await getManifestIfPresent(client, repository, tag);
+      const idx = await fallback;
       return { api: false, manifests: idx ? manifestsOf(idx.bytes, `${client.registry}/${repository}:${tag}`) : [] };
     }
     manifests.push(...manifestsOf(await readBody(res.body, MAX_INDEX_BYTES, what), what));

@@ -161,6 +161,8 @@ export interface Blob {
 export class StagedUploads<B extends Blob = Blob> {
   private readonly sessions = new Map<string, string>();
   private readonly streams = new Set<Readable>();
+  /** The blobs given a session (all of them, but those `needed` said no to). */
+  private readonly staged: B[] = [];
   private running: Promise<void> | undefined;
   private error: unknown;
   private cancelled = false;
@@ -172,7 +174,8 @@ export class StagedUploads<B extends Blob = Blob> {
     private readonly blobs: B[],
     private readonly open: (b: B) => Promise<Readable>,
     private readonly onBytes?: (sent: number) => void,
-    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number } = {},
+    /** `needed`: asked before a blob's session opens (e.g. a HEAD at DEST); a blob it says no to is left out. */
+    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number; needed?: (b: B) => Promise<boolean> } = {},
   ) {}
 
   start(): void {
@@ -192,9 +195,27 @@ export class StagedUploads<B extends Blob = Blob> {
   private async stage(b: B): Promise<void> {
     const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let location = await startUpload(this.client, this.repository);
-    this.sessions.set(b.digest, location);
+    // The session opens while `needed` is asked (one round trip, not two); an unneeded one is deleted.
+    const opening = startUpload(this.client, this.repository).then((loc) => {
+      this.sessions.set(b.digest, loc);
+      return loc;
+    });
+    opening.catch(() => undefined);
+    const drop = async () => {
+      const loc = await opening.catch(() => undefined);
+      if (loc && this.sessions.delete(b.digest)) await cancelUpload(this.client, this.repository, loc).catch(() => undefined);
+    };
+    let needed = true;
+    try {
+      needed = !this.opts.needed || (await this.opts.needed(b));
+    } catch (err) {
+      await drop();
+      throw err;
+    }
+    if (!needed) return drop();
+    let location = await opening;
     if (this.cancelled) return; // the session is deleted by cancel()
+    this.staged.push(b);
     const stream = await this.open(b);
     this.streams.add(stream);
     let offset = 0;
@@ -262,8 +283,8 @@ export class StagedUploads<B extends Blob = Blob> {
     );
   }
 
-  /** Waits for every upload, then commits each by digest; the first failure cancels the rest. */
-  async commit(): Promise<{ count: number; bytes: number }> {
+  /** Waits for every upload (each blob's bytes all sent, nothing committed); the first failure cancels the rest. */
+  async uploaded(): Promise<void> {
     this.start();
     await this.running;
     if (this.error) {
@@ -271,13 +292,18 @@ export class StagedUploads<B extends Blob = Blob> {
       await this.cancel();
       throw err;
     }
+  }
+
+  /** Waits for every upload, then commits each by digest; the first failure cancels the rest. */
+  async commit(): Promise<{ count: number; bytes: number }> {
+    await this.uploaded();
     await Promise.all(
-      this.blobs.map(async (b) => {
+      this.staged.map(async (b) => {
         await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, Buffer.alloc(0), this.opts.timeoutMs);
         this.sessions.delete(b.digest);
       }),
     );
-    return { count: this.blobs.length, bytes: this.sent };
+    return { count: this.staged.length, bytes: this.sent };
   }
 
   /** Stops reading, waits for requests in flight, and deletes every open session. */
