@@ -28,7 +28,7 @@ const rssHook = path.join(root, 'bench', 'rss-hook.js');
 /**
  * Runs a command; returns its wall time in ms. With `{ rss: true }` (node commands only) the child
  * reports its peak resident set size (KiB) and its CPU time (user + system, all threads, ms), less
- * sensitive to other load than wall time; both are returned too.
+ * sensitive to other load than wall time, and the main thread's own CPU time (Linux); all are returned too.
  */
 export function run(cmd, args, opts = {}) {
   const { rss, ...spawnOpts } = opts;
@@ -38,8 +38,9 @@ export function run(cmd, args, opts = {}) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const stderr = r.stderr?.toString() ?? '';
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${stderr}`);
-  const m = /shipshape-bench-rss=(\d+) cpu=(\d+)/.exec(stderr);
-  return { ms, rssKiB: m ? Number(m[1]) : undefined, cpuMs: m ? Number(m[2]) / 1000 : undefined, stdout: r.stdout };
+  const m = /shipshape-bench-rss=(\d+) cpu=(\d+)(?: main=(-?\d+))?/.exec(stderr);
+  const mainMs = m?.[3] !== undefined && Number(m[3]) >= 0 ? Number(m[3]) / 1000 : undefined;
+  return { ms, rssKiB: m ? Number(m[1]) : undefined, cpuMs: m ? Number(m[2]) / 1000 : undefined, mainMs, stdout: r.stdout };
 }
 
 export function median(xs) {

@@ -62,10 +62,10 @@ export class DigestVerifier extends Transform {
       return;
     }
     this.hash.update(chunk);
-    this.push(chunk);
     const wait = this.hash.ready();
-    if (wait) wait.then(() => cb(), cb);
-    else cb();
+    if (!wait) return cb(null, chunk);
+    this.push(chunk);
+    wait.then(() => cb(), cb);
   }
 
   override _flush(cb: TransformCallback): void {

@@ -1,5 +1,7 @@
 /** The off-thread hash against node:crypto on the same bytes: small data, block edges, odd chunking, many at once. */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OffThreadHash } from './hash-thread.js';
 
@@ -10,7 +12,7 @@ async function offThread(data: Buffer, chunk: number, alg: 'sha256' | 'sha512' =
   const h = new OffThreadHash(alg);
   for (let off = 0; off < data.length; off += chunk) {
     h.update(data.subarray(off, off + chunk));
-    await h.ready();
+    if (off % (8 * chunk) === 0) await new Promise((r) => setImmediate(r));
   }
   return h.digest();
 }
@@ -19,11 +21,13 @@ describe('OffThreadHash', () => {
   it.each([
     ['nothing', 0, 1024],
     ['a few bytes', 10, 3],
-    ['one block exactly', MiB, MiB],
-    ['one block and a byte', MiB + 1, 65536],
+    ['just under the local limit', 256 * 1024, 4096],
+    ['one byte past the local limit', 256 * 1024 + 1, 4096],
+    ['one slot exactly', MiB, MiB],
+    ['a 4.5 MiB chunk (several slots)', 4.5 * MiB, 4.5 * MiB],
     ['3.5 blocks in 1 MiB chunks', 3.5 * MiB, MiB],
     ['5 blocks in odd chunks', 5 * MiB + 17, 333_333],
-    ['40 MiB in 1 MiB chunks (past the bound in flight)', 40 * MiB, MiB],
+    ['40 MiB in 1 MiB chunks (the ring wraps many times)', 40 * MiB, MiB],
   ])('%s: the same digest as node:crypto', async (_name, size, chunk) => {
     const data = randomBytes(size);
     expect(await offThread(data, chunk)).toBe(expected(data));
@@ -58,5 +62,18 @@ describe('OffThreadHash', () => {
     a.dispose();
     const data = randomBytes(2 * MiB);
     expect(await offThread(data, MiB)).toBe(expected(data));
+  });
+
+  // The built module (npm run build): a process whose hash was dropped, or finished, exits on its
+  // own; the idle thread never keeps it alive (it once did, and a failing scan hung).
+  const built = new URL('../../dist/image/hash-thread.js', import.meta.url);
+  it.runIf(existsSync(built))('an idle thread does not keep the process alive', () => {
+    for (const end of ['h.dispose()', 'h.digest().then((d) => console.log(d))', '']) {
+      const code = `import { OffThreadHash } from ${JSON.stringify(built.href)}; const h = new OffThreadHash('sha256'); h.update(Buffer.alloc(9 << 20)); ${end};`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { timeout: 20_000, encoding: 'utf8' });
+      expect(r.signal, `${end}: ${r.stderr}`).toBe(null);
+      expect(r.status).toBe(0);
+      if (end.includes('digest')) expect(r.stdout.trim()).toBe(expected(Buffer.alloc(9 << 20)));
+    }
   });
 });

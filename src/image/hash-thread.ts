@@ -3,51 +3,74 @@ import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { ShipshapeError } from '../errors.js';
 
-// Bytes are copied into blocks of this size and each full block is moved (transferred, not
-// copied again) to the worker; the worker hands the block back for reuse once hashed.
-const BLOCK = 1024 * 1024;
-// Bytes in flight to the worker before update() says "wait": bounds memory when it falls behind.
-const MAX_IN_FLIGHT = 16 * BLOCK;
+// The bytes go to the worker through a ring of slots in shared memory: one copy, no message and
+// no allocation per block (postMessage with a fresh ArrayBuffer per block cost more main-thread
+// time, in allocation, page faults and GC, than it saved). Each slot carries an operation.
+const SLOT = 1024 * 1024;
+const SLOTS = 4;
+// Data smaller than this is hashed on the calling thread: the round trip would cost more.
+const LOCAL_MAX = 256 * 1024;
+const OP_START = 0; // len = 256 | 512 (the algorithm)
+const OP_DATA = 1;
+const OP_FINISH = 2;
+const OP_DROP = 3;
+// Bytes queued here while the ring is full before ready() asks the caller to wait.
+const MAX_BACKLOG = 8 * SLOT;
 
 // Evaluated as a CommonJS script in the worker (no file to find next to the bundle or dist/).
+// ctl[0]: slots published (by the main thread), ctl[1]: slots consumed (by the worker), ctl[2]: 1
+// while the main thread waits for free slots (the worker then says so by message).
 const WORKER_CODE = `
 const { createHash } = require('node:crypto');
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
+const { ring, ctlBuf, metaBuf, SLOT, SLOTS } = workerData;
+const ctl = new Int32Array(ctlBuf), meta = new Int32Array(metaBuf);
 const hashes = new Map();
-parentPort.on('message', (m) => {
-  if (m.t === 0) { hashes.set(m.id, createHash(m.alg)); return; }
-  const h = hashes.get(m.id);
-  if (m.t === 1) {
-    h.update(new Uint8Array(m.buf, 0, m.len));
-    parentPort.postMessage({ t: 1, buf: m.buf, len: m.len }, [m.buf]);
-    return;
+let read = 0;
+for (;;) {
+  const written = Atomics.load(ctl, 0);
+  if (read === written) { Atomics.wait(ctl, 0, written); continue; }
+  const s = read % SLOTS, op = meta[s * 3], id = meta[s * 3 + 1], len = meta[s * 3 + 2];
+  if (op === 0) hashes.set(id, createHash(len === 512 ? 'sha512' : 'sha256'));
+  else if (op === 1) hashes.get(id).update(new Uint8Array(ring, s * SLOT, len));
+  else {
+    const h = hashes.get(id);
+    hashes.delete(id);
+    if (op === 2) parentPort.postMessage({ id, hex: h.digest('hex') });
   }
-  hashes.delete(m.id);
-  if (m.t === 3) return;
-  parentPort.postMessage({ t: 2, id: m.id, hex: h.digest('hex') });
-});
+  read++;
+  Atomics.store(ctl, 1, read);
+  if (Atomics.compareExchange(ctl, 2, 1, 0) === 1) parentPort.postMessage(0);
+}
 `;
-
-type Msg = { t: 1; buf: ArrayBuffer; len: number } | { t: 2; id: number; hex: string };
 
 class HashThread {
   private readonly worker: Worker;
+  private readonly ring = new SharedArrayBuffer(SLOT * SLOTS);
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(12));
+  private readonly meta = new Int32Array(new SharedArrayBuffer(SLOTS * 3 * 4));
   private readonly waiting = new Map<number, { resolve: (hex: string) => void; reject: (err: Error) => void }>();
-  private readonly free: ArrayBuffer[] = [];
-  private drained: Array<() => void> = [];
+  private written = 0;
   private nextId = 1;
-  inFlight = 0;
+  // Operations waiting for a free slot, in order (the main thread never blocks on the worker:
+  // while it boots it needs this thread's event loop).
+  private backlog: Array<{ op: number; id: number; len: number; data?: Buffer }> = [];
+  private backlogBytes = 0;
+  private drained: Array<() => void> = [];
   broken: Error | undefined;
 
   constructor() {
-    this.worker = new Worker(WORKER_CODE, { eval: true, env: {}, stdout: false, stderr: false });
-    this.worker.unref();
-    this.worker.on('message', (m: Msg) => {
-      if (m.t === 1) {
-        this.inFlight -= m.len;
-        if (this.free.length < 8) this.free.push(m.buf);
-        if (this.inFlight <= MAX_IN_FLIGHT / 2) this.wake();
-        this.idle();
+    this.worker = new Worker(WORKER_CODE, {
+      eval: true,
+      env: {},
+      execArgv: [], // not the parent's (--input-type=module would make this script a module)
+      // It allocates next to nothing: a small heap keeps the thread's share of the RSS small.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+      workerData: { ring: this.ring, ctlBuf: this.ctl.buffer, metaBuf: this.meta.buffer, SLOT, SLOTS },
+    });
+    this.worker.on('message', (m: { id: number; hex: string } | 0) => {
+      if (m === 0) {
+        this.flushBacklog();
         return;
       }
       const w = this.waiting.get(m.id);
@@ -55,61 +78,96 @@ class HashThread {
       this.idle();
       w?.resolve(m.hex);
     });
-    const die = (err: Error) => {
-      this.broken ??= new ShipshapeError('internal', `the hashing thread failed (${err.message})`, { cause: err });
-      if (thread === this) thread = undefined;
-      for (const w of this.waiting.values()) w.reject(this.broken);
-      this.waiting.clear();
-      this.wake();
-    };
+    const die = (err: Error) => this.fail(new ShipshapeError('internal', `the hashing thread failed (${err.message})`, { cause: err }));
     this.worker.on('error', die);
     this.worker.on('exit', (code) => die(new Error(`exited with code ${code}`)));
+    this.worker.unref(); // after the listeners: adding one refs the thread's port again
   }
 
-  // The thread keeps the process alive only while it owes an answer: a caller may be waiting for
-  // it with nothing else running (a paused stream), and an idle thread must not stop the exit.
+  private fail(err: ShipshapeError): void {
+    this.broken ??= err;
+    if (thread === this) thread = undefined;
+    for (const w of this.waiting.values()) w.reject(this.broken);
+    this.waiting.clear();
+    this.backlog = [];
+    this.backlogBytes = 0;
+    for (const f of this.drained.splice(0)) f();
+    void this.worker.terminate();
+  }
+
+  // The thread keeps the process alive only while it owes something: a digest, or room for the
+  // backlog; an idle thread must not stop the exit.
   private idle(): void {
-    if (this.inFlight === 0 && !this.waiting.size) this.worker.unref();
+    if (!this.waiting.size && !this.backlog.length) this.worker.unref();
   }
 
-  private wake(): void {
-    const d = this.drained;
-    this.drained = [];
-    for (const f of d) f();
+  private free(): boolean {
+    return this.written - Atomics.load(this.ctl, 1) < SLOTS;
   }
 
-  block(): ArrayBuffer {
-    return this.free.pop() ?? new ArrayBuffer(BLOCK);
+  private put(op: number, id: number, len: number, data?: Uint8Array): void {
+    if (this.backlog.length || !this.free()) {
+      if (!this.backlog.length) {
+        this.worker.ref();
+        Atomics.store(this.ctl, 2, 1);
+        if (this.free()) queueMicrotask(() => this.flushBacklog()); // freed before the flag was seen
+      }
+      this.backlog.push({ op, id, len, ...(data ? { data: Buffer.from(data) } : {}) });
+      this.backlogBytes += len;
+      return;
+    }
+    const s = this.written % SLOTS;
+    if (data) new Uint8Array(this.ring, s * SLOT, len).set(data);
+    this.meta[s * 3] = op;
+    this.meta[s * 3 + 1] = id;
+    this.meta[s * 3 + 2] = len;
+    Atomics.store(this.ctl, 0, ++this.written);
+    Atomics.notify(this.ctl, 0);
   }
 
-  start(alg: string): number {
+  private flushBacklog(): void {
+    const queue = this.backlog;
+    this.backlog = [];
+    this.backlogBytes = 0;
+    Atomics.store(this.ctl, 2, 0);
+    for (const q of queue) this.put(q.op, q.id, q.len, q.data);
+    if (this.backlogBytes <= MAX_BACKLOG / 2) {
+      const d = this.drained;
+      this.drained = [];
+      for (const f of d) f();
+    }
+    this.idle();
+  }
+
+  start(alg: 'sha256' | 'sha512'): number {
     const id = this.nextId++;
-    this.worker.postMessage({ t: 0, id, alg });
+    this.put(OP_START, id, alg === 'sha512' ? 512 : 256);
     return id;
   }
 
-  send(id: number, buf: ArrayBuffer, len: number): void {
-    this.worker.ref();
-    this.inFlight += len;
-    this.worker.postMessage({ t: 1, id, buf, len }, [buf]);
+  send(id: number, data: Uint8Array): void {
+    for (let off = 0; off < data.length; off += SLOT) {
+      const n = Math.min(SLOT, data.length - off);
+      this.put(OP_DATA, id, n, off === 0 && n === data.length ? data : data.subarray(off, off + n));
+    }
   }
 
   finish(id: number): Promise<string> {
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
-      this.worker.ref();
+      this.worker.ref(); // a pending digest keeps the process alive
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ t: 2, id });
+      this.put(OP_FINISH, id, 0);
     });
   }
 
   drop(id: number): void {
-    if (!this.broken) this.worker.postMessage({ t: 3, id });
+    if (!this.broken) this.put(OP_DROP, id, 0);
   }
 
-  /** Resolves once the bytes in flight have fallen back to half the bound. */
+  /** Resolves once the backlog is small again (bounded memory when the thread falls behind). */
   whenDrained(): Promise<void> | undefined {
-    if (this.inFlight <= MAX_IN_FLIGHT || this.broken) return undefined;
+    if (this.backlogBytes <= MAX_BACKLOG || this.broken) return undefined;
     return new Promise((resolve) => this.drained.push(resolve));
   }
 }
@@ -126,55 +184,49 @@ function hashThread(): HashThread | undefined {
 }
 
 /**
- * A streaming hash whose work runs on the shared hashing thread once the data passes one block
- * (smaller data is hashed here: starting the thread would cost more). `update` copies the bytes
- * once, so the caller may reuse its buffers; `digest` resolves to `<algorithm>:<hex>`.
+ * A streaming hash whose work runs on the shared hashing thread once the data passes LOCAL_MAX
+ * bytes (smaller data is hashed here). `update` copies the bytes once, so the caller may reuse
+ * its buffers at once; `digest` resolves to `<algorithm>:<hex>`.
  */
 export class OffThreadHash {
   private local: Hash | undefined;
   private remote: { thread: HashThread; id: number } | undefined;
-  private buf: ArrayBuffer | undefined;
-  private len = 0;
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
 
   constructor(private readonly algorithm: 'sha256' | 'sha512') {}
 
   update(chunk: Uint8Array): void {
+    if (this.remote) return this.remote.thread.send(this.remote.id, chunk);
     if (this.local) {
       this.local.update(chunk);
       return;
     }
-    let off = 0;
-    while (off < chunk.length) {
-      if (!this.buf) {
-        // A first block is always local memory; the thread is involved only once it is full.
-        this.buf = this.remote ? this.remote.thread.block() : new ArrayBuffer(BLOCK);
-        this.len = 0;
-      }
-      const n = Math.min(chunk.length - off, BLOCK - this.len);
-      new Uint8Array(this.buf, this.len, n).set(chunk.subarray(off, off + n));
-      this.len += n;
-      off += n;
-      if (this.len === BLOCK && !this.flush()) {
-        this.local!.update(chunk.subarray(off));
-        return;
-      }
+    if (this.pendingLen + chunk.length <= LOCAL_MAX) {
+      this.pending.push(Buffer.from(chunk)); // a copy: the caller may reuse its buffer
+      this.pendingLen += chunk.length;
+      return;
     }
+    const t = hashThread();
+    if (t && !t.broken) {
+      this.remote = { thread: t, id: t.start(this.algorithm) };
+      for (const p of this.pending) t.send(this.remote.id, p);
+      t.send(this.remote.id, chunk);
+    } else {
+      this.local = createHash(this.algorithm);
+      for (const p of this.pending) this.local.update(p);
+      this.local.update(chunk);
+    }
+    this.pending = [];
+    this.pendingLen = 0;
   }
 
-  /** Sends the full block to the thread; false when there is none and hashing went local. */
-  private flush(): boolean {
-    if (!this.remote) {
-      const t = hashThread();
-      if (!t || t.broken) {
-        this.local = createHash(this.algorithm).update(new Uint8Array(this.buf!, 0, this.len));
-        this.buf = undefined;
-        return false;
-      }
-      this.remote = { thread: t, id: t.start(this.algorithm) };
-    }
-    this.remote.thread.send(this.remote.id, this.buf!, this.len);
-    this.buf = undefined;
-    return true;
+  /** Forgets an unfinished hash (the stream it checked failed). */
+  dispose(): void {
+    if (this.remote) this.remote.thread.drop(this.remote.id);
+    this.remote = undefined;
+    this.local = createHash(this.algorithm); // later calls are harmless and stay off the thread
+    this.pending = [];
   }
 
   /** Resolves when the hashing thread has caught up enough for more data (bounded memory). */
@@ -182,24 +234,18 @@ export class OffThreadHash {
     return this.remote?.thread.whenDrained();
   }
 
-  /** Forgets an unfinished hash (the stream it checked failed). */
-  dispose(): void {
-    if (this.remote && !this.local) this.remote.thread.drop(this.remote.id);
-    this.local = createHash(this.algorithm); // later calls are harmless and stay off the thread
-    this.buf = undefined;
-  }
-
   async digest(): Promise<string> {
-    if (!this.remote && !this.local) {
-      this.local = createHash(this.algorithm);
-      if (this.buf) this.local.update(new Uint8Array(this.buf, 0, this.len));
+    if (this.remote) {
+      const { thread: t, id } = this.remote;
+      this.remote = undefined;
+      this.local = createHash(this.algorithm); // used up: later calls stay off the thread
+      return `${this.algorithm}:${await t.finish(id)}`;
     }
-    if (this.local) return `${this.algorithm}:${this.local.digest('hex')}`;
-    const { thread: t, id } = this.remote!;
-    if (this.buf && this.len) t.send(id, this.buf, this.len);
-    this.buf = undefined;
-    this.remote = undefined;
-    this.local = createHash(this.algorithm); // used up: later calls stay off the thread
-    return `${this.algorithm}:${await t.finish(id)}`;
+    if (!this.local) {
+      this.local = createHash(this.algorithm);
+      for (const p of this.pending) this.local.update(p);
+      this.pending = [];
+    }
+    return `${this.algorithm}:${this.local.digest('hex')}`;
   }
 }
