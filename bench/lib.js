@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const shared = path.resolve(root, '../shared');
-export const bin = path.join(root, 'bin', 'shipshape');
+// BENCH_BIN=path/to/bin/shipshape measures another build (e.g. main's, for before/after figures).
+export const bin = process.env.BENCH_BIN ? path.resolve(process.env.BENCH_BIN) : path.join(root, 'bin', 'shipshape');
 export const runs = Number(process.env.BENCH_RUNS ?? 5);
 
 /** `load average: 1.2, 0.8, 0.5` as `uptime` prints it (from /proc/loadavg where there is no uptime). */

@@ -15,7 +15,7 @@ const OP_DATA = 1;
 const OP_FINISH = 2;
 const OP_DROP = 3;
 // Bytes queued here while the ring is full before ready() asks the caller to wait.
-const MAX_BACKLOG = 8 * SLOT;
+const MAX_BACKLOG = 2 * SLOT;
 
 // Evaluated as a CommonJS script in the worker (no file to find next to the bundle or dist/).
 // ctl[0]: slots published (by the main thread), ctl[1]: slots consumed (by the worker), ctl[2]: 1
