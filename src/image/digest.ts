@@ -38,7 +38,7 @@ export function verifyBuffer(data: Buffer, expected: string, what: string): void
 /**
  * Passes bytes through unchanged; at the end fails with digest-mismatch when they do not hash to
  * `expected`, and as soon as they run past `size` (when size >= 0) with too-large. The hashing
- * runs on the shared hashing thread (hash-thread.ts) for blobs past its first block.
+ * runs on the shared hashing thread (hash-thread.ts) for large blobs.
  */
 export class DigestVerifier extends Transform {
   private readonly hash: OffThreadHash;
@@ -52,7 +52,7 @@ export class DigestVerifier extends Transform {
   ) {
     super();
     this.algorithm = parseDigest(expected).algorithm;
-    this.hash = new OffThreadHash(this.algorithm);
+    this.hash = new OffThreadHash(this.algorithm, size >= 0 ? size : Infinity);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {

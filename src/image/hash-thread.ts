@@ -10,6 +10,13 @@ const SLOT = 1024 * 1024;
 const SLOTS = 4;
 // Data smaller than this is hashed on the calling thread: the round trip would cost more.
 const LOCAL_MAX = 256 * 1024;
+/**
+ * Blobs (compressed size) below this are hashed on the calling thread: starting the thread costs
+ * ~40 ms of CPU and ~15 MB of memory, and on two cores the extra busy thread competes with zlib's;
+ * measured on debian-app (largest layer 28 MB) it made the cold scan slower, on the 1 GB image
+ * (a 450 MB layer) faster (docs/performance.md).
+ */
+export const THREAD_MIN_BYTES = 32 * 1024 * 1024;
 const OP_START = 0; // len = 256 | 512 (the algorithm)
 const OP_DATA = 1;
 const OP_FINISH = 2;
@@ -194,7 +201,11 @@ export class OffThreadHash {
   private pending: Buffer[] = [];
   private pendingLen = 0;
 
-  constructor(private readonly algorithm: 'sha256' | 'sha512') {}
+  /** `expectedBytes`: the size of the blob being checked when known (the thread is used from THREAD_MIN_BYTES). */
+  constructor(
+    private readonly algorithm: 'sha256' | 'sha512',
+    private readonly expectedBytes = Infinity,
+  ) {}
 
   update(chunk: Uint8Array): void {
     if (this.remote) return this.remote.thread.send(this.remote.id, chunk);
@@ -207,7 +218,7 @@ export class OffThreadHash {
       this.pendingLen += chunk.length;
       return;
     }
-    const t = hashThread();
+    const t = this.expectedBytes >= THREAD_MIN_BYTES ? hashThread() : undefined;
     if (t && !t.broken) {
       this.remote = { thread: t, id: t.start(this.algorithm) };
       for (const p of this.pending) t.send(this.remote.id, p);

@@ -320,7 +320,7 @@ export async function walkLayer(
   const parser = new TarParser(onEntry, lim.maxHeaderBytes);
 
   // The diff_id check hashes on the shared hashing thread: this thread parses meanwhile.
-  const hash = new OffThreadHash(algorithm);
+  const hash = new OffThreadHash(algorithm, blob.size >= 0 ? blob.size : Infinity);
   let total = 0;
   const feedTar = async (source: AsyncIterable<Buffer>) => {
     try {
