@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const shared = path.resolve(root, '../shared');
-export const bin = path.join(root, 'bin', 'shipshape');
+// BENCH_BIN=path/to/bin/shipshape measures another build (e.g. main's, for before/after figures).
+export const bin = process.env.BENCH_BIN ? path.resolve(process.env.BENCH_BIN) : path.join(root, 'bin', 'shipshape');
 export const runs = Number(process.env.BENCH_RUNS ?? 5);
 
 /** `load average: 1.2, 0.8, 0.5` as `uptime` prints it (from /proc/loadavg where there is no uptime). */
@@ -28,7 +29,7 @@ const rssHook = path.join(root, 'bench', 'rss-hook.js');
 /**
  * Runs a command; returns its wall time in ms. With `{ rss: true }` (node commands only) the child
  * reports its peak resident set size (KiB) and its CPU time (user + system, all threads, ms), less
- * sensitive to other load than wall time; both are returned too.
+ * sensitive to other load than wall time, and the main thread's own CPU time (Linux); all are returned too.
  */
 export function run(cmd, args, opts = {}) {
   const { rss, ...spawnOpts } = opts;
@@ -38,8 +39,9 @@ export function run(cmd, args, opts = {}) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const stderr = r.stderr?.toString() ?? '';
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${stderr}`);
-  const m = /shipshape-bench-rss=(\d+) cpu=(\d+)/.exec(stderr);
-  return { ms, rssKiB: m ? Number(m[1]) : undefined, cpuMs: m ? Number(m[2]) / 1000 : undefined, stdout: r.stdout };
+  const m = /shipshape-bench-rss=(\d+) cpu=(\d+)(?: main=(-?\d+))?/.exec(stderr);
+  const mainMs = m?.[3] !== undefined && Number(m[3]) >= 0 ? Number(m[3]) / 1000 : undefined;
+  return { ms, rssKiB: m ? Number(m[1]) : undefined, cpuMs: m ? Number(m[2]) / 1000 : undefined, mainMs, stdout: r.stdout };
 }
 
 export function median(xs) {

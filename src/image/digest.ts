@@ -1,7 +1,8 @@
 /** Digest helpers: parse `sha256:<hex>`, and a pass-through stream that checks a digest at its end. */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ShipshapeError } from '../errors.js';
+import { OffThreadHash } from './hash-thread.js';
 
 const DIGEST_RE = /^(sha256|sha512):([a-f0-9]+)$/;
 
@@ -36,10 +37,11 @@ export function verifyBuffer(data: Buffer, expected: string, what: string): void
 
 /**
  * Passes bytes through unchanged; at the end fails with digest-mismatch when they do not hash to
- * `expected`, and as soon as they run past `size` (when size >= 0) with too-large.
+ * `expected`, and as soon as they run past `size` (when size >= 0) with too-large. The hashing
+ * runs on the shared hashing thread (hash-thread.ts) for large blobs.
  */
 export class DigestVerifier extends Transform {
-  private readonly hash: Hash;
+  private readonly hash: OffThreadHash;
   private readonly algorithm: 'sha256' | 'sha512';
   private seen = 0;
 
@@ -50,7 +52,7 @@ export class DigestVerifier extends Transform {
   ) {
     super();
     this.algorithm = parseDigest(expected).algorithm;
-    this.hash = createHash(this.algorithm);
+    this.hash = new OffThreadHash(this.algorithm, size >= 0 ? size : Infinity);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -60,11 +62,22 @@ export class DigestVerifier extends Transform {
       return;
     }
     this.hash.update(chunk);
-    cb(null, chunk);
+    const wait = this.hash.ready();
+    if (!wait) return cb(null, chunk);
+    this.push(chunk);
+    wait.then(() => cb(), cb);
   }
 
   override _flush(cb: TransformCallback): void {
-    const actual = `${this.algorithm}:${this.hash.digest('hex')}`;
+    this.hash.digest().then((actual) => this.check(actual, cb), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.hash.dispose();
+    cb(err);
+  }
+
+  private check(actual: string, cb: TransformCallback): void {
     if (actual !== this.expected) {
       cb(new ShipshapeError('digest-mismatch', `${this.what}: content has digest ${actual}, expected ${this.expected}`));
       return;

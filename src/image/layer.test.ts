@@ -327,6 +327,23 @@ describe('walkLayer on bad input', () => {
     await expectCode(walkLayer(blob, all), 'digest-mismatch', /blob X/);
   });
 
+  it('a changed byte that also breaks the gzip stream → digest-mismatch every time, not corrupt-layer', async () => {
+    // The blob's digest is known only at its end, zlib may notice the damage first: the blob's
+    // digest-mismatch must still win (it was a race; 40 walks of each damage, big and small).
+    const { verifiedStream } = await import('./oci-layout/index.js');
+    const { randomBytes } = await import('node:crypto');
+    const big = await layerOf([...sample, { path: 'big', content: randomBytes(3 * 1024 * 1024) }]);
+    for (const layer of [await layerOf(sample), big]) {
+      for (const at of [12, layer.data.length >> 1, layer.data.length - 6]) {
+        const bad = Buffer.from(layer.data);
+        bad[at]! ^= 0xff;
+        const blob: LayerBlob = { ...builtBlob(layer), open: async () => verifiedStream(Readable.from([bad.subarray(0, 100_000), bad.subarray(100_000)].filter((c) => c.length)), layer.digest, layer.data.length, 'blob X') };
+        const codes = await Promise.all(Array.from({ length: 40 }, () => walkLayer(blob, all).then(() => 'ok', (e: { code: string }) => e.code)));
+        expect(new Set(codes)).toEqual(new Set(['digest-mismatch']));
+      }
+    }
+  });
+
   it('a path filter that throws → internal, not blamed on the layer', async () => {
     const layer = await layerOf(sample);
     const boom = () => {

@@ -1,5 +1,4 @@
 /** The layer walker: one streaming pass over a layer blob → its entries, whiteouts and the file contents consumers want. */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -7,6 +6,7 @@ import { createRequire } from 'node:module';
 import type zstdBinding from 'zstd-napi/binding.js';
 import { ShipshapeError } from '../errors.js';
 import { parseDigest } from './digest.js';
+import { OffThreadHash } from './hash-thread.js';
 import { TarLimitError, TarParser, type TarHeader, type TarSink } from './tar.js';
 import type { EntryMeta, LayerBlob, LayerIndex } from './types.js';
 
@@ -319,7 +319,8 @@ export async function walkLayer(
   // (tar-stream took ~150 ms CPU of a debian-app cold scan; docs/performance.md).
   const parser = new TarParser(onEntry, lim.maxHeaderBytes);
 
-  const hash = createHash(algorithm);
+  // The diff_id check hashes on the shared hashing thread: this thread parses meanwhile.
+  const hash = new OffThreadHash(algorithm, blob.size >= 0 ? blob.size : Infinity);
   let total = 0;
   const feedTar = async (source: AsyncIterable<Buffer>) => {
     try {
@@ -338,6 +339,8 @@ export async function walkLayer(
       hash.update(chunk);
       if (failure) throw failure;
       parser.write(chunk);
+      const wait = hash.ready();
+      if (wait) await wait;
     }
     if (failure) throw failure;
     parser.end();
@@ -348,23 +351,45 @@ export async function walkLayer(
     if (head.length === 0) throw new ShipshapeError('corrupt-layer', `${what}: the blob is empty`);
     const compression = detectCompression(head);
     src.on('error', fail);
+    // Not destroyed by the pipeline when a later stage fails: see settle() below.
+    const input = src.iterator({ destroyOnReturn: false });
     if (compression === 'gzip') {
       // Large output chunks: fewer round trips to the zlib thread, fewer buffers for hashing and parsing.
       // Room for four of them: zlib inflates the next chunk only while its output is below the
       // high-water mark, so with the default (16 KiB) it waited for this thread after every chunk.
       const gunzip = zlib.createGunzip({ chunkSize: 1024 * 1024, readableHighWaterMark: 4 * 1024 * 1024 } as zlib.ZlibOptions); // stream options pass through (not in @types/node)
       gunzip.on('error', fail);
-      await pipeline(src, gunzip, feedTar);
-    } else if (compression === 'zstd') await pipeline(src, zstdStage(what, fail), feedTar);
-    else await pipeline(src, feedTar);
-    const actual = `${algorithm}:${hash.digest('hex')}`;
+      await pipeline(input, gunzip, feedTar);
+    } else if (compression === 'zstd') await pipeline(input, zstdStage(what, fail), feedTar);
+    else await pipeline(input, feedTar);
+    const actual = await hash.digest();
     if (actual !== blob.diffId) {
       throw new ShipshapeError('digest-mismatch', `${what}: uncompressed content has digest ${actual}, expected diff_id ${blob.diffId}`);
     }
   } catch (err) {
     fail(err);
+    hash.dispose();
+    if (failure!.code === 'corrupt-layer') failure = (await settle(src)) ?? failure;
     src.destroy();
     throw failure!;
   }
   return index;
+}
+
+/**
+ * A blob that does not decompress or parse may simply not be the blob the image names: bytes
+ * changed in storage or transit. The blob stream checks its digest only at its end, so it is read
+ * to the end (bounded by its size check) and its digest-mismatch, if any, wins over the
+ * corruption it caused, whichever of the two was noticed first.
+ */
+async function settle(src: Readable): Promise<ShipshapeError | undefined> {
+  const blobError = (err: unknown) => (err instanceof ShipshapeError && err.code === 'digest-mismatch' ? err : undefined);
+  if (src.errored) return blobError(src.errored);
+  if (src.destroyed) return undefined;
+  try {
+    for await (const chunk of src.iterator({ destroyOnReturn: false })) void chunk;
+  } catch (err) {
+    return blobError(err);
+  }
+  return undefined;
 }
