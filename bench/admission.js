@@ -188,7 +188,11 @@ async function main() {
   console.table(results);
 }
 
-main().catch((err) => {
-  console.error(`bench/admission.js: ${err.message}`);
-  process.exit(2);
-});
+// Exit explicitly: the registry child keeps the event loop alive, so the 'exit' handler that stops it would never run.
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench/admission.js: ${err.message}`);
+    process.exit(2);
+  },
+);
