@@ -251,3 +251,32 @@ describe('AdmissionEngine', () => {
     expect((await e.decide({ namespace: 'prod', images: [`${R}/unsigned:1.0`] })).allowed).toBe(true);
   });
 });
+
+describe('where the webhook sends its registry credentials (docs/registry.md)', () => {
+  const creds = { username: 'robot', password: 's3cret' };
+
+  it('to a registry the allow list approves, for the tag lookup and for verify()', async () => {
+    const reg = world();
+    const seen: Array<string | undefined> = [];
+    const resolveTag: EngineOptions['resolveTag'] = (ref, opts) => {
+      seen.push(opts.credentialsFor);
+      return reg.resolveTag(ref, opts);
+    };
+    await engine(reg, '', { registry: creds, resolveTag }).decide({ namespace: 'prod', images: [`${R}/app:1.0`] });
+    expect(seen).toEqual([R]);
+    expect(reg.lastVerifyOptions!.registry).toMatchObject({ ...creds, credentialsFor: R });
+  });
+
+  it('to no registry a Pod names when there is no allow list: that host gets only its docker config entry', async () => {
+    const reg = new FakeRegistry().add('evil.example/x:1', { digest: digest(9) });
+    const policy = parseAdmissionPolicy(BASE.replace(/^allowedRegistries: .*\n/m, ''), '/p/admission.yaml', { readKey: () => PEM });
+    const seen: Array<string | undefined> = [];
+    const resolveTag: EngineOptions['resolveTag'] = (ref, opts) => {
+      seen.push(opts.credentialsFor);
+      return reg.resolveTag(ref, opts);
+    };
+    await new AdmissionEngine({ policy, verify: reg.verify, resolveTag, registry: creds }).decide({ namespace: 'prod', images: ['evil.example/x:1'] });
+    expect(seen).toEqual(['']);
+    expect(reg.lastVerifyOptions!.registry).toMatchObject({ credentialsFor: '' });
+  });
+});

@@ -235,9 +235,15 @@ export class AdmissionEngine {
     return out;
   }
 
-  private registryOptions(): RegistryOptions {
+  /**
+   * Options for a lookup on `registry`. The credentials given to `serve` (flags, environment) go
+   * only to a registry the policy's allowedRegistries approve: with no allow list a Pod could name
+   * any host and collect them. Any other host gets only its own docker config entry (docs/registry.md).
+   */
+  private registryOptions(registry: string, policy: EffectivePolicy): RegistryOptions {
+    const approved = policy.allowedRegistries.length > 0;
     // One try: retries with backoff would outlast the webhook's own timeout.
-    return { ...this.registry, timeoutMs: this.policy.registryTimeoutMs, retry: { tries: 1 } };
+    return { ...this.registry, credentialsFor: approved ? registry : '', timeoutMs: this.policy.registryTimeoutMs, retry: { tries: 1 } };
   }
 
   private onRegistryFailure(image: string, why: string, policy: EffectivePolicy): ImageDecision {
@@ -282,7 +288,7 @@ export class AdmissionEngine {
     if (!digest) {
       const tag = ref.tag ?? 'latest';
       try {
-        const r = await this.tags.getOrLoad(`${name}:${tag}`, () => this.resolveTag({ registry: ref.registry, repository: ref.repository, tag }, this.registryOptions()), () => this.policy.tagTtlMs);
+        const r = await this.tags.getOrLoad(`${name}:${tag}`, () => this.resolveTag({ registry: ref.registry, repository: ref.repository, tag }, this.registryOptions(ref.registry, policy)), () => this.policy.tagTtlMs);
         this.events.cache?.('tag', r.cached);
         digest = r.value;
       } catch (err) {
@@ -298,7 +304,7 @@ export class AdmissionEngine {
     try {
       // A refusal is kept no longer than a tag: an image signed a moment later is admitted soon.
       const ttl = (v: CachedVerdict) => (v.result.verified ? this.policy.cacheTtlMs : Math.min(this.policy.cacheTtlMs, this.policy.tagTtlMs));
-      const r = await this.decisions.getOrLoad(key, async () => ({ result: await this.runVerify(`${name}@${digest}`, policy), at: this.now() }), ttl);
+      const r = await this.decisions.getOrLoad(key, async () => ({ result: await this.runVerify(`${name}@${digest}`, ref.registry, policy), at: this.now() }), ttl);
       this.events.cache?.('decision', r.cached);
       verdict = r.value;
       cached = r.cached;
@@ -320,7 +326,7 @@ export class AdmissionEngine {
     };
   }
 
-  private async runVerify(image: string, policy: EffectivePolicy): Promise<VerifyResult> {
+  private async runVerify(image: string, registry: string, policy: EffectivePolicy): Promise<VerifyResult> {
     this.verifyFn ??= await defaultVerify();
     return this.verifyFn(image, {
       keys: policy.trustedKeys,
@@ -328,7 +334,7 @@ export class AdmissionEngine {
       requireAttestation: policy.requireAttestation,
       ...(policy.maxAgeMs !== undefined ? { maxAgeMs: policy.maxAgeMs } : {}),
       requirePass: policy.requirePass,
-      registry: this.registryOptions(),
+      registry: this.registryOptions(registry, policy),
       now: () => new Date(this.now()),
     });
   }

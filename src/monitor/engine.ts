@@ -121,7 +121,7 @@ export async function resolveDigests(ctx: MonitorContext, refs: WatchedRef[], er
       continue;
     }
     const w = ctx.config.watch.find((x) => x.registry === r.registry);
-    const client = new RegistryClient(r.registry, { ...(w ? registryOptions(w, ctx.registry ?? {}) : (ctx.registry ?? {})), retry: { tries: 2, baseDelayMs: 200 } });
+    const client = new RegistryClient(r.registry, { ...(w ? registryOptions(w, ctx.registry ?? {}) : { ...ctx.registry, credentialsFor: '' }), retry: { tries: 2, baseDelayMs: 200 } });
     try {
       const head = await client.headManifest(r.repository, r.tag ?? 'latest');
       out.push({ ...r, digest: head.digest });

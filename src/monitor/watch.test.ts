@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refByDigest } from './engine.js';
-import { importDecisionLog, importPods, nameGlob } from './watch.js';
+import { importDecisionLog, importPods, nameGlob, openOptionsFor } from './watch.js';
 
 const DIG = `sha256:${'b'.repeat(64)}`;
 
@@ -58,3 +58,19 @@ describe('watch list', () => {
     expect(refByDigest('reg:5000/apps/a', DIG)).toBe(`reg:5000/apps/a@${DIG}`);
   });
 });
+
+describe('where the monitor sends registry credentials (docs/registry.md)', () => {
+  const watch = [{ registry: 'registry.example:5000', repositories: ['apps/*'], tags: ['*'], usernameEnv: 'REG_USER', passwordEnv: 'REG_PASS' }];
+  const env = { REG_USER: 'robot', REG_PASS: 's3cret', SHIPSHAPE_USERNAME: 'ci', SHIPSHAPE_PASSWORD: 'ci-pass' };
+
+  it("a watched registry gets its entry's credentials, bound to it", () => {
+    expect(openOptionsFor('registry.example:5000', watch as never, { env } as never)).toMatchObject({ username: 'robot', password: 's3cret', credentialsFor: 'registry.example:5000' });
+  });
+
+  it('a registry only a running Pod names gets no explicit credentials (docker config only)', () => {
+    const o = openOptionsFor('evil.example', watch as never, { env } as never);
+    expect(o).toMatchObject({ credentialsFor: '' });
+    expect(o).not.toHaveProperty('username');
+  });
+});
+

@@ -39,13 +39,16 @@ export function registryOptions(w: Pick<WatchEntry, 'registry' | 'insecure' | 'c
     caCerts: [...(base.caCerts ?? []), ...(w.caCert ? [w.caCert] : [])],
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
+    // Explicit credentials (the entry's, or SHIPSHAPE_* in the environment) belong to this entry's registry only.
+    credentialsFor: w.registry,
   };
 }
 
 /** Open options for an image reference: those of the watch entry naming its registry, if any. */
 export function openOptionsFor(registry: string, watch: WatchEntry[], base: OpenOptions = {}): OpenOptions {
   const w = watch.find((x) => x.registry === registry);
-  return w ? (registryOptions(w, base as RegistryOptions) as OpenOptions) : base;
+  // A registry no watch entry names (a running Pod's image) gets only its docker config entry.
+  return w ? (registryOptions(w, base as RegistryOptions) as OpenOptions) : { ...base, credentialsFor: '' };
 }
 
 /** The registry's repository list (`GET /v2/_catalog`, paginated), or undefined when it does not answer it. */
