@@ -70,11 +70,11 @@ async function pack(build: (p: tar.Pack) => void): Promise<Buffer> {
 }
 
 /** A raw header block with a correct checksum (GNU or ustar magic), for dialects tar-stream's pack never writes. */
-function header(name: string, typeflag: string, size: number, opts: { gnu?: boolean; sizeField?: Buffer } = {}): Buffer {
+function header(name: string, typeflag: string, size: number, opts: { gnu?: boolean; sizeField?: Buffer; modeField?: string; uidField?: string } = {}): Buffer {
   const b = Buffer.alloc(512);
   b.write(name.slice(0, 100), 0, 'utf8');
-  b.write('0000644 ', 100);
-  b.write('0001750 ', 108);
+  b.write(opts.modeField ?? '0000644 ', 100, 8, 'latin1');
+  b.write(opts.uidField ?? '0001750 ', 108, 8, 'latin1');
   b.write('0001750 ', 116);
   if (opts.sizeField) opts.sizeField.copy(b, 124);
   else b.write(`${size.toString(8).padStart(11, '0')} `, 124);
@@ -169,6 +169,14 @@ describe('TarParser agrees with tar-stream', () => {
     expect(got.entries.map((e) => e.name)).toEqual([longName, 'plain-after-global', 'from/pax/ユ', 'global-only', 'b256', 'unknown-type']);
     expect(got.entries[0]!.linkname).toBe(longLink);
     expect(got.entries[2]!.content).toBe('wxyz');
+  });
+
+  it('on odd octal fields: padding with spaces and NULs, signs, junk after or before the digits', async () => {
+    const fields = ['0000644 ', '644\x00\x00\x00\x00\x00', '  644 \x00\x00', '\x00\x00\x00644\x00 ', ' \x00 17\x00\x00\x00', '        ', '\x00\x00\x00\x00\x00\x00\x00\x00', '644x\x00\x00\x00\x00', 'x644\x00\x00\x00\x00', '+17\x00\x00\x00\x00\x00', '-17\x00\x00\x00\x00\x00', '7777777\x00', '0009\x00\x00\x00\x00', ' 12 34 \x00'];
+    const bytes = Buffer.concat([...fields.map((f, i) => header(`f${i}`, '0', 0, { modeField: f, uidField: [...f].reverse().join('') })), Buffer.alloc(1024)]);
+    const got = await agree(bytes);
+    expect(got.error).toBeUndefined();
+    expect(got.entries.map((e) => e.mode).slice(0, 5)).toEqual([0o644, 0o644, 0o644, 0o644, 0]);
   });
 
   it('on broken input: bad checksum, unknown format, truncation mid-entry and mid-header', async () => {

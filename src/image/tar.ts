@@ -291,14 +291,19 @@ function decodeStr(buf: Buffer, offset: number, length: number): string {
 
 /** An octal number field (space- or NUL-padded), or base-256 when its first byte has the high bit. */
 function decodeOct(buf: Buffer, offset: number, length: number): number | null {
-  const val = buf.subarray(offset, offset + length);
-  if (val[0]! & 0x80) return parse256(val);
-  let i = 0;
-  while (i < val.length && val[i] === 32) i++;
-  const end = indexOf(val, 32, i, val.length);
-  while (i < end && val[i] === 0) i++;
+  const stop = offset + length;
+  if (buf[offset]! & 0x80) return parse256(buf.subarray(offset, stop));
+  let i = offset;
+  while (i < stop && buf[i] === 32) i++;
+  const end = indexOf(buf, 32, i, stop);
+  while (i < end && buf[i] === 0) i++;
   if (end === i) return 0;
-  return parseInt(val.toString('utf8', i, end), 8);
+  // Nearly every field is plain octal digits: summed in place, the value parseInt gives (it stops
+  // at the first character that is not one); anything else goes through parseInt as before.
+  let n = 0;
+  let k = i;
+  for (; k < end && buf[k]! >= 48 && buf[k]! <= 55; k++) n = n * 8 + buf[k]! - 48;
+  return k > i ? n : parseInt(buf.toString('utf8', i, end), 8);
 }
 
 /** GNU base-256 numbers: 0x80 then big-endian positive, 0xff then two's complement negative. */
