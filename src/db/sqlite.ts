@@ -1,6 +1,12 @@
 /** SqlDriver on better-sqlite3: the file-backed database a laptop or CI job uses. */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { SqlDriver, SqlStatement, SqlValue } from './driver.js';
+
+// The native addon is loaded on the first open, not at start-up: commands that never open a
+// database (`sbom`, `lint`, `verify`) skip its ~6 ms.
+let addon: typeof Database | undefined;
+const sqlite = (): typeof Database => (addon ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database);
 
 export interface SqliteDriver extends SqlDriver {
   readonly dialect: 'sqlite';
@@ -10,7 +16,8 @@ export interface SqliteDriver extends SqlDriver {
 }
 
 export function openSqlite(file: string, opts: { readonly: boolean }): SqliteDriver {
-  const db = opts.readonly ? new Database(file, { readonly: true, fileMustExist: true }) : new Database(file);
+  const Sqlite = sqlite();
+  const db = opts.readonly ? new Sqlite(file, { readonly: true, fileMustExist: true }) : new Sqlite(file);
   if (!opts.readonly) {
     // The file is a private temp file renamed into place when complete: no journal needed.
     db.pragma('journal_mode = OFF');
