@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SEVERITIES, type ScanReport, type Severity } from '../model/index.js';
 import type { Policy } from '../policy/types.js';
 import type { InTotoStatement, ScanPredicate } from './types.js';
+import { collate } from '../model/collate.js';
 
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 
@@ -69,7 +70,7 @@ export function scanPredicate(reports: ScanReport[], policyDigestValue: string, 
     scanner: { name: 'shipshape', version: scannerVersion() },
     counts,
     findings: [...findings].sort(),
-    suppressed: [...suppressed].map(([id, reason]) => ({ id, reason })).sort((a, b) => a.id.localeCompare(b.id)),
+    suppressed: [...suppressed].map(([id, reason]) => ({ id, reason })).sort((a, b) => collate(a.id, b.id)),
     scannedAt: scannedAt.toISOString(),
   };
 }

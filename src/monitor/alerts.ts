@@ -9,6 +9,7 @@ import type { Severity } from '../model/index.js';
 import type { AlertTarget } from './config.js';
 import { atLeast } from './judge.js';
 import type { EventRow, MonitorStore } from './store/index.js';
+import { collate } from '../model/collate.js';
 
 export interface AlertImage {
   ref: string;
@@ -44,7 +45,7 @@ export function alertDigest(roundId: number, db: string | null, events: EventRow
       img(e).fixed.push(e.findingId ?? '');
     }
   }
-  const images = [...byImage.values()].filter((i) => i.new.length || i.verdict).sort((a, b) => a.ref.localeCompare(b.ref));
+  const images = [...byImage.values()].filter((i) => i.new.length || i.verdict).sort((a, b) => collate(a.ref, b.ref));
   if (!images.length) return null;
   const lines = images.map((i) => {
     const parts = [];

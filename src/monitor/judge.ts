@@ -74,7 +74,7 @@ export function judge(sbom: StoredSbom, digest: string, ref: string, db: Advisor
   // Stored SBOMs hold the scan's packages, already in sortPackages order.
   const packages = sbom.packages;
   const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator });
-  // Unsorted: the store and the signature do not depend on the order (sortFindings' localeCompare
+  // Unsorted: the store and the signature do not depend on the order (sortFindings' collate
   // was a tenth of a re-match).
   const findings = [...matched.findings, ...imageCheckFindings(sbom, opts)];
   const failOn = opts.policy?.failOn ?? opts.failOn;

@@ -3,6 +3,7 @@ import type { ZodError } from 'zod';
 import { ShipshapeError } from '../errors.js';
 import type { Location, OsInfo, Package, Warning } from '../model/index.js';
 import { osFromDistro, packageFromPurl, packageTypeOf, parsePurl } from './purl.js';
+import { collate } from '../model/collate.js';
 
 /** `$.components[3].purl` from a zod issue path. */
 export function jsonPath(path: ReadonlyArray<string | number>): string {
@@ -40,7 +41,7 @@ export class SkipCounter {
     if (this.noPurl.length) out.push({ path: file, message: `${this.noPurl.length} package(s) without a purl were not matched (${sample(this.noPurl)})` });
     if (this.badPurl.length) out.push({ path: file, message: `${this.badPurl.length} package(s) with an unreadable purl were not matched (${sample(this.badPurl)})` });
     if (this.unsupported.size) {
-      const list = [...this.unsupported].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${t}: ${n}`).join(', ');
+      const list = [...this.unsupported].sort(([a], [b]) => collate(a, b)).map(([t, n]) => `${t}: ${n}`).join(', ');
       out.push({ path: file, message: `packages of purl types shipshape does not match were skipped (${list})` });
     }
     return out;

@@ -21,6 +21,7 @@ import type { Policy } from '../policy/index.js';
 import { verdictOf } from '../policy/verdict.js';
 import { type Finding, type OsInfo, type Package, type ScanReport, type Severity, type Warning } from '../model/index.js';
 import { getComparator } from '../version/index.js';
+import { collate } from '../model/collate.js';
 
 type SbomContents = ReturnType<typeof import('../sbom/index.js').readSbomFile>;
 
@@ -165,21 +166,21 @@ export function withoutOsOwned(packages: Package[], owned: Set<string>): Package
 export function sortPackages(packages: Package[]): Package[] {
   return packages.sort(
     (a, b) =>
-      a.type.localeCompare(b.type) ||
-      a.name.localeCompare(b.name) ||
-      a.version.localeCompare(b.version) ||
-      (a.locations[0]?.path ?? '').localeCompare(b.locations[0]?.path ?? ''),
+      collate(a.type, b.type) ||
+      collate(a.name, b.name) ||
+      collate(a.version, b.version) ||
+      collate(a.locations[0]?.path ?? '', b.locations[0]?.path ?? ''),
   );
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
-      (a.package?.name ?? '').localeCompare(b.package?.name ?? '') ||
-      (a.package?.version ?? '').localeCompare(b.package?.version ?? '') ||
-      (a.package?.type ?? '').localeCompare(b.package?.type ?? '') ||
-      a.id.localeCompare(b.id) ||
-      (a.locations[0]?.path ?? '').localeCompare(b.locations[0]?.path ?? ''),
+      collate(a.package?.name ?? '', b.package?.name ?? '') ||
+      collate(a.package?.version ?? '', b.package?.version ?? '') ||
+      collate(a.package?.type ?? '', b.package?.type ?? '') ||
+      collate(a.id, b.id) ||
+      collate(a.locations[0]?.path ?? '', b.locations[0]?.path ?? ''),
   );
 }
 

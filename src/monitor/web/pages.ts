@@ -2,6 +2,7 @@
 import { SEVERITIES } from '../../model/index.js';
 import type { Counts } from '../types.js';
 import type { EventRow, FindingHit, ImageRow, MonitorStore, RoundRow } from '../store/index.js';
+import { collate } from '../../model/collate.js';
 
 export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -106,7 +107,7 @@ export async function imagePage(store: MonitorStore, digest: string): Promise<st
   if (!img) return undefined;
   const att = img.attestation;
   const attText = att ? `${att.ok ? 're-attested' : 'attestation failed'} (${esc(att.verdict)}) ${when(att.at)}, ${Math.round((Date.now() - att.at) / 3600e3)}h ago${att.error ? `: ${esc(att.error)}` : ''}` : '<span class="muted">none by the monitor</span>';
-  const active = img.findings.filter((f) => !f.suppressed).sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || a.id.localeCompare(b.id));
+  const active = img.findings.filter((f) => !f.suppressed).sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || collate(a.id, b.id));
   const suppressed = img.findings.filter((f) => f.suppressed);
   const frow = (f: (typeof img.findings)[number]) =>
     `<tr><td><a href="${esc(advisoryUrl(f.id, f.url))}" rel="noreferrer">${esc(f.id)}</a></td><td>${sev(f.severity)}</td><td>${esc(f.package)} <span class="muted">${esc(f.version)}</span></td><td>${f.fixedIn ? esc(f.fixedIn) : '<span class="muted">no fix</span>'}</td><td class="mono hide-s">${esc(f.path)}</td>${f.suppressed ? `<td>${esc(f.suppressed.kind)}: ${esc(f.suppressed.reason)}${f.suppressed.expires ? ` (until ${esc(f.suppressed.expires)})` : ''}</td>` : ''}</tr>`;

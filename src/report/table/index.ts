@@ -2,6 +2,7 @@
 import { severityRank, type Finding, type ScanReport, type Severity } from '../../model/index.js';
 import { sortedSuppressed, suppressedBy } from '../common.js';
 import type { Reporter } from '../types.js';
+import { collate } from '../../model/collate.js';
 
 function pad(rows: string[][]): string {
   // reduce, not Math.max(...xs): a spread of every row overflows the stack on a huge report.
@@ -31,7 +32,7 @@ export const tableReporter: Reporter = {
 
     const byType = new Map<string, number>();
     for (const p of r.packages) byType.set(p.type, (byType.get(p.type) ?? 0) + 1);
-    const types = [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${n} ${t}`);
+    const types = [...byType].sort(([a], [b]) => collate(a, b)).map(([t, n]) => `${n} ${t}`);
     if (r.image.digest) lines.push(`Packages: ${r.packages.length}${types.length ? ` (${types.join(', ')})` : ''}`);
 
     const counts = new Map<Severity, number>();
@@ -49,12 +50,12 @@ export const tableReporter: Reporter = {
       g.push(f);
     }
     const ordered = [...groups.values()].sort(
-      (a, b) => worst(b) - worst(a) || (a[0]!.package?.name ?? '').localeCompare(b[0]!.package?.name ?? ''),
+      (a, b) => worst(b) - worst(a) || collate(a[0]!.package?.name ?? '', b[0]!.package?.name ?? ''),
     );
     if (ordered.length) {
       const rows = [['PACKAGE', 'VERSION', 'TYPE', 'ID', 'SEVERITY', 'CVSS', 'FIXED IN']];
       for (const g of ordered) {
-        g.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id));
+        g.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || collate(a.id, b.id));
         g.forEach((f, i) =>
           rows.push([
             i === 0 ? (f.package?.name ?? '') : '',
@@ -69,10 +70,10 @@ export const tableReporter: Reporter = {
       }
       lines.push('', pad(rows));
     }
-    const bySeverity = (a: Finding, b: Finding) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id);
+    const bySeverity = (a: Finding, b: Finding) => severityRank(b.severity) - severityRank(a.severity) || collate(a.id, b.id);
     const checks = r.findings.filter((f) => f.kind === 'check').sort(bySeverity);
     if (checks.length) lines.push('', pad([['CHECK', 'SEVERITY', 'FOUND'], ...checks.map((f) => [f.id, f.severity, f.message ?? f.title ?? ''])]));
-    const lint = r.findings.filter((f) => f.kind === 'lint').sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.id.localeCompare(b.id));
+    const lint = r.findings.filter((f) => f.kind === 'lint').sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || collate(a.id, b.id));
     if (lint.length) lines.push('', pad([['LINE', 'RULE', 'SEVERITY', 'FOUND'], ...lint.map((f) => [String(f.line ?? ''), f.id, f.severity, f.message ?? f.title ?? ''])]));
     if (suppressed.length) {
       // Short on purpose: the reason is the one long cell, and it is last so nothing wraps after it.
