@@ -41,6 +41,14 @@ if (real.length) {
   process.exit(1);
 }
 
+// bin/shipshape reads the bundle as Latin-1 (cheaper than decoding UTF-8): esbuild's default
+// `charset: 'ascii'` escapes every other character; refuse a bundle where one slipped through.
+const nonAscii = readFileSync(outfile).findIndex((b) => b > 0x7f);
+if (nonAscii >= 0) {
+  console.error(`bundle check failed: byte ${nonAscii} of ${outfile} is not ASCII; bin/shipshape reads the bundle as Latin-1`);
+  process.exit(1);
+}
+
 // The version must come from package.json, read at run time: check the bundle finds it.
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const r = spawnSync(process.execPath, [path.join(root, 'bin', 'shipshape'), '--version'], { encoding: 'utf8', env: { ...process.env, SHIPSHAPE_CODE_CACHE: '0' } });
