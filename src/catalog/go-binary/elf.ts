@@ -41,8 +41,18 @@ export function isElf(buf: Buffer): boolean {
   return buf.length >= 4 && buf.subarray(0, 4).equals(ELF_MAGIC);
 }
 
+// The Go and Rust catalogers both look at every executable, at keep time and again when they
+// catalog: the headers of one file's buffer are parsed once.
+const parsed = new WeakMap<Buffer, Elf>();
+
 /** Parses the headers; throws ElfError when the file is truncated or inconsistent. */
 export function parseElf(buf: Buffer): Elf {
+  let elf = parsed.get(buf);
+  if (!elf) parsed.set(buf, (elf = parseHeaders(buf)));
+  return elf;
+}
+
+function parseHeaders(buf: Buffer): Elf {
   if (!isElf(buf)) throw new ElfError('not an ELF file');
   if (buf.length < 52) throw new ElfError('truncated ELF header');
   const cls = buf[4];
@@ -55,9 +65,11 @@ export function parseElf(buf: Buffer): Elf {
   const u32 = (o: number) => check(o, 4) && (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const u64 = (o: number) => {
     check(o, 8);
-    const v = le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError('ELF value out of range');
-    return Number(v);
+    const hi = le ? buf.readUInt32LE(o + 4) : buf.readUInt32BE(o);
+    const lo = le ? buf.readUInt32LE(o) : buf.readUInt32BE(o + 4);
+    // Above 2^53 - 1 (MAX_SAFE_INTEGER) when the high word has more than 21 bits.
+    if (hi >= 0x200000) throw new ElfError('ELF value out of range');
+    return hi * 0x1_0000_0000 + lo;
   };
   function check(o: number, n: number): number {
     if (o < 0 || o + n > buf.length) throw new ElfError('truncated ELF file');
