@@ -45,9 +45,12 @@ function findBlob(elf: Elf): Buffer | undefined {
       break;
     }
   }
+  // The magic at the first 16-byte boundary with 32 bytes after it, as Go looks for it; found
+  // with indexOf (native) rather than a buffer compared every 16 bytes, which a cold CLI run
+  // interprets slowly over every shared library.
   for (const data of candidates) {
-    for (let i = 0; i + 32 <= data.length; i += 16) {
-      if (data.subarray(i, i + MAGIC.length).equals(MAGIC)) return data.subarray(i);
+    for (let i = data.indexOf(MAGIC); i >= 0 && i + 32 <= data.length; i = data.indexOf(MAGIC, i + 1)) {
+      if (i % 16 === 0) return data.subarray(i);
     }
   }
   return undefined;
