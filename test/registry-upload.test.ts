@@ -32,10 +32,16 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
     await expect(uploadBlob(client, 'u/mono', sha(Buffer.from('other')), data)).rejects.toThrow(/does not hash/);
   });
 
-  it('chunked with Content-Range (several PATCHes), and streamed in one PATCH: nothing exists until commit', async () => {
+  it('chunked with Content-Range (several PATCHes), streamed in one PATCH, or sent with the commit: nothing exists until commit', async () => {
     const data = randomBytes(300_000);
     const blob = { digest: sha(data), size: data.length };
-    for (const [repo, opts] of [['u/chunked', { chunkBytes: 64 << 10, streamMaxBytes: 0 }], ['u/streamed', {}]] as const) {
+    const paths = [
+      ['u/chunked', { chunkBytes: 64 << 10, streamMaxBytes: 0, monolithicMaxBytes: 0 }],
+      ['u/streamed', { monolithicMaxBytes: 0 }],
+      // Small blobs wait in memory and go with the commit's PUT.
+      ['u/monolithic', {}],
+    ] as const;
+    for (const [repo, opts] of paths) {
       let sent = 0;
       const staged = new StagedUploads(client, repo, [blob], async () => Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), (n) => (sent = n), opts);
       staged.start();
@@ -53,9 +59,11 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
     staged.start();
     await staged.cancel();
     expect(await blobExists(client, 'u/cancel', sha(data))).toBe(false);
-    const short = new StagedUploads(client, 'u/short', [{ digest: sha(data), size: data.length }], async () => Readable.from([data.subarray(0, 1000)]), undefined, { streamMaxBytes: 0 });
-    await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 50000/);
-    expect(await blobExists(client, 'u/short', sha(data))).toBe(false);
+    for (const monolithicMaxBytes of [0, undefined]) {
+      const short = new StagedUploads(client, 'u/short', [{ digest: sha(data), size: data.length }], async () => Readable.from([data.subarray(0, 1000)]), undefined, { streamMaxBytes: 0, ...(monolithicMaxBytes === 0 ? { monolithicMaxBytes } : {}) });
+      await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 50000/);
+      expect(await blobExists(client, 'u/short', sha(data))).toBe(false);
+    }
   });
 
   it('cross-repository mount; from a repository without the blob it falls back (false)', async () => {
