@@ -11,6 +11,7 @@ import type { PromoteOptions, PromoteResult, PushedArtifact, SigningKey } from '
 import { ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import type { ScanReport } from '../model/index.js';
+import type { ScanOptions } from '../scan/index.js';
 import { RegistryClient } from '../registry/client.js';
 import { getManifestIfPresent } from '../registry/referrers.js';
 import { blobExists, mountBlob, putManifest, StagedUploads } from '../registry/upload.js';
@@ -43,7 +44,16 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   // A key still being decrypted is awaited after the scan, before the first write.
   const keyReady: Promise<SigningKey> | undefined = opts.key === undefined ? undefined : Promise.resolve(opts.key);
   keyReady?.catch(() => undefined);
-  const source = await openCopySource(src, opts.scan.open ?? {});
+  // Scan options still in the making are awaited only by what needs them: the scan, and a source
+  // other than an OCI layout; DEST's reads and the uploads start meanwhile.
+  const scanOptions = Promise.resolve(opts.scan);
+  scanOptions.catch(() => undefined);
+  // Their failure (a usage error) is reported rather than one of DEST's that raced it.
+  const orScanError = async (err: unknown): Promise<never> => {
+    await scanOptions;
+    throw err;
+  };
+  const source = await openCopySource(src, scanOptions.then((o) => o.open ?? {})).catch(orScanError);
   const client = new RegistryClient(d.registry, opts.registry ?? {});
   const plan: string[] = [];
   const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
@@ -71,7 +81,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
       readAttachState(client, d.repository, digest),
       ...source.blobs.map(async (b) => (await heads.get(b.digest)) && present.add(b.digest)),
-    ]);
+    ]).catch(orScanError);
     if (current && current.digest !== digest && !opts.forceTag) {
       throw new ShipshapeError('conflict', `${d.name}:${d.tag} already points at ${current.digest}, not ${digest}: give --force-tag to move it`);
     }
@@ -86,8 +96,10 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
 
     // 2. Scan, while the uploads run; a key that fails to load stops the scan's wait at once.
     let reports: ScanReport[];
+    let scanOpts: ScanOptions;
     try {
-      const scanning = scanSource(source, opts.scan, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
+      scanOpts = await scanOptions;
+      const scanning = scanSource(source, scanOpts, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
       scanning.catch(() => undefined);
       reports = await (keyReady ? Promise.race([scanning, keyReady.then(() => scanning)]) : scanning);
       if (keyReady) await keyReady;
@@ -121,7 +133,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     // not committed) while the image's bytes may still travel.
     const key = await keyReady!;
     opts.onProgress?.({ phase: 'sign' });
-    const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
+    const { statements } = await statementsFor(reports, { scan: scanOpts, platformDigests: childDigests(source), now });
     const attachments = buildAttachments(key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
     const attBlobs = new Map(attachmentBlobs(digest, attachments, state).map((b) => [b.desc.digest, b.data]));
     attStaged = new StagedUploads(client, d.repository, [...attBlobs].map(([digest, data]) => ({ digest, size: data.length })), async (b) => Readable.from([attBlobs.get(b.digest)!]), undefined, timeouts);
