@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.js';
-import { blobExists, mountBlob, putManifest, StagedUploads, uploadBlob } from '../src/registry/upload.js';
+import { blobExists, mountBlob, putManifest, SessionPool, StagedUploads, uploadBlob } from '../src/registry/upload.js';
 import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -63,6 +63,34 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
       const short = new StagedUploads(client, 'u/short', [{ digest: sha(data), size: data.length }], async () => Readable.from([data.subarray(0, 1000)]), undefined, { streamMaxBytes: 0, ...(monolithicMaxBytes === 0 ? { monolithicMaxBytes } : {}) });
       await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 50000/);
       expect(await blobExists(client, 'u/short', sha(data))).toBe(false);
+    }
+  });
+
+  it('sessions opened ahead: a staged blob takes one, close() deletes the ones never taken', async () => {
+    const seen: string[] = [];
+    const counting = new RegistryClient(reg.host, { insecureRegistries: [reg.host] });
+    const request = counting.request.bind(counting);
+    counting.request = async (req) => {
+      const res = await request(req);
+      seen.push(`${req.method} ${res.status}`);
+      return res;
+    };
+    try {
+      const data = randomBytes(3000);
+      const pool = new SessionPool(counting, 'u/pool');
+      pool.open(3);
+      const staged = new StagedUploads(counting, 'u/pool', [{ digest: sha(data), size: data.length }], async () => Readable.from([data]), undefined, { sessions: pool });
+      staged.start();
+      expect(await staged.commit()).toEqual({ count: 1, bytes: data.length });
+      await pool.close();
+      expect(seen.filter((x) => x.startsWith('POST')).length).toBe(3);
+      expect(seen.filter((x) => x.startsWith('DELETE')).length).toBe(2);
+      expect(await blobExists(client, 'u/pool', sha(data))).toBe(true);
+      // Taking past what was opened starts a new session.
+      const more = new SessionPool(counting, 'u/pool');
+      expect(await more.take()).toMatch(/\/v2\/u\/pool\/blobs\/uploads\//);
+    } finally {
+      await counting.close();
     }
   });
 

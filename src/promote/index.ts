@@ -14,7 +14,7 @@ import type { ScanReport } from '../model/index.js';
 import type { ScanOptions } from '../scan/index.js';
 import { RegistryClient } from '../registry/client.js';
 import { getManifestIfPresent } from '../registry/referrers.js';
-import { blobExists, mountBlob, putManifest, StagedUploads } from '../registry/upload.js';
+import { blobExists, mountBlob, putManifest, SessionPool, StagedUploads } from '../registry/upload.js';
 import { scanSource, statementsFor } from './scan.js';
 import { openCopySource, type CopySource } from './source.js';
 
@@ -59,6 +59,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
   let staged: StagedUploads<CopySource['blobs'][number]> | undefined;
   let attStaged: StagedUploads | undefined;
+  let attSessions: SessionPool | undefined;
   try {
     const digest = source.top.digest;
     const pinned = `${d.name}@${digest}`;
@@ -93,6 +94,14 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     for (const n of source.nodes) plan.push(`push ${n.kind} ${n.digest} (${n.mediaType || 'manifest'})`);
     plan.push(`sign ${digest}; attest scan verdict and ${source.images.length} SBOM(s); store as ${state.api ? 'OCI 1.1 referrers' : `referrers tag schema + cosign ${'.sig/.att'} tags`}`);
     if (d.tag) plan.push(`tag ${d.name}:${d.tag} → ${digest}${current && current.digest !== digest ? ` (was ${current.digest})` : ''}`);
+
+    // Sessions for the signature's and attestations' blobs, opened while the scan runs (a guess at
+    // their number: the signature, each statement's envelope, their manifests' configs); a failed
+    // verdict deletes them with the image's.
+    if (!opts.dryRun) {
+      attSessions = new SessionPool(client, d.repository);
+      attSessions.open(4 * (1 + source.images.length));
+    }
 
     // 2. Scan, while the uploads run; a key that fails to load stops the scan's wait at once.
     let reports: ScanReport[];
@@ -136,7 +145,12 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     const { statements } = await statementsFor(reports, { scan: scanOpts, platformDigests: childDigests(source), now });
     const attachments = buildAttachments(key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
     const attBlobs = new Map(attachmentBlobs(digest, attachments, state).map((b) => [b.desc.digest, b.data]));
-    attStaged = new StagedUploads(client, d.repository, [...attBlobs].map(([digest, data]) => ({ digest, size: data.length })), async (b) => Readable.from([attBlobs.get(b.digest)!]), undefined, timeouts);
+    // All at once: they are small and in memory already (most go with the commit's PUT).
+    attStaged = new StagedUploads(client, d.repository, [...attBlobs].map(([digest, data]) => ({ digest, size: data.length })), async (b) => Readable.from([attBlobs.get(b.digest)!]), undefined, {
+      ...timeouts,
+      parallel: attBlobs.size,
+      ...(attSessions ? { sessions: attSessions } : {}),
+    });
     attStaged.start();
     // 4. Once every image byte is at DEST and matched its digest: blobs committed (or mounted), the
     // attachments' beside them; then manifests and indexes by digest, children first, exactly the
@@ -144,6 +158,11 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     // manifests (which name only their own blobs and, as subject, the digest).
     await staged?.uploaded();
     const attCommitted = attStaged.commit().then(() => (attStaged = undefined));
+    // Every attachment blob has its session by now: the sessions left over go, beside the commits.
+    const leftover = (async () => {
+      await attStaged?.uploaded().catch(() => undefined);
+      await attSessions?.close();
+    })();
     attCommitted.catch(() => undefined);
     const imagePushed = (async () => {
       if (staged) {
@@ -170,7 +189,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     imagePushed.catch(() => undefined);
     // 5. The tag, last: checked again (beside the attaching), since another writer may have moved it during the run.
     const [, pushed, again] = await Promise.all([
-      imagePushed,
+      imagePushed.then(() => leftover),
       attach(client, d.repository, digest, attachments, state, { blobs: attCommitted }),
       d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
     ]);
@@ -186,6 +205,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   } finally {
     await staged?.cancel().catch(() => undefined);
     await attStaged?.cancel().catch(() => undefined);
+    await attSessions?.close().catch(() => undefined);
     await client.close();
     await source.close();
   }

@@ -160,6 +160,41 @@ export interface Blob {
 }
 
 /**
+ * Upload sessions opened ahead (a POST each; a session stores no blob): handed out by take() (a
+ * new POST once none is left), the ones never taken DELETEd by close().
+ */
+export class SessionPool {
+  private readonly ready: Array<Promise<string>> = [];
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repository: string,
+  ) {}
+
+  open(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const p = startUpload(this.client, this.repository);
+      p.catch(() => undefined);
+      this.ready.push(p);
+    }
+  }
+
+  take(): Promise<string> {
+    return this.ready.shift() ?? startUpload(this.client, this.repository);
+  }
+
+  async close(): Promise<void> {
+    const left = this.ready.splice(0);
+    await Promise.all(
+      left.map(async (p) => {
+        const loc = await p.catch(() => undefined);
+        if (loc) await cancelUpload(this.client, this.repository, loc).catch(() => undefined);
+      }),
+    );
+  }
+}
+
+/**
  * Uploads started now and committed later: the bytes travel while the scan runs (small blobs wait
  * in memory for the commit's PUT), but no blob exists in the repository until commit(); cancel()
  * abandons every session.
@@ -183,7 +218,16 @@ export class StagedUploads<B extends Blob = Blob> {
     private readonly open: (b: B) => Promise<Readable>,
     private readonly onBytes?: (sent: number) => void,
     /** `needed`: asked before a blob's session opens (e.g. a HEAD at DEST); a blob it says no to is left out. */
-    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number; monolithicMaxBytes?: number; needed?: (b: B) => Promise<boolean> } = {},
+    private readonly opts: {
+      timeoutMs?: number;
+      chunkBytes?: number;
+      parallel?: number;
+      streamMaxBytes?: number;
+      monolithicMaxBytes?: number;
+      needed?: (b: B) => Promise<boolean>;
+      /** Where sessions come from (default: a POST each, when the blob's turn comes). */
+      sessions?: SessionPool;
+    } = {},
   ) {}
 
   start(): void {
@@ -204,7 +248,7 @@ export class StagedUploads<B extends Blob = Blob> {
     const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // The session opens while `needed` is asked (one round trip, not two); an unneeded one is deleted.
-    const opening = startUpload(this.client, this.repository).then((loc) => {
+    const opening = (this.opts.sessions?.take() ?? startUpload(this.client, this.repository)).then((loc) => {
       this.sessions.set(b.digest, loc);
       return loc;
     });
