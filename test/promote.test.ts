@@ -327,6 +327,9 @@ describe.skipIf(missing)('promote, attest, verify against docker-registry', () =
     expect(expectOneLineError(await runCli(['promote', oci('go-static'), `${reg.host}/bad/one:1`, '--key', path.join(tmp, 'nope.key'), '--db', db]))).toMatch(/no such file/);
     const unreachable = await runCli(['promote', oci('go-static'), '127.0.0.1:9/bad/one:1', ...common()], { env });
     expect(expectOneLineError(unreachable)).toMatch(/127\.0\.0\.1:9/);
+    // Scan setup runs beside DEST's reads; its usage error is still the one said.
+    const badFormat = await runCli(['promote', oci('go-static'), '127.0.0.1:9/bad/one:1', ...common(), '--format', 'bogus'], { env });
+    expect(expectOneLineError(badFormat)).toMatch(/unknown format "bogus"/);
     const denied = await runCli(['promote', oci('go-static'), `${reg.host}/bad/one:1`, ...common(), ...tls(), '--dest-username', 'ci', '--dest-password', 'wrong'], { env });
     expect(expectOneLineError(denied)).toMatch(/authentication failed/);
     const wrongDigest = await promote(`oci:${path.join(images!, 'oci', 'go-static')}@sha256:${'0'.repeat(64)}`, 'bad/one:1');

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.js';
-import { blobExists, mountBlob, putManifest, StagedUploads, uploadBlob } from '../src/registry/upload.js';
+import { blobExists, mountBlob, putManifest, SessionPool, StagedUploads, uploadBlob } from '../src/registry/upload.js';
 import { registryToolsMissing, startRegistry, type StartedRegistry } from './helpers/registry.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -32,10 +32,16 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
     await expect(uploadBlob(client, 'u/mono', sha(Buffer.from('other')), data)).rejects.toThrow(/does not hash/);
   });
 
-  it('chunked with Content-Range (several PATCHes), and streamed in one PATCH: nothing exists until commit', async () => {
+  it('chunked with Content-Range (several PATCHes), streamed in one PATCH, or sent with the commit: nothing exists until commit', async () => {
     const data = randomBytes(300_000);
     const blob = { digest: sha(data), size: data.length };
-    for (const [repo, opts] of [['u/chunked', { chunkBytes: 64 << 10, streamMaxBytes: 0 }], ['u/streamed', {}]] as const) {
+    const paths = [
+      ['u/chunked', { chunkBytes: 64 << 10, streamMaxBytes: 0, monolithicMaxBytes: 0 }],
+      ['u/streamed', { monolithicMaxBytes: 0 }],
+      // Small blobs wait in memory and go with the commit's PUT.
+      ['u/monolithic', {}],
+    ] as const;
+    for (const [repo, opts] of paths) {
       let sent = 0;
       const staged = new StagedUploads(client, repo, [blob], async () => Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), (n) => (sent = n), opts);
       staged.start();
@@ -53,9 +59,39 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
     staged.start();
     await staged.cancel();
     expect(await blobExists(client, 'u/cancel', sha(data))).toBe(false);
-    const short = new StagedUploads(client, 'u/short', [{ digest: sha(data), size: data.length }], async () => Readable.from([data.subarray(0, 1000)]), undefined, { streamMaxBytes: 0 });
-    await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 50000/);
-    expect(await blobExists(client, 'u/short', sha(data))).toBe(false);
+    for (const monolithicMaxBytes of [0, undefined]) {
+      const short = new StagedUploads(client, 'u/short', [{ digest: sha(data), size: data.length }], async () => Readable.from([data.subarray(0, 1000)]), undefined, { streamMaxBytes: 0, ...(monolithicMaxBytes === 0 ? { monolithicMaxBytes } : {}) });
+      await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 50000/);
+      expect(await blobExists(client, 'u/short', sha(data))).toBe(false);
+    }
+  });
+
+  it('sessions opened ahead: a staged blob takes one, close() deletes the ones never taken', async () => {
+    const seen: string[] = [];
+    const counting = new RegistryClient(reg.host, { insecureRegistries: [reg.host] });
+    const request = counting.request.bind(counting);
+    counting.request = async (req) => {
+      const res = await request(req);
+      seen.push(`${req.method} ${res.status}`);
+      return res;
+    };
+    try {
+      const data = randomBytes(3000);
+      const pool = new SessionPool(counting, 'u/pool');
+      pool.open(3);
+      const staged = new StagedUploads(counting, 'u/pool', [{ digest: sha(data), size: data.length }], async () => Readable.from([data]), undefined, { sessions: pool });
+      staged.start();
+      expect(await staged.commit()).toEqual({ count: 1, bytes: data.length });
+      await pool.close();
+      expect(seen.filter((x) => x.startsWith('POST')).length).toBe(3);
+      expect(seen.filter((x) => x.startsWith('DELETE')).length).toBe(2);
+      expect(await blobExists(client, 'u/pool', sha(data))).toBe(true);
+      // Taking past what was opened starts a new session.
+      const more = new SessionPool(counting, 'u/pool');
+      expect(await more.take()).toMatch(/\/v2\/u\/pool\/blobs\/uploads\//);
+    } finally {
+      await counting.close();
+    }
   });
 
   it('cross-repository mount; from a repository without the blob it falls back (false)', async () => {

@@ -112,8 +112,12 @@ export interface PromoteOptions {
    * stops the promote before anything is written), so a key's scrypt runs beside the scan.
    */
   key?: SigningKey | Promise<SigningKey>;
-  /** How SRC is opened and scanned (database, cache, policy, registry access). */
-  scan: ScanOptions;
+  /**
+   * How SRC is opened and scanned (database, cache, policy, registry access). A promise lets DEST's
+   * reads and the uploads start while a caller still prepares them; its failure stops the promote
+   * before anything is written, and is the error reported.
+   */
+  scan: ScanOptions | Promise<ScanOptions>;
   /** Access to DEST (credentials come from its host; never SRC's). */
   registry?: RegistryOptions;
   dryRun?: boolean;

@@ -6,7 +6,7 @@ import type { AttestResult, PromoteResult, SigningKey } from '../attest/types.js
 import { ShipshapeError } from '../errors.js';
 import type { ScanReport } from '../model/index.js';
 import type { RegistryOptions } from '../registry/types.js';
-import { progressBar, progressWanted, warn, writeOutput } from './common.js';
+import { progressBar, progressWanted, registryOptionsFrom, warn, writeOutput } from './common.js';
 import { passphraseFromTerminal, readPassphrase } from './passphrase.js';
 import { scanSetup, withScanOptions, type ScanFlags } from './scan.js';
 
@@ -29,7 +29,7 @@ async function loadKey(file: string | undefined): Promise<SigningKey> {
 }
 
 /** Registry access for the registry written to: its own credentials (--dest-*, SHIPSHAPE_DEST_*), else the docker config's for its host. */
-function destRegistry(flags: SignFlags, open: RegistryOptions, registry: string): RegistryOptions {
+function destRegistry(flags: SignFlags, open: Pick<RegistryOptions, 'caCerts' | 'insecureRegistries' | 'timeoutMs'>, registry: string): RegistryOptions {
   const username = flags.destUsername ?? process.env.SHIPSHAPE_DEST_USERNAME;
   const password = flags.destPassword ?? process.env.SHIPSHAPE_DEST_PASSWORD;
   // SHIPSHAPE_USERNAME/PASSWORD name SRC's registry (as for scan): DEST does not read them.
@@ -92,20 +92,18 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
       // before writing anything. A passphrase asked at the terminal is asked first, before any progress bar.
       const keyLoad = flags.dryRun && !flags.key ? undefined : loadKey(flags.key);
       keyLoad?.catch(() => undefined);
-      const [setup, key, { promote, parseDestination }] = await Promise.all([
-        scanSetup({ ...flags, ...(formats ? { format: formats.length ? formats : ['table'] } : {}) }, c),
-        keyLoad && passphraseFromTerminal() ? keyLoad : undefined,
-        import('../promote/index.js'),
-      ]);
-      const outputs = resultJson && !formats?.length ? [] : setup.outputs;
+      // Scan setup (reporters, policy, scan options) goes on while promote() opens SRC and reads DEST.
+      const setupReady = scanSetup({ ...flags, ...(formats ? { format: formats.length ? formats : ['table'] } : {}) }, c);
+      setupReady.catch(() => undefined);
+      const [key, { promote, parseDestination }] = await Promise.all([keyLoad && passphraseFromTerminal() ? keyLoad : undefined, import('../promote/index.js')]);
       const d = parseDestination(dest);
       const bar = progressWanted(flags.quiet) ? progressBar('promote') : null;
       let scanText = '';
       let upText = '';
       const r: PromoteResult = await promote(src, dest, {
         ...(key ? { key } : keyLoad ? { key: keyLoad } : {}),
-        scan: setup.options,
-        registry: destRegistry(flags, setup.options.open ?? {}, d.registry),
+        scan: setupReady.then((s) => s.options),
+        registry: destRegistry(flags, registryOptionsFrom(flags), d.registry),
         dryRun: flags.dryRun ?? false,
         forceTag: flags.forceTag ?? false,
         ...(bar
@@ -119,6 +117,8 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
           : {}),
       });
       bar?.end();
+      const setup = await setupReady;
+      const outputs = resultJson && !formats?.length ? [] : setup.outputs;
       for (const rep of r.reports) for (const w of rep.warnings) warn(`${w.path ? `${w.path}: ` : ''}${w.message}`, flags.quiet);
       writeReports(outputs, r.reports);
       if (resultJson) {

@@ -11,9 +11,10 @@ import type { PromoteOptions, PromoteResult, PushedArtifact, SigningKey } from '
 import { ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import type { ScanReport } from '../model/index.js';
+import type { ScanOptions } from '../scan/index.js';
 import { RegistryClient } from '../registry/client.js';
 import { getManifestIfPresent } from '../registry/referrers.js';
-import { blobExists, mountBlob, putManifest, StagedUploads } from '../registry/upload.js';
+import { blobExists, mountBlob, putManifest, SessionPool, StagedUploads } from '../registry/upload.js';
 import { scanSource, statementsFor } from './scan.js';
 import { openCopySource, type CopySource } from './source.js';
 
@@ -43,12 +44,22 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   // A key still being decrypted is awaited after the scan, before the first write.
   const keyReady: Promise<SigningKey> | undefined = opts.key === undefined ? undefined : Promise.resolve(opts.key);
   keyReady?.catch(() => undefined);
-  const source = await openCopySource(src, opts.scan.open ?? {});
+  // Scan options still in the making are awaited only by what needs them: the scan, and a source
+  // other than an OCI layout; DEST's reads and the uploads start meanwhile.
+  const scanOptions = Promise.resolve(opts.scan);
+  scanOptions.catch(() => undefined);
+  // Their failure (a usage error) is reported rather than one of DEST's that raced it.
+  const orScanError = async (err: unknown): Promise<never> => {
+    await scanOptions;
+    throw err;
+  };
+  const source = await openCopySource(src, scanOptions.then((o) => o.open ?? {})).catch(orScanError);
   const client = new RegistryClient(d.registry, opts.registry ?? {});
   const plan: string[] = [];
   const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
   let staged: StagedUploads<CopySource['blobs'][number]> | undefined;
   let attStaged: StagedUploads | undefined;
+  let attSessions: SessionPool | undefined;
   try {
     const digest = source.top.digest;
     const pinned = `${d.name}@${digest}`;
@@ -71,7 +82,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
       readAttachState(client, d.repository, digest),
       ...source.blobs.map(async (b) => (await heads.get(b.digest)) && present.add(b.digest)),
-    ]);
+    ]).catch(orScanError);
     if (current && current.digest !== digest && !opts.forceTag) {
       throw new ShipshapeError('conflict', `${d.name}:${d.tag} already points at ${current.digest}, not ${digest}: give --force-tag to move it`);
     }
@@ -84,10 +95,20 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     plan.push(`sign ${digest}; attest scan verdict and ${source.images.length} SBOM(s); store as ${state.api ? 'OCI 1.1 referrers' : `referrers tag schema + cosign ${'.sig/.att'} tags`}`);
     if (d.tag) plan.push(`tag ${d.name}:${d.tag} → ${digest}${current && current.digest !== digest ? ` (was ${current.digest})` : ''}`);
 
+    // Sessions for the signature's and attestations' blobs, opened while the scan runs (a guess at
+    // their number: the signature, each statement's envelope, their manifests' configs); a failed
+    // verdict deletes them with the image's.
+    if (!opts.dryRun) {
+      attSessions = new SessionPool(client, d.repository);
+      attSessions.open(4 * (1 + source.images.length));
+    }
+
     // 2. Scan, while the uploads run; a key that fails to load stops the scan's wait at once.
     let reports: ScanReport[];
+    let scanOpts: ScanOptions;
     try {
-      const scanning = scanSource(source, opts.scan, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
+      scanOpts = await scanOptions;
+      const scanning = scanSource(source, scanOpts, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
       scanning.catch(() => undefined);
       reports = await (keyReady ? Promise.race([scanning, keyReady.then(() => scanning)]) : scanning);
       if (keyReady) await keyReady;
@@ -121,10 +142,15 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     // not committed) while the image's bytes may still travel.
     const key = await keyReady!;
     opts.onProgress?.({ phase: 'sign' });
-    const { statements } = await statementsFor(reports, { scan: opts.scan, platformDigests: childDigests(source), now });
+    const { statements } = await statementsFor(reports, { scan: scanOpts, platformDigests: childDigests(source), now });
     const attachments = buildAttachments(key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
     const attBlobs = new Map(attachmentBlobs(digest, attachments, state).map((b) => [b.desc.digest, b.data]));
-    attStaged = new StagedUploads(client, d.repository, [...attBlobs].map(([digest, data]) => ({ digest, size: data.length })), async (b) => Readable.from([attBlobs.get(b.digest)!]), undefined, timeouts);
+    // All at once: they are small and in memory already (most go with the commit's PUT).
+    attStaged = new StagedUploads(client, d.repository, [...attBlobs].map(([digest, data]) => ({ digest, size: data.length })), async (b) => Readable.from([attBlobs.get(b.digest)!]), undefined, {
+      ...timeouts,
+      parallel: attBlobs.size,
+      ...(attSessions ? { sessions: attSessions } : {}),
+    });
     attStaged.start();
     // 4. Once every image byte is at DEST and matched its digest: blobs committed (or mounted), the
     // attachments' beside them; then manifests and indexes by digest, children first, exactly the
@@ -132,6 +158,11 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     // manifests (which name only their own blobs and, as subject, the digest).
     await staged?.uploaded();
     const attCommitted = attStaged.commit().then(() => (attStaged = undefined));
+    // Every attachment blob has its session by now: the sessions left over go, beside the commits.
+    const leftover = (async () => {
+      await attStaged?.uploaded().catch(() => undefined);
+      await attSessions?.close();
+    })();
     attCommitted.catch(() => undefined);
     const imagePushed = (async () => {
       if (staged) {
@@ -158,7 +189,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     imagePushed.catch(() => undefined);
     // 5. The tag, last: checked again (beside the attaching), since another writer may have moved it during the run.
     const [, pushed, again] = await Promise.all([
-      imagePushed,
+      imagePushed.then(() => leftover),
       attach(client, d.repository, digest, attachments, state, { blobs: attCommitted }),
       d.tag ? getManifestIfPresent(client, d.repository, d.tag) : undefined,
     ]);
@@ -174,6 +205,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   } finally {
     await staged?.cancel().catch(() => undefined);
     await attStaged?.cancel().catch(() => undefined);
+    await attSessions?.close().catch(() => undefined);
     await client.close();
     await source.close();
   }

@@ -219,16 +219,19 @@ async function archiveSource(ref: Extract<ImageRef, { kind: 'docker-archive' }>,
   };
 }
 
-/** Opens SRC and reads its whole graph; the digest it reports is the digest DEST will hold. */
-export async function openCopySource(reference: string, open: OpenOptions): Promise<CopySource> {
+/**
+ * Opens SRC and reads its whole graph; the digest it reports is the digest DEST will hold. `open`
+ * may still be in the making: an OCI layout is read without waiting for it.
+ */
+export async function openCopySource(reference: string, open: OpenOptions | Promise<OpenOptions>): Promise<CopySource> {
   const ref = parseReference(reference);
   switch (ref.kind) {
     case 'registry':
-      return registrySource(ref, open);
+      return registrySource(ref, await open);
     case 'oci':
       return layoutSource(ref);
     case 'docker-archive':
-      return archiveSource(ref, open);
+      return archiveSource(ref, await open);
     case 'sbom':
       throw new ShipshapeError('usage', `${ref.name} is an SBOM, not an image: promote copies images`);
   }

@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { Agent, request } from 'undici';
+// undici's parts, not its index: the index also evaluates fetch, websocket, cookies and mocks at
+// start-up (~50 ms of every registry command's start; src/registry/undici-parts.d.ts).
+import Agent from 'undici/lib/dispatcher/agent.js';
+import dispatchRequest from 'undici/lib/api/api-request.js';
 import { ShipshapeError } from '../errors.js';
 import type { RegistryOptions } from './types.js';
 
@@ -233,8 +236,10 @@ export class Transport {
       const last = attempt >= this.tries || !replayable;
       let res: HttpResponse;
       try {
-        const r = await request(req.url, {
-          dispatcher: this.agent,
+        const url = new URL(req.url);
+        const r = await dispatchRequest.call(this.agent, {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
           method: req.method,
           headers: req.headers,
           body: req.body as Buffer | string | Readable | undefined,

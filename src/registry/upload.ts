@@ -16,6 +16,11 @@ const push = (repository: string) => [repositoryScope(repository, 'pull,push')];
 export const DEFAULT_CHUNK_BYTES = 16 << 20;
 /** Blobs up to this size (known from their descriptor) are streamed in one PATCH; larger ones go in chunks. */
 export const STREAM_MAX_BYTES = 2 ** 31;
+/**
+ * Staged blobs up to this size are read into memory and sent with the commit's PUT (a monolithic
+ * upload): one request after the verdict instead of a PATCH before it and a PUT after.
+ */
+export const MONOLITHIC_MAX_BYTES = 1 << 20;
 
 /** `location` plus `key=value`, whatever query the registry put on it. */
 function withQuery(location: string, key: string, value: string): string {
@@ -155,11 +160,49 @@ export interface Blob {
 }
 
 /**
- * Chunked uploads started now and committed later: the bytes travel while the scan runs, but no
- * blob exists in the repository until commit(); cancel() abandons every session.
+ * Upload sessions opened ahead (a POST each; a session stores no blob): handed out by take() (a
+ * new POST once none is left), the ones never taken DELETEd by close().
+ */
+export class SessionPool {
+  private readonly ready: Array<Promise<string>> = [];
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repository: string,
+  ) {}
+
+  open(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const p = startUpload(this.client, this.repository);
+      p.catch(() => undefined);
+      this.ready.push(p);
+    }
+  }
+
+  take(): Promise<string> {
+    return this.ready.shift() ?? startUpload(this.client, this.repository);
+  }
+
+  async close(): Promise<void> {
+    const left = this.ready.splice(0);
+    await Promise.all(
+      left.map(async (p) => {
+        const loc = await p.catch(() => undefined);
+        if (loc) await cancelUpload(this.client, this.repository, loc).catch(() => undefined);
+      }),
+    );
+  }
+}
+
+/**
+ * Uploads started now and committed later: the bytes travel while the scan runs (small blobs wait
+ * in memory for the commit's PUT), but no blob exists in the repository until commit(); cancel()
+ * abandons every session.
  */
 export class StagedUploads<B extends Blob = Blob> {
   private readonly sessions = new Map<string, string>();
+  /** Small blobs' bytes, read and held for the commit's PUT. */
+  private readonly bodies = new Map<string, Buffer>();
   private readonly streams = new Set<Readable>();
   /** The blobs given a session (all of them, but those `needed` said no to). */
   private readonly staged: B[] = [];
@@ -175,7 +218,16 @@ export class StagedUploads<B extends Blob = Blob> {
     private readonly open: (b: B) => Promise<Readable>,
     private readonly onBytes?: (sent: number) => void,
     /** `needed`: asked before a blob's session opens (e.g. a HEAD at DEST); a blob it says no to is left out. */
-    private readonly opts: { timeoutMs?: number; chunkBytes?: number; parallel?: number; streamMaxBytes?: number; needed?: (b: B) => Promise<boolean> } = {},
+    private readonly opts: {
+      timeoutMs?: number;
+      chunkBytes?: number;
+      parallel?: number;
+      streamMaxBytes?: number;
+      monolithicMaxBytes?: number;
+      needed?: (b: B) => Promise<boolean>;
+      /** Where sessions come from (default: a POST each, when the blob's turn comes). */
+      sessions?: SessionPool;
+    } = {},
   ) {}
 
   start(): void {
@@ -196,7 +248,7 @@ export class StagedUploads<B extends Blob = Blob> {
     const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // The session opens while `needed` is asked (one round trip, not two); an unneeded one is deleted.
-    const opening = startUpload(this.client, this.repository).then((loc) => {
+    const opening = (this.opts.sessions?.take() ?? startUpload(this.client, this.repository)).then((loc) => {
       this.sessions.set(b.digest, loc);
       return loc;
     });
@@ -219,6 +271,28 @@ export class StagedUploads<B extends Blob = Blob> {
     const stream = await this.open(b);
     this.streams.add(stream);
     let offset = 0;
+    if (b.size >= 0 && b.size <= (this.opts.monolithicMaxBytes ?? MONOLITHIC_MAX_BYTES)) {
+      // Small: read now (the source's stream checks its digest), sent with the commit's PUT.
+      const chunks: Buffer[] = [];
+      try {
+        for await (const c of stream) {
+          offset += (c as Buffer).length;
+          if (offset > b.size) throw new ShipshapeError('bad-image', `blob ${b.digest} is larger than its descriptor's ${b.size} bytes`);
+          chunks.push(c as Buffer);
+        }
+      } catch (err) {
+        throw this.broke(b, 0, err);
+      } finally {
+        this.streams.delete(stream);
+        stream.destroy();
+      }
+      if (this.cancelled) return;
+      if (offset !== b.size) throw new ShipshapeError('bad-image', `blob ${b.digest} is ${offset} bytes, its descriptor says ${b.size}`);
+      this.bodies.set(b.digest, Buffer.concat(chunks, offset));
+      this.sent += offset;
+      this.onBytes?.(this.sent);
+      return;
+    }
     if (b.size > 0 && b.size <= (this.opts.streamMaxBytes ?? STREAM_MAX_BYTES)) {
       // Size known: the blob goes as one streamed chunk, never held in memory (no retry: a rerun resumes).
       const counter = new Transform({
@@ -299,8 +373,9 @@ export class StagedUploads<B extends Blob = Blob> {
     await this.uploaded();
     await Promise.all(
       this.staged.map(async (b) => {
-        await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, Buffer.alloc(0), this.opts.timeoutMs);
+        await commitUpload(this.client, this.repository, this.sessions.get(b.digest)!, b.digest, this.bodies.get(b.digest) ?? Buffer.alloc(0), this.opts.timeoutMs);
         this.sessions.delete(b.digest);
+        this.bodies.delete(b.digest);
       }),
     );
     return { count: this.staged.length, bytes: this.sent };
@@ -313,6 +388,7 @@ export class StagedUploads<B extends Blob = Blob> {
     await this.running?.catch(() => undefined);
     const open = [...this.sessions.values()];
     this.sessions.clear();
+    this.bodies.clear();
     await Promise.all(open.map((loc) => cancelUpload(this.client, this.repository, loc).catch(() => undefined)));
   }
 }
