@@ -21,8 +21,8 @@ interface Entry {
   checkedAt: number;
 }
 
-const envIds = new WeakMap<object, number>();
-let nextEnvId = 1;
+/** What credentials.ts reads from the environment. */
+const CREDENTIAL_ENV = ['SHIPSHAPE_USERNAME', 'SHIPSHAPE_PASSWORD', 'SHIPSHAPE_REGISTRY_TOKEN', 'DOCKER_CONFIG', 'HOME', 'PATH'];
 
 function caStamp(files: string[] | undefined): string {
   return (files ?? [])
@@ -44,13 +44,8 @@ function caStamp(files: string[] | undefined): string {
  */
 function optionsKey(registry: string, opts: RegistryOptions): string {
   const env = opts.env ?? process.env;
-  let envId = envIds.get(env);
-  if (envId === undefined) {
-    envId = nextEnvId++;
-    envIds.set(env, envId);
-  }
   const secret = createHash('sha256')
-    .update(JSON.stringify([opts.username ?? null, opts.password ?? null]))
+    .update(JSON.stringify([opts.username ?? null, opts.password ?? null, CREDENTIAL_ENV.map((k) => env[k] ?? null)]))
     .digest('hex');
   return JSON.stringify([
     registry,
@@ -61,7 +56,6 @@ function optionsKey(registry: string, opts: RegistryOptions): string {
     opts.timeoutMs ?? null,
     opts.retry ?? null,
     opts.dockerConfig ?? null,
-    envId,
   ]);
 }
 
