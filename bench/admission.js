@@ -138,7 +138,8 @@ async function main() {
   if (process.env.BENCH_HOLD) {
     // For profiling by hand: the registry stays up with the promoted images until this process is killed.
     console.log(JSON.stringify({ registry: host, ca: path.join(tmp, 'reg.crt'), key: path.join(tmp, 'cosign.pub'), repos }));
-    await new Promise(() => setInterval(() => undefined, 1 << 30));
+    await new Promise((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
+    process.exit(0);
   }
   run(process.execPath, [bin, 'admission', 'certs', '--out', path.join(tmp, 'certs'), '--ip', '127.0.0.1']);
   const policy = (cache) =>
