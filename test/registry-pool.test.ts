@@ -34,6 +34,9 @@ class TokenRegistry {
   /** Authorization headers of the token requests (undefined: anonymous). */
   tokenRequests: Array<string | undefined> = [];
   requests = 0;
+  blobGets = 0;
+  /** Blobs by digest; the bytes need not match (a lying registry). */
+  readonly blobs = new Map<string, Buffer>();
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
@@ -83,6 +86,13 @@ class TokenRegistry {
         'www-authenticate': `Bearer realm="http://${this.host}/token",service="fake"${scope ? `,scope="repository:${scope}:pull"` : ''}`,
       });
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      return;
+    }
+    const b = /^\/v2\/app\/blobs\/(.+)$/.exec(url.pathname);
+    if (b && this.blobs.has(b[1]!)) {
+      this.blobGets++;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': this.blobs.get(b[1]!)!.length });
+      res.end(this.blobs.get(b[1]!));
       return;
     }
     const m = /^\/v2\/app\/manifests\/(.+)$/.exec(url.pathname);
@@ -193,6 +203,32 @@ describe('RegistryPool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('reads a small blob once: verified bytes are kept by repository and digest; bytes that do not match are never kept', async () => {
+    const payload = Buffer.from('{"critical":{}}');
+    const good = { digest: sha(payload), size: payload.length };
+    const liar = { digest: sha('what was signed'), size: payload.length };
+    reg.blobs.set(good.digest, payload);
+    reg.blobs.set(liar.digest, payload);
+    const pool = new RegistryPool();
+    try {
+      const client = pool.client(reg.host, opts());
+      expect((await client.fetchBlobBytes('app', good, 1 << 20)).equals(payload)).toBe(true);
+      expect((await client.fetchBlobBytes('app', good, 1 << 20)).equals(payload)).toBe(true);
+      expect(reg.blobGets).toBe(1);
+      for (let i = 0; i < 2; i++) await expect(client.fetchBlobBytes('app', liar, 1 << 20)).rejects.toMatchObject({ code: 'digest-mismatch' });
+      expect(reg.blobGets).toBe(3);
+    } finally {
+      await pool.close();
+    }
+    // Without a pool, every call reads it.
+    const { RegistryClient } = await import('../src/registry/index.js');
+    const plain = new RegistryClient(reg.host, opts());
+    await plain.fetchBlobBytes('app', good, 1 << 20);
+    await plain.fetchBlobBytes('app', good, 1 << 20);
+    await plain.close();
+    expect(reg.blobGets).toBe(5);
   });
 
   it('refuses lookups once closed (the server is shutting down)', async () => {

@@ -1,16 +1,20 @@
 /**
  * Registry clients kept for a server's life: one per registry and set of options, so keep-alive
- * connections, bearer tokens (cached per scope by each client) and TLS trust are reused across lookups.
+ * connections, bearer tokens (cached per scope by each client), TLS trust and small verified blobs
+ * are reused across lookups.
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { ShipshapeError } from '../errors.js';
+import { SmallBlobCache } from './blob-cache.js';
 import { RegistryClient } from './client.js';
 import { sameRegistry } from './credentials.js';
 import type { RegistryOptions } from './types.js';
 
 /** Distinct (registry, options) pairs kept; past it the oldest client is closed (a server names few registries). */
 const MAX_CLIENTS = 64;
+/** Each client keeps the small blobs it verified (signature payloads, envelopes: a few KiB each) up to this. */
+const BLOB_CACHE_BYTES = 1 << 20;
 /** CA files are looked at again at most this often: a rotated CA is picked up without a restart. */
 const CA_RECHECK_MS = 5_000;
 
@@ -79,7 +83,7 @@ export class RegistryPool {
       // A CA file gone or unreadable keeps the trust already built.
       let fresh: RegistryClient;
       try {
-        fresh = new RegistryClient(registry, { ...opts, keepAliveAfterHead: true });
+        fresh = new RegistryClient(registry, { ...opts, keepAliveAfterHead: true }, new SmallBlobCache(BLOB_CACHE_BYTES));
       } catch {
         return e.client;
       }
@@ -89,7 +93,7 @@ export class RegistryPool {
     }
     if (this.closed) throw new ShipshapeError('network', `registry client pool for ${registry} is closed (the server is shutting down)`);
     // A client that cannot be made (a CA file missing) throws here, every time, as a fresh one would.
-    const client = new RegistryClient(registry, { ...opts, keepAliveAfterHead: true });
+    const client = new RegistryClient(registry, { ...opts, keepAliveAfterHead: true }, new SmallBlobCache(BLOB_CACHE_BYTES));
     while (this.entries.size >= MAX_CLIENTS) {
       const [oldKey, old] = this.entries.entries().next().value!;
       this.entries.delete(oldKey);
