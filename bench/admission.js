@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,8 +107,20 @@ function percentile(result, p) {
   return result.latency[`p${p}`] ?? result.latency[`p${String(p).replace('.', '_')}`];
 }
 
+/**
+ * One autocannon run. Besides its own figures: the p99 of the responses after the first second,
+ * once the 20 connections' TLS handshakes are done (an API server keeps its webhook connections).
+ */
 async function load(url, opts) {
-  const r = await autocannon({ url, connections: 20, overallRate: opts.rate, duration: opts.seconds, ...opts.request });
+  const inst = autocannon({ url, connections: 20, overallRate: opts.rate, duration: opts.seconds, ...opts.request });
+  const t0 = Date.now();
+  const late = [];
+  inst.on('response', (_client, _status, _bytes, ms) => {
+    if (Date.now() - t0 > 1000) late.push(ms);
+  });
+  const r = await inst;
+  late.sort((a, b) => a - b);
+  r.p99AfterFirstSecond = late.length ? Math.round(late[Math.min(late.length - 1, Math.floor(late.length * 0.99))]) : undefined;
   return r;
 }
 
@@ -156,14 +168,15 @@ async function main() {
   });
 
   const results = [];
-  // BENCH_ONLY=warm|cold runs one of the two; BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=DIR) goes to the server's node.
+  // BENCH_ONLY=warm|cold runs one of the two; BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=DIR) goes to the
+  // server's node; BENCH_SERVER_STDOUT=FILE keeps its stdout (the log lines) in FILE.warm / FILE.cold.
   const runsWanted = [['warm', '{ ttl: 1h, tagTtl: 1h }', seconds, rate], ['cold', '{ ttl: 0s, tagTtl: 0s }', coldSeconds, coldRate]].filter(([l]) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === l);
   const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   for (const [label, cache, secs, runRate] of runsWanted) {
     writeFileSync(path.join(tmp, 'admission.yaml'), policy(cache));
     const port = await freePort();
     const srv = spawn(process.execPath, [...serverNodeArgs, bin, 'admission', 'serve', '--config', path.join(tmp, 'admission.yaml'), '--tls-cert', path.join(tmp, 'certs', 'tls.crt'), '--tls-key', path.join(tmp, 'certs', 'tls.key'),
-      '--port', String(port), '--host', '127.0.0.1', '--ca-cert', path.join(tmp, 'reg.crt')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--port', String(port), '--host', '127.0.0.1', '--ca-cert', path.join(tmp, 'reg.crt')], { stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? openSync(`${process.env.BENCH_SERVER_STDOUT}.${label}`, 'w') : 'ignore', 'pipe'] });
     children.push(srv);
     let err = '';
     srv.stderr.on('data', (d) => (err += d));
@@ -190,6 +203,7 @@ async function main() {
       'p50 ms': percentile(x, 50),
       'p99 ms': percentile(x, 99),
       'max ms': x.latency.max,
+      'p99 after 1st s': x.p99AfterFirstSecond,
       errors: x.errors + x.timeouts,
       non2xx: x.non2xx,
       'cpu ms/req': (cpu / Math.max(1, x.requests.total)).toFixed(3),
