@@ -2,11 +2,16 @@
  * RegistryPool against an in-test HTTP registry with a Bearer token server: verify() through a pool
  * reuses connections and tokens (bounded, where a client per call pays each time), keeps
  * credentials bound to the registry they were given for, fails closed while the registry is down
- * and recovers when it is back; the admission engine's pool follows a policy reload.
+ * and recovers when it is back; the admission engine's pool follows a policy reload, and against a real
+ * docker-registry (TLS + htpasswd) keeps uncached decisions on a few connections.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verify } from '../src/attest/verify.js';
 import { AdmissionEngine } from '../src/admission/engine.js';
@@ -15,6 +20,7 @@ import { ShipshapeError } from '../src/errors.js';
 import { RegistryPool } from '../src/registry/index.js';
 import type { RegistryOptions } from '../src/registry/index.js';
 import { publicKeyPem } from './helpers/fake-verify.js';
+import { pushWithSkopeo, registryToolsMissing, startRegistry, writeTinyOciLayout } from './helpers/registry.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const PEM = publicKeyPem();
@@ -283,6 +289,60 @@ describe('the admission engine pool (docs/registry.md: where credentials are sen
       expect((await engine.decide({ namespace: 'prod', images: [`${reg.host}/app:1.0`] })).images[0]).toMatchObject({ code: 'not-verified', digest: DIGEST });
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe('the engine pool against docker-registry (TLS + htpasswd)', () => {
+  const missing = registryToolsMissing();
+
+  it.skipIf(Boolean(missing))('15 uncached decisions share a few TLS connections; an engine per decision opens new ones', async () => {
+    const real = await startRegistry({ tls: true, auth: { username: 'robot', password: 's3cret' } });
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-pool-'));
+    // A TCP proxy in front of the registry counts connections (TLS passes through; the certificate names 127.0.0.1).
+    let connections = 0;
+    const [, regPort] = real.host.split(':');
+    const proxy = net.createServer((c) => {
+      connections++;
+      const up = net.connect(Number(regPort), '127.0.0.1');
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const img = await writeTinyOciLayout(path.join(dir, 'img'));
+      await pushWithSkopeo(`oci:${img.dir}:latest`, `docker://${real.host}/app:1.0`, real);
+      const policy = parseAdmissionPolicy(
+        `mode: enforce\nallowedRegistries: ["${host}/*"]\ntrustedKeys: [keys/cosign.pub]\nattestation: { required: true, maxAge: 7d, verdict: pass }\ncache: { ttl: 0s, tagTtl: 0s }\n`,
+        '/p/admission.yaml',
+        { readKey: () => PEM },
+      );
+      const registry = { caCerts: [real.caCert], username: 'robot', password: 's3cret', env: { HOME: '/nonexistent-shipshape-home' } };
+      const engine = new AdmissionEngine({ policy, registry });
+      try {
+        for (let i = 0; i < 15; i++) {
+          const d = await engine.decide({ namespace: 'prod', images: [`${host}/app:1.0`] });
+          // Found (so the credentials were accepted), unsigned: refused with that reason.
+          expect(d.images[0]).toMatchObject({ allowed: false, code: 'not-verified', digest: img.manifestDigest });
+        }
+      } finally {
+        await engine.close();
+      }
+      // A tag HEAD, then four lookups at once, 15 times: a handful of connections, not 15 × 5.
+      expect(connections).toBeLessThanOrEqual(8);
+      const pooled = connections;
+      for (let i = 0; i < 3; i++) {
+        const fresh = new AdmissionEngine({ policy, registry });
+        await fresh.decide({ namespace: 'prod', images: [`${host}/app:1.0`] });
+        await fresh.close();
+      }
+      expect(connections - pooled).toBeGreaterThanOrEqual(3);
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+      await real.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
