@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import { ShipshapeError } from '../src/errors.js';
 import { RegistryPool } from '../src/registry/index.js';
 import type { RegistryOptions } from '../src/registry/index.js';
 import { publicKeyPem } from './helpers/fake-verify.js';
-import { pushWithSkopeo, registryToolsMissing, startRegistry, writeTinyOciLayout } from './helpers/registry.js';
+import { makeCert, pushWithSkopeo, registryToolsMissing, startRegistry, writeTinyOciLayout } from './helpers/registry.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const PEM = publicKeyPem();
@@ -235,6 +235,34 @@ describe('RegistryPool', () => {
     await plain.fetchBlobBytes('app', good, 1 << 20);
     await plain.close();
     expect(reg.blobGets).toBe(5);
+  });
+
+  it.skipIf(Boolean(registryToolsMissing()))('a rotated CA file gets a new client within seconds; a vanished one keeps the trust already built', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-pool-ca-'));
+    let now = 1_000_000;
+    const pool = new RegistryPool(() => now);
+    try {
+      for (const d of ['a', 'b']) mkdirSync(path.join(dir, d));
+      const a = await makeCert(path.join(dir, 'a'));
+      const b = await makeCert(path.join(dir, 'b'));
+      const ca = path.join(dir, 'ca.crt');
+      copyFileSync(a.cert, ca);
+      const o = opts({ caCerts: [ca] });
+      const first = pool.client('127.0.0.1:1', o);
+      copyFileSync(b.cert, ca);
+      utimesSync(ca, new Date(), new Date(Date.now() + 10_000));
+      expect(pool.client('127.0.0.1:1', o)).toBe(first); // looked at again only every few seconds
+      now += 6_000;
+      const second = pool.client('127.0.0.1:1', o);
+      expect(second).not.toBe(first);
+      rmSync(ca);
+      now += 6_000;
+      expect(pool.client('127.0.0.1:1', o)).toBe(second);
+      expect(pool.size).toBe(1);
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses lookups once closed (the server is shutting down)', async () => {
