@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,8 @@ import autocannon from 'autocannon';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(root, '../shared');
-const bin = path.join(root, 'bin', 'shipshape');
+// BENCH_BIN=path/to/bin/shipshape measures another build (e.g. main's, for before/after figures).
+const bin = process.env.BENCH_BIN ? path.resolve(process.env.BENCH_BIN) : path.join(root, 'bin', 'shipshape');
 const rate = Number(process.env.BENCH_RATE ?? 500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const coldSeconds = Number(process.env.BENCH_COLD_SECONDS ?? 10);
@@ -67,6 +68,7 @@ async function waitFor(what, fn, ms = 30_000) {
   }
 }
 
+let registryPid;
 async function startRegistry() {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -76,6 +78,7 @@ async function startRegistry() {
   const child = spawn('docker-registry', ['serve', path.join(tmp, 'reg.yml')], { stdio: 'ignore' });
   children.push(child);
   await waitFor('docker-registry', () => new Promise((r) => net.connect(port, '127.0.0.1').on('connect', function () { this.end(); r(true); }).on('error', () => r(false))));
+  registryPid = child.pid;
   return host;
 }
 
@@ -104,8 +107,20 @@ function percentile(result, p) {
   return result.latency[`p${p}`] ?? result.latency[`p${String(p).replace('.', '_')}`];
 }
 
+/**
+ * One autocannon run. Besides its own figures: the p99 of the responses after the first second,
+ * once the 20 connections' TLS handshakes are done (an API server keeps its webhook connections).
+ */
 async function load(url, opts) {
-  const r = await autocannon({ url, connections: 20, overallRate: opts.rate, duration: opts.seconds, ...opts.request });
+  const inst = autocannon({ url, connections: 20, overallRate: opts.rate, duration: opts.seconds, ...opts.request });
+  const t0 = Date.now();
+  const late = [];
+  inst.on('response', (_client, _status, _bytes, ms) => {
+    if (Date.now() - t0 > 1000) late.push(ms);
+  });
+  const r = await inst;
+  late.sort((a, b) => a - b);
+  r.p99AfterFirstSecond = late.length ? Math.round(late[Math.min(late.length - 1, Math.floor(late.length * 0.99))]) : undefined;
   return r;
 }
 
@@ -132,6 +147,12 @@ async function main() {
     console.log('note: images pushed unsigned with skopeo (no `shipshape promote` or no ../shared/vulndata): the answer is a denial after the same lookups');
   }
 
+  if (process.env.BENCH_HOLD) {
+    // For profiling by hand: the registry stays up with the promoted images until this process is killed.
+    console.log(JSON.stringify({ registry: host, ca: path.join(tmp, 'reg.crt'), key: path.join(tmp, 'cosign.pub'), repos }));
+    await new Promise((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
+    process.exit(0);
+  }
   run(process.execPath, [bin, 'admission', 'certs', '--out', path.join(tmp, 'certs'), '--ip', '127.0.0.1']);
   const policy = (cache) =>
     `mode: enforce\nallowedRegistries: ["${host}/*"]\ntrustedKeys: [cosign.pub]\nattestation: { required: true, maxAge: 7d, verdict: pass }\ncache: ${cache}\n`;
@@ -147,11 +168,15 @@ async function main() {
   });
 
   const results = [];
-  for (const [label, cache, secs, runRate] of [['warm', '{ ttl: 1h, tagTtl: 1h }', seconds, rate], ['cold', '{ ttl: 0s, tagTtl: 0s }', coldSeconds, coldRate]]) {
+  // BENCH_ONLY=warm|cold runs one of the two; BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=DIR) goes to the
+  // server's node; BENCH_SERVER_STDOUT=FILE keeps its stdout (the log lines) in FILE.warm / FILE.cold.
+  const runsWanted = [['warm', '{ ttl: 1h, tagTtl: 1h }', seconds, rate], ['cold', '{ ttl: 0s, tagTtl: 0s }', coldSeconds, coldRate]].filter(([l]) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === l);
+  const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  for (const [label, cache, secs, runRate] of runsWanted) {
     writeFileSync(path.join(tmp, 'admission.yaml'), policy(cache));
     const port = await freePort();
-    const srv = spawn(process.execPath, [bin, 'admission', 'serve', '--config', path.join(tmp, 'admission.yaml'), '--tls-cert', path.join(tmp, 'certs', 'tls.crt'), '--tls-key', path.join(tmp, 'certs', 'tls.key'),
-      '--port', String(port), '--host', '127.0.0.1', '--ca-cert', path.join(tmp, 'reg.crt')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const srv = spawn(process.execPath, [...serverNodeArgs, bin, 'admission', 'serve', '--config', path.join(tmp, 'admission.yaml'), '--tls-cert', path.join(tmp, 'certs', 'tls.crt'), '--tls-key', path.join(tmp, 'certs', 'tls.key'),
+      '--port', String(port), '--host', '127.0.0.1', '--ca-cert', path.join(tmp, 'reg.crt')], { stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? openSync(`${process.env.BENCH_SERVER_STDOUT}.${label}`, 'w') : 'ignore', 'pipe'] });
     children.push(srv);
     let err = '';
     srv.stderr.on('data', (d) => (err += d));
@@ -165,8 +190,10 @@ async function main() {
     const c0 = cpuMs(srv.pid);
     const base = await load(`${url}/healthz`, { seconds: Math.min(secs, 10), rate: runRate, request: { method: 'GET' } });
     const c1 = cpuMs(srv.pid);
+    const g1 = cpuMs(registryPid);
     const r = await load(`${url}/validate`, { seconds: secs, rate: runRate, request: { method: 'POST', body: review, headers: { 'content-type': 'application/json' } } });
     const c2 = cpuMs(srv.pid);
+    const g2 = cpuMs(registryPid);
     srv.kill('SIGTERM');
     await new Promise((res) => srv.once('exit', res));
     const row = (name, x, cpu) => ({
@@ -176,11 +203,12 @@ async function main() {
       'p50 ms': percentile(x, 50),
       'p99 ms': percentile(x, 99),
       'max ms': x.latency.max,
+      'p99 after 1st s': x.p99AfterFirstSecond,
       errors: x.errors + x.timeouts,
       non2xx: x.non2xx,
       'cpu ms/req': (cpu / Math.max(1, x.requests.total)).toFixed(3),
     });
-    results.push(row('/healthz (baseline)', base, c1 - c0), row('/validate', r, c2 - c1));
+    results.push(row('/healthz (baseline)', base, c1 - c0), { ...row('/validate', r, c2 - c1), 'registry cpu ms/req': ((g2 - g1) / Math.max(1, r.requests.total)).toFixed(3) });
     results.push({ run: `${label} ratio /validate ÷ /healthz`, 'p50 ms': (percentile(r, 50) / Math.max(0.001, percentile(base, 50))).toFixed(2), 'p99 ms': (percentile(r, 99) / Math.max(0.001, percentile(base, 99))).toFixed(2),
       'cpu ms/req': (((c2 - c1) / Math.max(1, r.requests.total)) / Math.max(0.0001, (c1 - c0) / Math.max(1, base.requests.total))).toFixed(2) });
   }

@@ -10,7 +10,7 @@ import { globMatch } from '../check/dockerfile/image-ref.js';
 import { describeError, isShipshapeError, ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import { SEVERITIES, severityRank, type Severity } from '../model/index.js';
-import type { RegistryClient } from '../registry/client.js';
+import type { RegistryPool } from '../registry/pool.js';
 import type { RegistryOptions } from '../registry/types.js';
 import { TtlCache } from './cache.js';
 import type { AdmissionPolicy, EffectivePolicy, Mode } from './policy.js';
@@ -105,36 +105,17 @@ async function defaultVerify(): Promise<VerifyFn> {
   return (await import('../attest/verify.js')).verify;
 }
 
-/**
- * HEAD of the tag through the registry client: the digest the tag names. One client per registry
- * (and timeout) is kept, so connections and bearer tokens are reused across requests.
- */
-export function registryTagResolver(): { resolve: ResolveTagFn; close(): Promise<void> } {
-  const clients = new Map<string, RegistryClient>();
-  return {
-    async resolve(ref, opts) {
-      const key = `${ref.registry}|${opts.timeoutMs ?? ''}`;
-      let client = clients.get(key);
-      if (!client) {
-        const { RegistryClient: Client } = await import('../registry/client.js');
-        client = new Client(ref.registry, opts);
-        clients.set(key, client);
-      }
-      return (await client.headManifest(ref.repository, ref.tag)).digest;
-    },
-    async close() {
-      const all = [...clients.values()];
-      clients.clear();
-      await Promise.all(all.map((c) => c.close()));
-    },
-  };
-}
-
 export class AdmissionEngine {
   private policy: AdmissionPolicy;
   private verifyFn: VerifyFn | undefined;
   private readonly resolveTag: ResolveTagFn;
-  private readonly closeResolver: () => Promise<void>;
+  /**
+   * Registry clients (keep-alive connections, bearer tokens per scope, TLS trust) shared by every
+   * tag lookup and verify() of the current policy; keyed by registry and credential binding.
+   * A policy reload starts a new pool; the old one closes once its lookups have had their time.
+   */
+  private pool: RegistryPool | undefined;
+  private readonly retiring = new Set<RegistryPool>();
   private readonly registry: RegistryOptions;
   private readonly deadlineMs: number;
   private readonly concurrency: number;
@@ -146,14 +127,8 @@ export class AdmissionEngine {
   constructor(opts: EngineOptions) {
     this.policy = opts.policy;
     this.verifyFn = opts.verify;
-    if (opts.resolveTag) {
-      this.resolveTag = opts.resolveTag;
-      this.closeResolver = async () => undefined;
-    } else {
-      const r = registryTagResolver();
-      this.resolveTag = r.resolve;
-      this.closeResolver = r.close;
-    }
+    // The default: a HEAD of the tag through the pooled client, the digest the tag names.
+    this.resolveTag = opts.resolveTag ?? (async (ref, o) => (await (await this.registryPool()).client(ref.registry, o).headManifest(ref.repository, ref.tag)).digest);
     this.registry = opts.registry ?? {};
     this.deadlineMs = opts.deadlineMs ?? 9_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 16);
@@ -163,14 +138,35 @@ export class AdmissionEngine {
     this.tags = new TtlCache(MAX_TAGS, this.now);
   }
 
-  /** Closes the registry connections kept for tag lookups. */
+  /** Closes the registry connections kept for lookups. */
   async close(): Promise<void> {
-    await this.closeResolver();
+    const pools = [...this.retiring, ...(this.pool ? [this.pool] : [])];
+    this.retiring.clear();
+    this.pool = undefined;
+    await Promise.all(pools.map((p) => p.close()));
   }
 
   /** Swaps in a reloaded policy; decisions of the old one stay keyed by its digest and age out. */
   setPolicy(p: AdmissionPolicy): void {
     this.policy = p;
+    const old = this.pool;
+    this.pool = undefined;
+    if (old) {
+      this.retiring.add(old);
+      setTimeout(() => {
+        this.retiring.delete(old);
+        void old.close();
+      }, this.deadlineMs + 1_000).unref();
+    }
+  }
+
+  /** The current pool, made on first use (the registry client is loaded only once a lookup happens). */
+  private async registryPool(): Promise<RegistryPool> {
+    if (!this.pool) {
+      const { RegistryPool: Pool } = await import('../registry/pool.js');
+      this.pool ??= new Pool();
+    }
+    return this.pool;
   }
 
   get currentPolicy(): AdmissionPolicy {
@@ -335,6 +331,7 @@ export class AdmissionEngine {
       ...(policy.maxAgeMs !== undefined ? { maxAgeMs: policy.maxAgeMs } : {}),
       requirePass: policy.requirePass,
       registry: this.registryOptions(registry, policy),
+      pool: await this.registryPool(),
       now: () => new Date(this.now()),
     });
   }

@@ -8,7 +8,7 @@ export {
   type EffectivePolicy,
   type Mode,
 } from './policy.js';
-export { AdmissionEngine, registryTagResolver, type Decision, type DecisionInput, type ImageDecision, type ReasonCode, type VerifyFn, type ResolveTagFn } from './engine.js';
+export { AdmissionEngine, type Decision, type DecisionInput, type ImageDecision, type ReasonCode, type VerifyFn, type ResolveTagFn } from './engine.js';
 export { handleAdmissionReview, handleImageReview, type HandlerResult, type RequestLog } from './handlers.js';
 export { startAdmissionServer, DEFAULT_MAX_BODY_BYTES, DEFAULT_WEBHOOK_TIMEOUT_MS, type AdmissionServer, type ServeOptions } from './server.js';
 export { makeWebhookCerts, type CertsOptions, type CertsResult } from './certs.js';

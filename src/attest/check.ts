@@ -16,10 +16,18 @@ export interface TrustedKey {
 /** Parses the PEM texts of VerifyOptions.keys once. */
 export function trustedKeys(pems: string[]): TrustedKey[] {
   return pems.map((pem, i) => {
+    // A server verifies with the same keys on every lookup: each PEM is parsed once (errors are not kept).
+    const known = parsedKeys.get(pem);
+    if (known) return known;
     const key = parsePublicKey(pem, `trusted key #${i + 1}`);
-    return { key, keyId: keyIdOf(key) };
+    const k = { key, keyId: keyIdOf(key) };
+    if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.delete(parsedKeys.keys().next().value!);
+    parsedKeys.set(pem, k);
+    return k;
   });
 }
+const MAX_PARSED_KEYS = 256;
+const parsedKeys = new Map<string, TrustedKey>();
 
 /** The id of the first trusted key that verifies `sig` (base64 DER ECDSA) over `data`, or undefined. */
 export function verifiedBy(data: Buffer, sigB64: string, keys: TrustedKey[]): string | undefined {

@@ -1,6 +1,7 @@
 /** Types of signing, attestation and verification: the contract promote, admission and monitor share (notes/CONTRACT.md). */
 import type { KeyObject } from 'node:crypto';
 import type { RegistryOptions } from '../registry/types.js';
+import type { RegistryPool } from '../registry/pool.js';
 import type { ScanReport, Severity } from '../model/index.js';
 import type { ScanOptions } from '../scan/index.js';
 
@@ -32,6 +33,8 @@ export interface VerifyOptions {
   /** Its verdict must be 'pass'. */
   requirePass?: boolean;
   registry?: RegistryOptions;
+  /** Registry clients to reuse across calls (a server's); default a client of the call's own, closed at its end. */
+  pool?: RegistryPool;
   now?: () => Date;
 }
 

@@ -242,7 +242,8 @@ export async function verify(image: string, opts: VerifyOptions): Promise<Verify
   if (!opts.keys.length) throw new ShipshapeError('usage', 'verify needs at least one trusted public key');
   const keys = trustedKeys(opts.keys);
   const now = opts.now?.() ?? new Date();
-  const client = new RegistryClient(ref.registry, opts.registry ?? {});
+  // A server passes its pool: connections, tokens and TLS trust outlive the call (docs/admission.md).
+  const client = opts.pool ? opts.pool.client(ref.registry, opts.registry ?? {}) : new RegistryClient(ref.registry, opts.registry ?? {});
   try {
     const digest = ref.digest ?? (await client.headManifest(ref.repository, ref.tag ?? 'latest')).digest;
     const found = await inspect(client, ref.repository, digest, keys, now);
@@ -278,6 +279,6 @@ export async function verify(image: string, opts: VerifyOptions): Promise<Verify
       ...(att ? { attestation: att } : {}),
     };
   } finally {
-    await client.close();
+    if (!opts.pool) await client.close();
   }
 }

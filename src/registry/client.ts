@@ -9,6 +9,7 @@ import { ShipshapeError } from '../errors.js';
 import { DigestVerifier, digestOf, isDigest, parseDigest, verifyBuffer } from '../image/digest.js';
 import { MANIFEST_ACCEPT } from '../image/schema.js';
 import { Authenticator } from './auth.js';
+import type { SmallBlobCache } from './blob-cache.js';
 import { resolveCredentials } from './credentials.js';
 import { blobBudgetMs, header, networkError, readBody, Transport, type HttpMethod, type HttpResponse } from './transport.js';
 import { repositoryScope, type FetchedManifest, type ManifestHead, type RegistryOptions } from './types.js';
@@ -63,7 +64,15 @@ export class RegistryClient {
   private readonly transport: Transport;
   private readonly auth: Authenticator;
 
-  constructor(registry: string, opts: RegistryOptions = {}) {
+  /**
+   * `blobCache`: small blobs already fetched and verified, by repository and digest (a RegistryPool's):
+   * their bytes cannot change, so a lookup repeated later reads only the (mutable) manifests again.
+   */
+  constructor(
+    registry: string,
+    opts: RegistryOptions = {},
+    private readonly blobCache?: SmallBlobCache,
+  ) {
     this.registry = registry;
     this.transport = new Transport(registry, opts);
     this.auth = new Authenticator(registry, this.transport, () => resolveCredentials(registry, opts));
@@ -225,6 +234,9 @@ export class RegistryClient {
     const what = `blob ${blob.digest} of ${this.registry}/${repository}`;
     if (blob.size > maxBytes) throw new ShipshapeError('too-large', `${what} is ${blob.size} bytes, more than the ${maxBytes} allowed`);
     parseDigest(blob.digest);
+    const cacheKey = `${repository}@${blob.digest}`;
+    const cached = this.blobCache?.get(cacheKey);
+    if (cached && cached.length <= maxBytes && (blob.size < 0 || cached.length === blob.size)) return cached;
     const res = await this.request({
       method: 'GET',
       path: `/v2/${repository}/blobs/${blob.digest}`,
@@ -236,6 +248,7 @@ export class RegistryClient {
     if (blob.size >= 0 && bytes.length !== blob.size) {
       throw new ShipshapeError('bad-image', `${what} is ${bytes.length} bytes, its descriptor says ${blob.size}`);
     }
+    this.blobCache?.set(cacheKey, bytes);
     return bytes;
   }
 

@@ -5,3 +5,4 @@ export { resolveCredentials, sameRegistry, dockerConfigCredentials, dockerConfig
 export { parseChallenges, type Challenge } from './auth.js';
 export { blobBudgetMs, endpointHost, DEFAULT_TIMEOUT_MS, type HttpResponse } from './transport.js';
 export { repositoryScope, type Credentials, type FetchedManifest, type ManifestHead, type RegistryOptions, type RetryOptions } from './types.js';
+export { RegistryPool } from './pool.js';

@@ -164,6 +164,7 @@ export class Transport {
   private readonly tries: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly keepAliveAfterHead: boolean;
 
   constructor(registry: string, opts: RegistryOptions = {}) {
     this.registry = registry;
@@ -181,6 +182,7 @@ export class Transport {
     this.tries = Math.max(1, opts.retry?.tries ?? 4);
     this.baseDelayMs = opts.retry?.baseDelayMs ?? 500;
     this.maxDelayMs = opts.retry?.maxDelayMs ?? 30_000;
+    this.keepAliveAfterHead = opts.keepAliveAfterHead ?? false;
   }
 
   /** Whether `host` was named an insecure (plain HTTP) registry: the only hosts plain HTTP may reach. */
@@ -246,6 +248,7 @@ export class Transport {
           headersTimeout: this.timeoutMs,
           bodyTimeout: this.timeoutMs,
           signal,
+          ...(this.keepAliveAfterHead && req.method === 'HEAD' ? { reset: false } : {}),
         });
         res = { status: r.statusCode, headers: r.headers, body: r.body, url: req.url };
       } catch (err) {

@@ -8,6 +8,11 @@ export interface RegistryOptions
   env?: NodeJS.ProcessEnv;
   /** Retries on 429, 5xx and connection resets. */
   retry?: RetryOptions;
+  /**
+   * Keep the connection after a HEAD (undici closes it, for servers that wrongly send a body): set
+   * by RegistryPool, whose long-lived clients would otherwise pay a TLS handshake per tag lookup.
+   */
+  keepAliveAfterHead?: boolean;
   /** Told about non-fatal problems, e.g. a configured credential helper that is not installed. */
   onWarning?: (message: string) => void;
 }
