@@ -7,15 +7,51 @@ export function locationOf(files: FileView, path: string): Location {
   return { layer: files.stat(path)?.layer ?? '', path };
 }
 
+/**
+ * Set on a FileView by a caller that records what a cataloger looked at (src/scan/catalog-memo.ts):
+ * the helpers below tell it which paths they selected, by their predicate, instead of it seeing a
+ * walk over every path.
+ */
+export const FILES_OBSERVER = Symbol('shipshape.filesObserver');
+
+export interface FilesObserver {
+  /** The cataloger's answer depends on the paths whose entry passes `pred` (besides what it reads). */
+  selects(pred: (path: string, entry: FileEntry) => boolean): void;
+  /** Runs `fn` without recording its lookups (the walk over every path that `selects` stands for). */
+  unobserved<T>(fn: () => T): T;
+}
+
+function observerOf(files: FileView): FilesObserver | undefined {
+  return (files as { [FILES_OBSERVER]?: FilesObserver })[FILES_OBSERVER];
+}
+
+const isRegular = (e: FileEntry) => e.type === 'file' || e.type === 'hardlink';
+
 /** The regular files (or hardlinks) of the squashed filesystem whose path passes `pred`, sorted. */
 export function matchingFiles(files: FileView, pred: (path: string) => boolean): string[] {
-  return regularFiles(files).paths.filter((p) => pred(p));
+  const obs = observerOf(files);
+  obs?.selects((p, e) => isRegular(e) && pred(p));
+  return (obs ? obs.unobserved(() => regularFiles(files)) : regularFiles(files)).paths.filter((p) => pred(p));
 }
 
 /** As matchingFiles, for filters that look at the entry too (mode, size): no stat per path. */
 export function matchingEntries(files: FileView, pred: (path: string, entry: FileEntry) => boolean): string[] {
-  const { paths, entries } = regularFiles(files);
+  const obs = observerOf(files);
+  obs?.selects((p, e) => isRegular(e) && pred(p, e));
+  const { paths, entries } = obs ? obs.unobserved(() => regularFiles(files)) : regularFiles(files);
   return paths.filter((p, i) => pred(p, entries[i]!));
+}
+
+/** The symbolic links whose path passes `pred`, in the view's own order. */
+export function matchingLinks(files: FileView, pred: (path: string) => boolean): string[] {
+  const obs = observerOf(files);
+  obs?.selects((p, e) => e.type === 'symlink' && pred(p));
+  const walk = () => {
+    const out: string[] = [];
+    for (const p of files.paths()) if (pred(p) && files.stat(p)?.type === 'symlink') out.push(p);
+    return out;
+  };
+  return obs ? obs.unobserved(walk) : walk();
 }
 
 // Every language cataloger asks for its files out of the same view: the list of regular files,

@@ -11,7 +11,7 @@ import type { EntryMeta, FileEntry, FileView, LayerIndex } from './types.js';
  * non-directory replacing a directory takes the directory's lower content away with it.
  * Contents come from the LayerIndex of the layer that last wrote each path.
  */
-export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<string, FileEntry> } {
+export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<string, FileEntry>; content: Map<string, Buffer> } {
   const entries = new Map<string, FileEntry>();
   const content = new Map<string, Buffer>();
   // Paths directly below each directory path, whether or not the directory has an entry itself:
@@ -68,7 +68,7 @@ export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<str
       else content.delete(e.path);
     }
   }
-  return { view: treeView(entries, (p) => content.get(p)), entries };
+  return { view: treeView(entries, (p) => content.get(p)), entries, content };
 }
 
 /** path.posix.dirname for the absolute, normalised paths of layer entries, without its general-case work. */

@@ -6,6 +6,7 @@ import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectO
 import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
 import { inventoryCacheKey, LayerCache, layerCacheKey } from '../cache/index.js';
+import { memoizedCatalogers } from './catalog-memo.js';
 import { TOOL_VERSION } from '../report/common.js';
 import { openDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
@@ -134,10 +135,12 @@ export async function inventory(
   const n = Math.max(1, Math.min(opts.concurrency ?? 2, image.layers.length));
   await Promise.all(Array.from({ length: n }, worker));
 
-  const { view } = squash(layers);
+  const { view, entries, content } = squash(layers);
   if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files: view, ...known };
   const os = detectOs(view);
-  const result = await catalogAll(view, os, cats);
+  // Images on a shared base: each cataloger answers from what it found in a sibling when exact.
+  const memo = memoizedCatalogers(cats, layers, keys, entries, content);
+  const result = await catalogAll(memo?.view ?? view, os, memo?.catalogers ?? cats);
   const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
   const found: CachedInventory = { os, packages: sortPackages(packages), warnings: result.warnings };
   if (inventoryKey) cache?.putInventory(inventoryKey, found);

@@ -1,0 +1,238 @@
+/** What each cataloger found, remembered per process across images that differ only in their top layer (images on a shared base). */
+import { FILES_OBSERVER, type FilesObserver } from '../catalog/lang-support.js';
+import type { CatalogResult, Cataloger } from '../catalog/types.js';
+import { normalizePath, treeView } from '../image/dir-view.js';
+import type { EntryMeta, FileEntry, FileView, LayerIndex } from '../image/types.js';
+import type { OsInfo } from '../model/index.js';
+
+/**
+ * How it stays exact: a cataloger's result is a function of what it looked at in the squashed
+ * filesystem. While it runs, its view records every path looked up (stat, read, the links followed,
+ * contents), every directory listed, and every predicate it selected paths with (lang-support's
+ * matchingFiles and friends); a walk over all paths counts as looking at everything. Image Y = base
+ * B + top layer Ty may take the result found for X = B + Tx when the two filesystems differ only
+ * at the paths Tx and Ty write (D) and the cataloger looked at none of them:
+ * - Tx and Ty hold only files and directories: no links, whiteouts or opaque directories, so no
+ *   path outside D and no link that any lookup follows differs between X and Y;
+ * - at each path of D, neither image has a link, and a directory is not replaced by a file in one
+ *   image only (that takes what B holds below it away);
+ * - no path of D was looked up, is directly inside a listed directory, or passes a predicate.
+ * Anything else runs the cataloger again (and remembers that run instead).
+ */
+
+/** Top layers with more entries than this are not compared (the check would cost as much as cataloging). */
+export const MAX_TOP_ENTRIES = 2000;
+/** Bases remembered per cataloger (least recently used dropped first), and images per base. */
+export const MAX_BASES = 32;
+const PER_BASE = 2;
+
+interface Seen {
+  paths: Set<string>;
+  lists: Set<string>;
+  preds: Array<(path: string, entry: FileEntry) => boolean>;
+  everything: boolean;
+}
+
+interface Remembered {
+  top: string;
+  /** What the top layer writes, by path (the last entry wins, as in squash). */
+  topEntries: Map<string, EntryMeta>;
+  seen: Seen;
+  result: CatalogResult;
+}
+
+const memo = new WeakMap<Cataloger, Map<string, Remembered[]>>();
+let counters = { hits: 0, misses: 0 };
+
+/** Forgets everything (tests; a process that wants the memory back). */
+export function clearCatalogMemo(): void {
+  for (const c of known) memo.delete(c);
+  known.clear();
+  counters = { hits: 0, misses: 0 };
+}
+const known = new Set<Cataloger>();
+
+/** Results reused and catalogers run since the process started (or the last clear), and how many bases are remembered. */
+export function catalogMemoStats(): { hits: number; misses: number; bases: number } {
+  let bases = 0;
+  for (const c of known) bases += memo.get(c)?.size ?? 0;
+  return { ...counters, bases };
+}
+
+/** What a layer writes, by path; undefined when it removes anything or writes anything but files and directories. */
+function plainEntries(layer: LayerIndex): Map<string, EntryMeta> | undefined {
+  if (layer.whiteouts.length || layer.opaqueDirs.length || layer.entries.length > MAX_TOP_ENTRIES) return undefined;
+  const out = new Map<string, EntryMeta>();
+  for (const e of layer.entries) {
+    if (e.type !== 'file' && e.type !== 'dir') return undefined;
+    if (e.path !== '/') out.set(e.path, e);
+  }
+  return out;
+}
+
+const layerMaps = new WeakMap<LayerIndex, Map<string, EntryMeta>>();
+
+function entriesOf(layer: LayerIndex): Map<string, EntryMeta> {
+  let m = layerMaps.get(layer);
+  if (!m) {
+    m = new Map();
+    for (const e of layer.entries) m.set(e.path, e);
+    layerMaps.set(layer, m);
+  }
+  return m;
+}
+
+const UNKNOWN = Symbol('unknown');
+
+/**
+ * The entry at `p` in the squash of `base` (null when absent); UNKNOWN when a whiteout, an opaque
+ * directory or a non-directory above `p` is in the way (the caller then does not compare).
+ */
+function baseEntry(base: readonly LayerIndex[], p: string): EntryMeta | null | typeof UNKNOWN {
+  const prefixes: string[] = [];
+  for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) prefixes.push(p.slice(0, i));
+  for (let j = base.length - 1; j >= 0; j--) {
+    const layer = base[j]!;
+    const own = entriesOf(layer);
+    for (const q of prefixes) if (own.get(q)?.type !== undefined && own.get(q)!.type !== 'dir') return UNKNOWN;
+    const e = own.get(p);
+    if (e) return e;
+    if (layer.whiteouts.length || layer.opaqueDirs.length) {
+      const hides = (q: string) => q === p || p.startsWith(q.endsWith('/') ? q : `${q}/`);
+      if (layer.whiteouts.some(hides) || layer.opaqueDirs.some(hides)) return UNKNOWN;
+    }
+  }
+  return null;
+}
+
+function parentOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+/** Whether Y (base + top `yTop`, its squash `yEntries`) may take what was found for X. */
+function reusable(x: Remembered, base: readonly LayerIndex[], yTop: Map<string, EntryMeta>, yEntries: ReadonlyMap<string, FileEntry>): boolean {
+  if (x.seen.everything) return false;
+  const check = (d: string): boolean => {
+    const xe = x.topEntries.get(d) ?? baseEntry(base, d);
+    const ye = yTop.get(d) ?? yEntries.get(d) ?? null;
+    if (xe === UNKNOWN) return false;
+    for (const e of [xe, ye]) if (e && e.type !== 'file' && e.type !== 'dir') return false;
+    if (xe && ye && xe.type !== ye.type) return false;
+    if (x.seen.paths.has(d) || x.seen.lists.has(parentOf(d))) return false;
+    for (const pred of x.seen.preds) {
+      for (const e of [xe, ye]) if (e && pred(d, { ...e, layer: '' })) return false;
+    }
+    return true;
+  };
+  for (const d of x.topEntries.keys()) if (!check(d)) return false;
+  for (const d of yTop.keys()) if (!x.topEntries.has(d) && !check(d)) return false;
+  return true;
+}
+
+/** A deep copy: callers own what they are given (a report's packages may be changed after). */
+function copyResult(r: CatalogResult): CatalogResult {
+  return {
+    packages: structuredClone(r.packages),
+    warnings: structuredClone(r.warnings),
+    ...(r.ownedFiles ? { ownedFiles: new Set(r.ownedFiles) } : {}),
+  };
+}
+
+/**
+ * The catalogers of one image, each answering from what was found for an image on the same base
+ * when that is exact (see above), else running and remembering what it looked at. `layers`: the
+ * image's layer indexes; `keys`: their cache keys (which name the catalogers' versions);
+ * `entries`/`content`: their squash. Undefined when the top layer is not one the memo compares
+ * (links, whiteouts, too many entries, a single layer): catalog the squashed view as usual.
+ */
+export function memoizedCatalogers(
+  catalogers: readonly Cataloger[],
+  layers: readonly LayerIndex[],
+  keys: readonly string[],
+  entries: Map<string, FileEntry>,
+  content: Map<string, Buffer>,
+): { catalogers: Cataloger[]; view: FileView } | undefined {
+  const top = layers.length >= 2 ? plainEntries(layers[layers.length - 1]!) : undefined;
+  if (!top) return undefined;
+  let seen: Seen | undefined;
+  let paused = 0;
+  const note = (p: string) => {
+    if (seen && !paused) seen.paths.add(p);
+  };
+  const lookup = {
+    get: (p: string) => (note(p), entries.get(p)),
+    has: (p: string) => (note(p), entries.has(p)),
+    keys: () => {
+      if (seen && !paused) seen.everything = true;
+      return entries.keys();
+    },
+  };
+  const inner = treeView(lookup, (p) => (note(p), content.get(p)));
+  const unobserved = <T>(fn: () => T): T => {
+    paused++;
+    try {
+      return fn();
+    } finally {
+      paused--;
+    }
+  };
+  const observer: FilesObserver = {
+    selects: (pred) => void (seen && !paused && seen.preds.push(pred)),
+    unobserved,
+  };
+  const view: FileView & { [FILES_OBSERVER]: FilesObserver } = {
+    stat: (p) => inner.stat(p),
+    resolve: (p) => inner.resolve(p),
+    read: (p) => inner.read(p),
+    paths: () => lookup.keys(),
+    list: (dir) => {
+      if (seen && !paused) seen.lists.add(normalizePath(dir));
+      return unobserved(() => inner.list(dir));
+    },
+    [FILES_OBSERVER]: observer,
+  };
+
+  const baseLayers = layers.slice(0, -1);
+  const topKey = keys[keys.length - 1]!;
+  const wrap = (c: Cataloger): Cataloger => ({
+    id: c.id,
+    version: c.version,
+    wants: c.wants,
+    ...(c.keeps ? { keeps: c.keeps } : {}),
+    catalog: async (files, os: OsInfo | null) => {
+      let bases = memo.get(c);
+      if (!bases) {
+        memo.set(c, (bases = new Map()));
+        known.add(c);
+      }
+      const baseKey = `${JSON.stringify(os)}\0${keys.slice(0, -1).join('\0')}`;
+      const list = bases.get(baseKey) ?? [];
+      for (const x of list) {
+        if (x.top === topKey || reusable(x, baseLayers, top, entries)) {
+          counters.hits++;
+          bases.delete(baseKey);
+          bases.set(baseKey, list);
+          return copyResult(x.result);
+        }
+      }
+      counters.misses++;
+      const mine: Seen = { paths: new Set(), lists: new Set(), preds: [], everything: false };
+      seen = mine;
+      let result: CatalogResult;
+      try {
+        result = await c.catalog(files, os);
+      } finally {
+        seen = undefined;
+      }
+      bases.delete(baseKey);
+      bases.set(baseKey, [{ top: topKey, topEntries: top, seen: mine, result: copyResult(result) }, ...list].slice(0, PER_BASE));
+      for (const k of bases.keys()) {
+        if (bases.size <= MAX_BASES) break;
+        bases.delete(k);
+      }
+      return result;
+    },
+  });
+  return { catalogers: catalogers.map(wrap), view };
+}
