@@ -15,7 +15,7 @@ import { baseImageName } from '../check/outdated-base.js';
 import { openImage, parseReference, squash, walkLayer } from '../image/index.js';
 import { formatPlatform } from '../image/schema.js';
 import type { EntryMeta, FileView, ImageRef, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
-import { matchPackages } from '../match/index.js';
+import { matchMemoFor, matchPackages } from '../match/index.js';
 // Only the verdict and the types are loaded up front: applying a policy (VEX schemas compiled
 // with ajv) and reading SBOMs (zod) cost ~0.3 s of start-up, paid only by scans that use them.
 import type { Policy } from '../policy/index.js';
@@ -220,7 +220,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     const image = await openImage(ref, open);
     try {
       const inv = await inventory(image, opts);
-      const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator, includeDev: opts.includeDevDeps ?? false });
+      const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator, includeDev: opts.includeDevDeps ?? false, memo: matchMemoFor(status) });
       let vulns = matched.findings;
       if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
       const baseTags = opts.checkRegistry ? await listBaseTags(image, open, warnings) : undefined;
