@@ -19,6 +19,8 @@ export interface FilesObserver {
   selects(pred: (path: string, entry: FileEntry) => boolean): void;
   /** Runs `fn` without recording its lookups (the walk over every path that `selects` stands for). */
   unobserved<T>(fn: () => T): T;
+  /** The view's regular files, sorted, when the caller has them at hand (made from a shared base's). */
+  regularFiles?(): { paths: string[]; entries: FileEntry[] };
 }
 
 function observerOf(files: FileView): FilesObserver | undefined {
@@ -59,7 +61,7 @@ export function matchingLinks(files: FileView, pred: (path: string) => boolean):
 const regularFilesOf = new WeakMap<FileView, { paths: string[]; entries: FileEntry[] }>();
 
 function regularFiles(files: FileView): { paths: string[]; entries: FileEntry[] } {
-  let list = regularFilesOf.get(files);
+  let list = regularFilesOf.get(files) ?? observerOf(files)?.regularFiles?.();
   if (!list) {
     const found: Array<[string, FileEntry]> = [];
     for (const p of files.paths()) {
@@ -68,8 +70,8 @@ function regularFiles(files: FileView): { paths: string[]; entries: FileEntry[] 
     }
     found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     list = { paths: found.map((f) => f[0]), entries: found.map((f) => f[1]) };
-    regularFilesOf.set(files, list);
   }
+  regularFilesOf.set(files, list);
   return list;
 }
 

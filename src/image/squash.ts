@@ -71,6 +71,32 @@ export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<str
   return { view: treeView(entries, (p) => content.get(p)), entries, content };
 }
 
+/**
+ * squash([...base, top]) from squash(base)'s maps, for a top layer that only writes files and
+ * directories (no whiteouts, opaque dirs or links) and puts no file where a directory was: then
+ * nothing is removed, so copying the base's maps and applying the top's entries gives the same
+ * entries, contents and order. Undefined for any other top layer (squash the whole list then).
+ * Images on a shared base pay for their own top layer only.
+ */
+export function squashOnto(
+  base: { entries: ReadonlyMap<string, FileEntry>; content: ReadonlyMap<string, Buffer> },
+  top: LayerIndex,
+): { view: FileView; entries: Map<string, FileEntry>; content: Map<string, Buffer> } | undefined {
+  if (top.whiteouts.length || top.opaqueDirs.length) return undefined;
+  for (const e of top.entries) if (e.type !== 'file' && e.type !== 'dir') return undefined;
+  const entries = new Map(base.entries);
+  const content = new Map(base.content);
+  for (const e of top.entries) {
+    if (e.path === '/') continue;
+    if (e.type !== 'dir' && entries.get(e.path)?.type === 'dir') return undefined;
+    entries.set(e.path, withLayer(e, top.diffId));
+    const data = top.files.get(e.path);
+    if (data) content.set(e.path, data);
+    else content.delete(e.path);
+  }
+  return { view: treeView(entries, (p) => content.get(p)), entries, content };
+}
+
 /** path.posix.dirname for the absolute, normalised paths of layer entries, without its general-case work. */
 function parentOf(p: string): string {
   const i = p.lastIndexOf('/');

@@ -1,9 +1,10 @@
 /** The catalog memo: images on one base take a sibling's results only when exact; every result equals a plain run. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { catalogAll, catalogers, detectOs } from '../catalog/index.js';
+import { matchingEntries, matchingLinks } from '../catalog/lang-support.js';
 import { squash } from '../image/squash.js';
 import type { EntryMeta, LayerIndex } from '../image/types.js';
-import { catalogMemoStats, clearCatalogMemo, MAX_BASES, memoizedCatalogers } from './catalog-memo.js';
+import { catalogMemoStats, clearCatalogMemo, MAX_BASES, memoizedCatalogers, squashImage } from './catalog-memo.js';
 
 interface F {
   path: string;
@@ -60,11 +61,19 @@ function debianBase(): LayerIndex[] {
 /** Catalogs base + top with the memo, and checks the result against a plain run over the same squash. */
 async function both(layers: LayerIndex[]) {
   const keys = layers.map((l) => l.diffId.slice(7));
-  const { view, entries, content } = squash(layers);
+  const { view } = squash(layers);
   const os = detectOs(view);
   const plain = await catalogAll(view, os, catalogers);
-  const memo = memoizedCatalogers(catalogers, layers, keys, entries, content);
+  const sq = squashImage(layers, keys);
+  expect([...sq.entries]).toEqual([...squash(layers).entries]);
+  const memo = memoizedCatalogers(catalogers, layers, keys, sq);
   const got = memo ? await catalogAll(memo.view, os, memo.catalogers) : plain;
+  if (memo) {
+    // The regular files made from the base's list are those a walk over the image's paths finds.
+    expect(matchingEntries(memo.view, () => true)).toEqual(matchingEntries(view, () => true));
+    expect(matchingLinks(memo.view, () => true)).toEqual(matchingLinks(view, () => true));
+    for (const p of squash(layers).entries.keys()) expect(sq.view.read(p)).toEqual(view.read(p));
+  }
   expect(JSON.stringify(got.packages)).toBe(JSON.stringify(plain.packages));
   expect(got.warnings).toEqual(plain.warnings);
   expect([...got.ownedFiles].sort()).toEqual([...plain.ownedFiles].sort());
@@ -177,8 +186,8 @@ describe('catalog memo', () => {
     const keysOf = (ls: LayerIndex[]) => ls.map((l) => l.diffId.slice(7));
     const run = async (top: LayerIndex) => {
       const ls = [...base, top];
-      const sq = squash(ls);
-      const m = memoizedCatalogers(catalogers, ls, keysOf(ls), sq.entries, sq.content)!;
+      const sq = squashImage(ls, keysOf(ls));
+      const m = memoizedCatalogers(catalogers, ls, keysOf(ls), sq)!;
       return catalogAll(m.view, detectOs(sq.view), m.catalogers);
     };
     const first = await run(layer([{ path: '/srv/1', data: '1' }]));

@@ -1,7 +1,8 @@
-/** What each cataloger found, remembered per process across images that differ only in their top layer (images on a shared base). */
+/** Images on a shared base, scanned in one process: the base squashed once, and what each cataloger found reused where exact. */
 import { FILES_OBSERVER, type FilesObserver } from '../catalog/lang-support.js';
 import type { CatalogResult, Cataloger } from '../catalog/types.js';
 import { normalizePath, treeView } from '../image/dir-view.js';
+import { squash, squashOnto } from '../image/squash.js';
 import type { EntryMeta, FileEntry, FileView, LayerIndex } from '../image/types.js';
 import type { OsInfo } from '../model/index.js';
 
@@ -19,6 +20,92 @@ import type { OsInfo } from '../model/index.js';
  * - no path of D was looked up, is directly inside a listed directory, or passes a predicate.
  * Anything else runs the cataloger again (and remembers that run instead).
  */
+
+/** Squashed bases remembered (least recently used dropped first). */
+export const MAX_SQUASHED_BASES = 16;
+
+interface Squashed {
+  view: FileView;
+  entries: Map<string, FileEntry>;
+  content: Map<string, Buffer>;
+}
+
+interface Base {
+  entries: Map<string, FileEntry>;
+  content: Map<string, Buffer>;
+  /** Its regular files, sorted (what lang-support's matchingFiles selects from), made on first use. */
+  regular?: { paths: string[]; entries: FileEntry[] };
+}
+
+const bases = new Map<string, Base>();
+
+/** An image's squash, plus the base it was made from when its top layer could be laid onto a shared one. */
+export interface ImageSquash extends Squashed {
+  base?: Base;
+}
+
+/**
+ * squash(layers), made from the remembered squash of every layer but the top one when the top is
+ * plain (squashOnto); the base is squashed and remembered on first use. `keys`: the layers' cache keys.
+ */
+export function squashImage(layers: readonly LayerIndex[], keys: readonly string[]): ImageSquash {
+  const top = layers[layers.length - 1];
+  if (layers.length < 2 || !top || top.entries.length > MAX_TOP_ENTRIES || top.whiteouts.length || top.opaqueDirs.length) return squash([...layers]);
+  const id = keys.slice(0, -1).join('\0');
+  let base = bases.get(id);
+  if (base) {
+    bases.delete(id);
+  } else {
+    const { entries, content } = squash(layers.slice(0, -1));
+    base = { entries, content };
+  }
+  bases.set(id, base);
+  for (const k of bases.keys()) {
+    if (bases.size <= MAX_SQUASHED_BASES) break;
+    bases.delete(k);
+  }
+  const onto = squashOnto(base, top);
+  return onto ? { ...onto, base } : squash([...layers]);
+}
+
+const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function isRegular(e: FileEntry | undefined): e is FileEntry {
+  return e?.type === 'file' || e?.type === 'hardlink';
+}
+
+/** The base's sorted regular files with what the top writes put in: the same list a walk over the image's paths gives. */
+function regularFilesOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<string, FileEntry>): { paths: string[]; entries: FileEntry[] } {
+  if (!base.regular) {
+    const found: Array<[string, FileEntry]> = [];
+    for (const p of base.entries.keys()) {
+      const e = base.entries.get(normalizePath(p));
+      if (isRegular(e)) found.push([p, e]);
+    }
+    found.sort((a, b) => byPath(a[0], b[0]));
+    base.regular = { paths: found.map((f) => f[0]), entries: found.map((f) => f[1]) };
+  }
+  const adds = [...top.keys()].filter((p) => isRegular(entries.get(p))).sort(byPath);
+  const paths: string[] = [];
+  const out: FileEntry[] = [];
+  let j = 0;
+  const { paths: bp, entries: be } = base.regular;
+  for (let i = 0; i < bp.length; i++) {
+    const p = bp[i]!;
+    while (j < adds.length && byPath(adds[j]!, p) < 0) {
+      paths.push(adds[j]!);
+      out.push(entries.get(adds[j++]!)!);
+    }
+    if (top.has(p)) continue; // written by the top: added from `adds` if still a regular file
+    paths.push(p);
+    out.push(be[i]!);
+  }
+  for (; j < adds.length; j++) {
+    paths.push(adds[j]!);
+    out.push(entries.get(adds[j]!)!);
+  }
+  return { paths, entries: out };
+}
 
 /** Top layers with more entries than this are not compared (the check would cost as much as cataloging). */
 export const MAX_TOP_ENTRIES = 2000;
@@ -46,6 +133,7 @@ let counters = { hits: 0, misses: 0 };
 
 /** Forgets everything (tests; a process that wants the memory back). */
 export function clearCatalogMemo(): void {
+  bases.clear();
   for (const c of known) memo.delete(c);
   known.clear();
   counters = { hits: 0, misses: 0 };
@@ -143,18 +231,18 @@ function copyResult(r: CatalogResult): CatalogResult {
  * The catalogers of one image, each answering from what was found for an image on the same base
  * when that is exact (see above), else running and remembering what it looked at. `layers`: the
  * image's layer indexes; `keys`: their cache keys (which name the catalogers' versions);
- * `entries`/`content`: their squash. Undefined when the top layer is not one the memo compares
+ * `squashed`: their squash (squashImage). Undefined when the top layer is not one the memo compares
  * (links, whiteouts, too many entries, a single layer): catalog the squashed view as usual.
  */
 export function memoizedCatalogers(
   catalogers: readonly Cataloger[],
   layers: readonly LayerIndex[],
   keys: readonly string[],
-  entries: Map<string, FileEntry>,
-  content: Map<string, Buffer>,
+  squashed: ImageSquash,
 ): { catalogers: Cataloger[]; view: FileView } | undefined {
   const top = layers.length >= 2 ? plainEntries(layers[layers.length - 1]!) : undefined;
   if (!top) return undefined;
+  const { entries, content, base } = squashed;
   let seen: Seen | undefined;
   let paused = 0;
   const note = (p: string) => {
@@ -180,6 +268,7 @@ export function memoizedCatalogers(
   const observer: FilesObserver = {
     selects: (pred) => void (seen && !paused && seen.preds.push(pred)),
     unobserved,
+    ...(base ? { regularFiles: () => regularFilesOnto(base, top, entries) } : {}),
   };
   const view: FileView & { [FILES_OBSERVER]: FilesObserver } = {
     stat: (p) => inner.stat(p),

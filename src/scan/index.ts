@@ -6,13 +6,13 @@ import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectO
 import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
 import { inventoryCacheKey, LayerCache, layerCacheKey } from '../cache/index.js';
-import { memoizedCatalogers } from './catalog-memo.js';
+import { memoizedCatalogers, squashImage } from './catalog-memo.js';
 import { TOOL_VERSION } from '../report/common.js';
 import { openDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { LintOptions } from '../check/dockerfile/index.js';
 import { baseImageName } from '../check/outdated-base.js';
-import { openImage, parseReference, squash, walkLayer } from '../image/index.js';
+import { openImage, parseReference, walkLayer } from '../image/index.js';
 import { formatPlatform } from '../image/schema.js';
 import type { EntryMeta, FileView, ImageRef, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
 import { matchMemoFor, matchPackages } from '../match/index.js';
@@ -135,11 +135,13 @@ export async function inventory(
   const n = Math.max(1, Math.min(opts.concurrency ?? 2, image.layers.length));
   await Promise.all(Array.from({ length: n }, worker));
 
-  const { view, entries, content } = squash(layers);
+  // Images on a shared base: the base is squashed once, and each cataloger answers from what it
+  // found in a sibling when that is exact (src/scan/catalog-memo.ts).
+  const squashed = squashImage(layers, keys);
+  const view = squashed.view;
   if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files: view, ...known };
   const os = detectOs(view);
-  // Images on a shared base: each cataloger answers from what it found in a sibling when exact.
-  const memo = memoizedCatalogers(cats, layers, keys, entries, content);
+  const memo = memoizedCatalogers(cats, layers, keys, squashed);
   const result = await catalogAll(memo?.view ?? view, os, memo?.catalogers ?? cats);
   const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
   const found: CachedInventory = { os, packages: sortPackages(packages), warnings: result.warnings };
