@@ -15,9 +15,13 @@ export function locationOf(files: FileView, path: string): Location {
 export const FILES_OBSERVER = Symbol('shipshape.filesObserver');
 
 export interface FilesObserver {
-  /** The cataloger's answer depends on the paths whose entry passes `pred` (besides what it reads). */
-  selects(pred: (path: string, entry: FileEntry) => boolean): void;
-  /** Runs `fn` without recording its lookups (the walk over every path that `selects` stands for). */
+  /**
+   * The cataloger's answer depends on the paths whose entry passes `pred` (besides what it reads).
+   * Returns those paths, sorted, when the observer has them at hand (made from a shared base's,
+   * remembered by `key`, the caller's own predicate); else the caller walks the view.
+   */
+  select(pred: (path: string, entry: FileEntry) => boolean, key?: object): string[] | undefined;
+  /** Runs `fn` without recording its lookups (the walk over every path that `select` stands for). */
   unobserved<T>(fn: () => T): T;
   /** The view's regular files, sorted, when the caller has them at hand (made from a shared base's). */
   regularFiles?(): { paths: string[]; entries: FileEntry[] };
@@ -32,14 +36,15 @@ const isRegular = (e: FileEntry) => e.type === 'file' || e.type === 'hardlink';
 /** The regular files (or hardlinks) of the squashed filesystem whose path passes `pred`, sorted. */
 export function matchingFiles(files: FileView, pred: (path: string) => boolean): string[] {
   const obs = observerOf(files);
-  obs?.selects((p, e) => isRegular(e) && pred(p));
-  return (obs ? obs.unobserved(() => regularFiles(files)) : regularFiles(files)).paths.filter((p) => pred(p));
+  if (!obs) return regularFiles(files).paths.filter((p) => pred(p));
+  return obs.select((p, e) => isRegular(e) && pred(p), pred) ?? obs.unobserved(() => regularFiles(files)).paths.filter((p) => pred(p));
 }
 
 /** As matchingFiles, for filters that look at the entry too (mode, size): no stat per path. */
 export function matchingEntries(files: FileView, pred: (path: string, entry: FileEntry) => boolean): string[] {
   const obs = observerOf(files);
-  obs?.selects((p, e) => isRegular(e) && pred(p, e));
+  const got = obs?.select((p, e) => isRegular(e) && pred(p, e), pred);
+  if (got) return got;
   const { paths, entries } = obs ? obs.unobserved(() => regularFiles(files)) : regularFiles(files);
   return paths.filter((p, i) => pred(p, entries[i]!));
 }
@@ -47,7 +52,7 @@ export function matchingEntries(files: FileView, pred: (path: string, entry: Fil
 /** The symbolic links whose path passes `pred`, in the view's own order. */
 export function matchingLinks(files: FileView, pred: (path: string) => boolean): string[] {
   const obs = observerOf(files);
-  obs?.selects((p, e) => e.type === 'symlink' && pred(p));
+  obs?.select((p, e) => e.type === 'symlink' && pred(p));
   const walk = () => {
     const out: string[] = [];
     for (const p of files.paths()) if (pred(p) && files.stat(p)?.type === 'symlink') out.push(p);

@@ -1,7 +1,7 @@
 /** The catalog memo: images on one base take a sibling's results only when exact; every result equals a plain run. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { catalogAll, catalogers, detectOs } from '../catalog/index.js';
-import { matchingEntries, matchingLinks } from '../catalog/lang-support.js';
+import { matchingEntries, matchingFiles, matchingLinks } from '../catalog/lang-support.js';
 import { squash } from '../image/squash.js';
 import type { EntryMeta, LayerIndex } from '../image/types.js';
 import { catalogMemoStats, clearCatalogMemo, MAX_BASES, memoizedCatalogers, squashImage } from './catalog-memo.js';
@@ -58,6 +58,9 @@ function debianBase(): LayerIndex[] {
   return [os, app];
 }
 
+const jsonFiles = (p: string) => p.endsWith('.json');
+const everyFile = () => true;
+
 /** Catalogs base + top with the memo, and checks the result against a plain run over the same squash. */
 async function both(layers: LayerIndex[]) {
   const keys = layers.map((l) => l.diffId.slice(7));
@@ -72,6 +75,8 @@ async function both(layers: LayerIndex[]) {
     // The regular files made from the base's list are those a walk over the image's paths finds.
     expect(matchingEntries(memo.view, () => true)).toEqual(matchingEntries(view, () => true));
     expect(matchingLinks(memo.view, () => true)).toEqual(matchingLinks(view, () => true));
+    // Selections remembered per base (by the predicate) and patched with the top's paths.
+    for (const pred of [jsonFiles, everyFile]) expect(matchingFiles(memo.view, pred)).toEqual(matchingFiles(view, pred));
     for (const p of squash(layers).entries.keys()) expect(sq.view.read(p)).toEqual(view.read(p));
   }
   expect(JSON.stringify(got.packages)).toBe(JSON.stringify(plain.packages));

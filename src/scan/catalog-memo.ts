@@ -35,6 +35,8 @@ interface Base {
   content: Map<string, Buffer>;
   /** Its regular files, sorted (what lang-support's matchingFiles selects from), made on first use. */
   regular?: { paths: string[]; entries: FileEntry[] };
+  /** Its regular files that pass a cataloger's predicate, by the predicate. */
+  selected: WeakMap<object, string[]>;
 }
 
 const bases = new Map<string, Base>();
@@ -57,7 +59,7 @@ export function squashImage(layers: readonly LayerIndex[], keys: readonly string
     bases.delete(id);
   } else {
     const { entries, content } = squash(layers.slice(0, -1));
-    base = { entries, content };
+    base = { entries, content, selected: new WeakMap() };
   }
   bases.set(id, base);
   for (const k of bases.keys()) {
@@ -74,8 +76,7 @@ function isRegular(e: FileEntry | undefined): e is FileEntry {
   return e?.type === 'file' || e?.type === 'hardlink';
 }
 
-/** The base's sorted regular files with what the top writes put in: the same list a walk over the image's paths gives. */
-function regularFilesOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<string, FileEntry>): { paths: string[]; entries: FileEntry[] } {
+function baseRegularFiles(base: Base): { paths: string[]; entries: FileEntry[] } {
   if (!base.regular) {
     const found: Array<[string, FileEntry]> = [];
     for (const p of base.entries.keys()) {
@@ -85,11 +86,36 @@ function regularFilesOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<
     found.sort((a, b) => byPath(a[0], b[0]));
     base.regular = { paths: found.map((f) => f[0]), entries: found.map((f) => f[1]) };
   }
+  return base.regular;
+}
+
+/** The base's regular files that pass `pred` with what the top writes put in (the same list a walk over the image's paths gives). */
+function selectOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<string, FileEntry>, pred: (p: string, e: FileEntry) => boolean, key: object): string[] {
+  let mine = base.selected.get(key);
+  if (!mine) {
+    const all = baseRegularFiles(base);
+    mine = all.paths.filter((p, i) => pred(p, all.entries[i]!));
+    base.selected.set(key, mine);
+  }
+  const adds = [...top.keys()].filter((p) => isRegular(entries.get(p)) && pred(p, entries.get(p)!)).sort(byPath);
+  const out: string[] = [];
+  let j = 0;
+  for (const p of mine) {
+    while (j < adds.length && byPath(adds[j]!, p) < 0) out.push(adds[j++]!);
+    if (!top.has(p)) out.push(p);
+  }
+  while (j < adds.length) out.push(adds[j++]!);
+  return out;
+}
+
+/** The base's sorted regular files with what the top writes put in: the same list a walk over the image's paths gives. */
+function regularFilesOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<string, FileEntry>): { paths: string[]; entries: FileEntry[] } {
+  baseRegularFiles(base);
   const adds = [...top.keys()].filter((p) => isRegular(entries.get(p))).sort(byPath);
   const paths: string[] = [];
   const out: FileEntry[] = [];
   let j = 0;
-  const { paths: bp, entries: be } = base.regular;
+  const { paths: bp, entries: be } = base.regular!;
   for (let i = 0; i < bp.length; i++) {
     const p = bp[i]!;
     while (j < adds.length && byPath(adds[j]!, p) < 0) {
@@ -266,7 +292,10 @@ export function memoizedCatalogers(
     }
   };
   const observer: FilesObserver = {
-    selects: (pred) => void (seen && !paused && seen.preds.push(pred)),
+    select: (pred, key) => {
+      if (seen && !paused) seen.preds.push(pred);
+      return base && key ? selectOnto(base, top, entries, pred, key) : undefined;
+    },
     unobserved,
     ...(base ? { regularFiles: () => regularFilesOnto(base, top, entries) } : {}),
   };
