@@ -177,6 +177,29 @@ describe('LayerCache', () => {
   });
 });
 
+describe('writes off the main thread (store, storeInventory)', () => {
+  it('puts the same private files in place as put/putInventory, and remembers the index', async () => {
+    const cache = new LayerCache(path.join(dir, 'async'));
+    await cache.store('k', sampleIndex(3, 'z'));
+    await cache.storeInventory('i', { packages: [] });
+    expect(readdirSync(path.join(dir, 'async')).sort()).toEqual(['i.inventory', 'k.layer']);
+    expect(statSync(path.join(dir, 'async', 'k.layer')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dir, 'async', 'k.layer')).equals(encodeLayerIndex(sampleIndex(3, 'z')))).toBe(true);
+    expect(cache.get('k')!.files.get('/var/lib/dpkg/status')!.toString()).toContain('Package: z');
+    expect(cache.getInventory('i')).toEqual({ packages: [] });
+  });
+
+  it('resolves without writing when the directory cannot be made, leaving no temp file', async () => {
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const cache = new LayerCache(path.join(file, 'layers'));
+    await expect(cache.store('k', sampleIndex())).resolves.toBeUndefined();
+    await expect(cache.storeInventory('i', {})).resolves.toBeUndefined();
+    expect(cache.get('k')).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['plain-file']);
+  });
+});
+
 describe('layer memory (decoded indexes kept per process)', () => {
   it('serves a second read from memory: the same entries, no decoding', () => {
     const cache = new LayerCache(dir);

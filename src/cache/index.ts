@@ -8,6 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ShipshapeError } from '../errors.js';
@@ -291,6 +292,11 @@ export class LayerCache {
     this.write(key, this.file(key, 'inventory'), () => framed(INVENTORY_MAGIC, Buffer.from(JSON.stringify(inventory))));
   }
 
+  /** As putInventory, the file operations off the main thread: resolves once the file is in place (or skipped). */
+  async storeInventory(key: string, inventory: unknown): Promise<void> {
+    await this.writeAsync(key, this.file(key, 'inventory'), () => framed(INVENTORY_MAGIC, Buffer.from(JSON.stringify(inventory))));
+  }
+
   /** Decodes a cache file; a damaged or foreign one is deleted and counts as a miss. */
   private read<T>(file: string, decode: (buf: Buffer) => T): T | undefined {
     let buf: Buffer;
@@ -319,10 +325,38 @@ export class LayerCache {
     if (stamp !== undefined) layerMemory().set(file, stamp, index);
   }
 
+  /**
+   * As put, the file operations (create, write, rename: slow on some filesystems) on libuv's
+   * threads while the main thread goes on; resolves once the entry is in place (or skipped).
+   */
+  async store(key: string, index: LayerIndex): Promise<void> {
+    const file = this.file(key);
+    if (!(await this.writeAsync(key, file, () => encodeLayerIndex(index)))) return;
+    const stamp = stampOf(file);
+    if (stamp !== undefined) layerMemory().set(file, stamp, index);
+  }
+
   /** True once the file is in place. */
+  /** Same directory as the target, so the rename is atomic: readers see the old file or the whole new one. */
+  private tmpFor(key: string): string {
+    return path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  }
+
+  private async writeAsync(key: string, file: string, encode: () => Buffer): Promise<boolean> {
+    const tmp = this.tmpFor(key);
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFile(tmp, encode(), { mode: 0o600 });
+      await rename(tmp, file);
+      return true;
+    } catch {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      return false;
+    }
+  }
+
   private write(key: string, file: string, encode: () => Buffer): boolean {
-    // Same directory as the target, so the rename is atomic: readers see the old file or the whole new one.
-    const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = this.tmpFor(key);
     try {
       // Private: entries hold file contents from images, which may include secrets.
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -116,8 +116,9 @@ export async function inventory(
         cached = idx !== undefined;
       }
       if (!idx) {
-        const walk = walkLayer(blob, want, undefined, keep).then((walked) => {
-          cache?.put(key, walked);
+        // In flight until its cache entry is in place: a sibling waiting for it then finds it.
+        const walk = walkLayer(blob, want, undefined, keep).then(async (walked) => {
+          await cache?.store(key, walked);
           return walked;
         });
         const flight = cache ? `${cache.dir}\0${key}` : undefined;
@@ -145,7 +146,7 @@ export async function inventory(
   const result = await catalogAll(memo?.view ?? view, os, memo?.catalogers ?? cats);
   const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
   const found: CachedInventory = { os, packages: sortPackages(packages), warnings: result.warnings };
-  if (inventoryKey) cache?.putInventory(inventoryKey, found);
+  if (inventoryKey) await cache?.storeInventory(inventoryKey, found);
   return { layers, files: view, ...found };
 }
 
