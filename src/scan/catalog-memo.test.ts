@@ -199,5 +199,9 @@ describe('catalog memo', () => {
     first.packages[0]!.name = 'changed';
     const second = await run(layer([{ path: '/srv/2', data: '2' }]));
     expect(second.packages.map((p) => p.name)).not.toContain('changed');
+    // The owned paths are shared, as a set that refuses changes.
+    expect(second.ownedFiles.size).toBeGreaterThan(0);
+    expect(() => second.ownedFiles.add('/x')).toThrow(/cannot change/);
+    expect(() => second.ownedFiles.delete('/usr/lib/x86_64-linux-gnu/libc.so.6')).toThrow(/cannot change/);
   });
 });

@@ -244,12 +244,47 @@ function reusable(x: Remembered, base: readonly LayerIndex[], yTop: Map<string, 
   return true;
 }
 
-/** A deep copy: callers own what they are given (a report's packages may be changed after). */
+/** A copy of JSON-like data (plain objects, arrays, primitives): what packages and warnings are. */
+function copyJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyJson) as T;
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = copyJson((v as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+/** A set that refuses changes: one cataloger's owned paths, shared by every image that reuses its result. */
+class ReadonlySet<T> extends Set<T> {
+  private sealed = false;
+
+  constructor(items: Iterable<T>) {
+    super(items);
+    this.sealed = true;
+  }
+
+  override add(v: T): this {
+    if (this.sealed) throw new TypeError('a remembered cataloger result cannot change');
+    return super.add(v);
+  }
+
+  override delete(): boolean {
+    throw new TypeError('a remembered cataloger result cannot change');
+  }
+
+  override clear(): void {
+    throw new TypeError('a remembered cataloger result cannot change');
+  }
+}
+
+/**
+ * A copy callers own (a report's packages may be changed after); the owned paths, only read by
+ * catalogAll as it merges them, are shared as a set that cannot change.
+ */
 function copyResult(r: CatalogResult): CatalogResult {
   return {
-    packages: structuredClone(r.packages),
-    warnings: structuredClone(r.warnings),
-    ...(r.ownedFiles ? { ownedFiles: new Set(r.ownedFiles) } : {}),
+    packages: copyJson(r.packages),
+    warnings: copyJson(r.warnings),
+    ...(r.ownedFiles ? { ownedFiles: r.ownedFiles instanceof ReadonlySet ? r.ownedFiles : new ReadonlySet(r.ownedFiles) } : {}),
   };
 }
 
