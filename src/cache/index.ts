@@ -342,14 +342,25 @@ export class LayerCache {
     return path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   }
 
+  /** The directory, made once per cache object for the writes off the main thread. */
+  private made: Promise<unknown> | undefined;
+
   private async writeAsync(key: string, file: string, encode: () => Buffer): Promise<boolean> {
     const tmp = this.tmpFor(key);
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await writeFile(tmp, encode(), { mode: 0o600 });
+      await (this.made ??= mkdir(this.dir, { recursive: true, mode: 0o700 }));
+      const data = encode();
+      // Private: entries hold file contents from images, which may include secrets.
+      await writeFile(tmp, data, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // The directory went away since (a cache clean): made again, once.
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await writeFile(tmp, data, { mode: 0o600 });
+      });
       await rename(tmp, file);
       return true;
     } catch {
+      this.made = undefined;
       await rm(tmp, { force: true }).catch(() => undefined);
       return false;
     }

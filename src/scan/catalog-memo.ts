@@ -184,14 +184,15 @@ function plainEntries(layer: LayerIndex): Map<string, EntryMeta> | undefined {
   return out;
 }
 
-const layerMaps = new WeakMap<LayerIndex, Map<string, EntryMeta>>();
+// By the entries array: the records the layer cache hands out are copies, their entries shared.
+const layerMaps = new WeakMap<readonly EntryMeta[], Map<string, EntryMeta>>();
 
 function entriesOf(layer: LayerIndex): Map<string, EntryMeta> {
-  let m = layerMaps.get(layer);
+  let m = layerMaps.get(layer.entries);
   if (!m) {
     m = new Map();
     for (const e of layer.entries) m.set(e.path, e);
-    layerMaps.set(layer, m);
+    layerMaps.set(layer.entries, m);
   }
   return m;
 }

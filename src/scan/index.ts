@@ -140,14 +140,16 @@ export async function inventory(
   // found in a sibling when that is exact (src/scan/catalog-memo.ts).
   const squashed = squashImage(layers, keys);
   const view = squashed.view;
-  if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files: view, ...known };
-  const os = detectOs(view);
   const memo = memoizedCatalogers(cats, layers, keys, squashed);
+  // The memo's view answers as the squashed one does, with the base's file lists at hand for the checks.
+  const files = memo?.view ?? view;
+  if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files, ...known };
+  const os = detectOs(view);
   const result = await catalogAll(memo?.view ?? view, os, memo?.catalogers ?? cats);
   const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
   const found: CachedInventory = { os, packages: sortPackages(packages), warnings: result.warnings };
   if (inventoryKey) await cache?.storeInventory(inventoryKey, found);
-  return { layers, files: view, ...found };
+  return { layers, files, ...found };
 }
 
 /** The part of an inventory kept in the cache: what the catalogers found. */
