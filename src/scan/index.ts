@@ -7,8 +7,9 @@ import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
 import { inventoryCacheKey, LayerCache, layerCacheKey } from '../cache/index.js';
 import { memoizedCatalogers, squashImage } from './catalog-memo.js';
+import { acquireDb } from './db-pool.js';
 import { TOOL_VERSION } from '../report/common.js';
-import { openDb } from '../db/open.js';
+import type { AdvisoryDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { LintOptions } from '../check/dockerfile/index.js';
 import { baseImageName } from '../check/outdated-base.js';
@@ -202,8 +203,9 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     return applyPolicy(await scanImage(reference, rest), policy, { now: rest.now?.() ?? new Date() });
   }
   const now = opts.now?.() ?? new Date();
-  // The database is opened first: a bad --db fails before any layer is read.
-  const db = openDb(opts.dbPath);
+  // The database is opened first: a bad --db fails before any layer is read. Kept open for the
+  // next scan of this process while the file stays the same (src/scan/db-pool.ts).
+  const { db, release } = acquireDb(opts.dbPath);
   try {
     const status = db.status();
     const warnings: Warning[] = [];
@@ -264,7 +266,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
       await image.close();
     }
   } finally {
-    db.close();
+    release();
   }
 }
 
@@ -311,7 +313,7 @@ async function listBaseTags(image: ImageSource, open: OpenOptions, warnings: War
  */
 function scanSbom(
   ref: Extract<ImageRef, { kind: 'sbom' }>,
-  db: ReturnType<typeof openDb>,
+  db: AdvisoryDb,
   warnings: Warning[],
   opts: ScanOptions,
   now: Date,
