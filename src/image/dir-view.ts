@@ -59,7 +59,11 @@ const ROOT_WALK: Walk = { cur: '', hops: 0, same: true };
 const TOO_DEEP = Symbol('too deep');
 
 /** What a tree view asks of its entries: a Map, or a wrapper that watches the lookups. */
-export type EntryLookup = Pick<ReadonlyMap<string, FileEntry>, 'get' | 'has' | 'keys'>;
+export interface EntryLookup {
+  get(path: string): FileEntry | undefined;
+  has(path: string): boolean;
+  keys(): Iterable<string>;
+}
 
 /**
  * A FileView over a squashed map of entries: symlinks are followed in every path component

@@ -1,6 +1,6 @@
 /** Squashes layer indexes into the image's final filesystem, applying whiteouts and opaque directories as overlayfs does. */
 import path from 'node:path';
-import { treeView } from './dir-view.js';
+import { treeView, type EntryLookup } from './dir-view.js';
 import type { EntryMeta, FileEntry, FileView, LayerIndex } from './types.js';
 
 /**
@@ -72,28 +72,35 @@ export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<str
 }
 
 /**
- * squash([...base, top]) from squash(base)'s maps, for a top layer that only writes files and
+ * squash([...base, top]) over squash(base)'s maps, for a top layer that only writes files and
  * directories (no whiteouts, opaque dirs or links) and puts no file where a directory was: then
- * nothing is removed, so copying the base's maps and applying the top's entries gives the same
+ * nothing is removed, so the top's entries laid over the base's (nothing copied) give the same
  * entries, contents and order. Undefined for any other top layer (squash the whole list then).
  * Images on a shared base pay for their own top layer only.
  */
 export function squashOnto(
   base: { entries: ReadonlyMap<string, FileEntry>; content: ReadonlyMap<string, Buffer> },
   top: LayerIndex,
-): { view: FileView; entries: Map<string, FileEntry>; content: Map<string, Buffer> } | undefined {
+): { view: FileView; entries: EntryLookup; content: Pick<ReadonlyMap<string, Buffer>, 'get'> } | undefined {
   if (top.whiteouts.length || top.opaqueDirs.length) return undefined;
-  for (const e of top.entries) if (e.type !== 'file' && e.type !== 'dir') return undefined;
-  const entries = new Map(base.entries);
-  const content = new Map(base.content);
+  const mine = new Map<string, FileEntry>();
   for (const e of top.entries) {
     if (e.path === '/') continue;
-    if (e.type !== 'dir' && entries.get(e.path)?.type === 'dir') return undefined;
-    entries.set(e.path, withLayer(e, top.diffId));
-    const data = top.files.get(e.path);
-    if (data) content.set(e.path, data);
-    else content.delete(e.path);
+    if (e.type !== 'file' && e.type !== 'dir') return undefined;
+    if (e.type !== 'dir' && (mine.get(e.path) ?? base.entries.get(e.path))?.type === 'dir') return undefined;
+    mine.set(e.path, withLayer(e, top.diffId));
   }
+  const entries: EntryLookup = {
+    get: (p) => mine.get(p) ?? base.entries.get(p),
+    has: (p) => mine.has(p) || base.entries.has(p),
+    // The base's order, then the paths the top adds in the order it adds them: a Map's order after squash.
+    *keys() {
+      yield* base.entries.keys();
+      for (const p of mine.keys()) if (!base.entries.has(p)) yield p;
+    },
+  };
+  // A path the top writes has the top's content, or none (a directory, a file not kept).
+  const content = { get: (p: string) => (mine.has(p) ? top.files.get(p) : base.content.get(p)) };
   return { view: treeView(entries, (p) => content.get(p)), entries, content };
 }
 

@@ -1,6 +1,6 @@
 /** The match memo: findings equal to an unmemoized match, placed at each package's locations, bounded, one per database. */
 import { describe, expect, it } from 'vitest';
-import type { Advisory, Package } from '../model/index.js';
+import type { Advisory, CveScore, Package } from '../model/index.js';
 import { getComparator } from '../version/index.js';
 import { matchPackages, type AdvisorySource } from './index.js';
 import { MatchMemo, matchMemoFor } from './memo.js';
@@ -34,7 +34,8 @@ function counting(): AdvisorySource & { lookups: number; namespaceCalls: number 
       s.namespaceCalls++;
       return new Set(['npm']);
     },
-    cvss: (id: string) => (id === 'CVE-2020-0001' ? { score: 9.8, vector: 'CVSS:3.1/AV:N', version: '3.1', source: 'nvd@nist.gov', feed: 'nvd' } : undefined),
+    cvss: (id: string): CveScore | undefined =>
+      id === 'CVE-2020-0001' ? { id, cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', version: '3.1', source: 'nvd@nist.gov' }, severity: 'critical', feed: 'nvd' } : undefined,
   };
   return s;
 }

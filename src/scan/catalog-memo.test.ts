@@ -68,7 +68,7 @@ async function both(layers: LayerIndex[]) {
   const os = detectOs(view);
   const plain = await catalogAll(view, os, catalogers);
   const sq = squashImage(layers, keys);
-  expect([...sq.entries]).toEqual([...squash(layers).entries]);
+  expect([...sq.entries.keys()].map((k) => [k, sq.entries.get(k)])).toEqual([...squash(layers).entries]);
   const memo = memoizedCatalogers(catalogers, layers, keys, sq);
   const got = memo ? await catalogAll(memo.view, os, memo.catalogers) : plain;
   if (memo) {

@@ -1,7 +1,7 @@
 /** Images on a shared base, scanned in one process: the base squashed once, and what each cataloger found reused where exact. */
 import { FILES_OBSERVER, type FilesObserver } from '../catalog/lang-support.js';
 import type { CatalogResult, Cataloger } from '../catalog/types.js';
-import { normalizePath, treeView } from '../image/dir-view.js';
+import { normalizePath, treeView, type EntryLookup } from '../image/dir-view.js';
 import { squash, squashOnto } from '../image/squash.js';
 import type { EntryMeta, FileEntry, FileView, LayerIndex } from '../image/types.js';
 import type { OsInfo } from '../model/index.js';
@@ -26,8 +26,8 @@ export const MAX_SQUASHED_BASES = 16;
 
 interface Squashed {
   view: FileView;
-  entries: Map<string, FileEntry>;
-  content: Map<string, Buffer>;
+  entries: EntryLookup;
+  content: Pick<ReadonlyMap<string, Buffer>, 'get'>;
 }
 
 interface Base {
@@ -90,7 +90,7 @@ function baseRegularFiles(base: Base): { paths: string[]; entries: FileEntry[] }
 }
 
 /** The base's regular files that pass `pred` with what the top writes put in (the same list a walk over the image's paths gives). */
-function selectOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<string, FileEntry>, pred: (p: string, e: FileEntry) => boolean, key: object): string[] {
+function selectOnto(base: Base, top: Map<string, EntryMeta>, entries: EntryLookup, pred: (p: string, e: FileEntry) => boolean, key: object): string[] {
   let mine = base.selected.get(key);
   if (!mine) {
     const all = baseRegularFiles(base);
@@ -109,7 +109,7 @@ function selectOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<string
 }
 
 /** The base's sorted regular files with what the top writes put in: the same list a walk over the image's paths gives. */
-function regularFilesOnto(base: Base, top: Map<string, EntryMeta>, entries: Map<string, FileEntry>): { paths: string[]; entries: FileEntry[] } {
+function regularFilesOnto(base: Base, top: Map<string, EntryMeta>, entries: EntryLookup): { paths: string[]; entries: FileEntry[] } {
   baseRegularFiles(base);
   const adds = [...top.keys()].filter((p) => isRegular(entries.get(p))).sort(byPath);
   const paths: string[] = [];
@@ -226,7 +226,7 @@ function parentOf(p: string): string {
 }
 
 /** Whether Y (base + top `yTop`, its squash `yEntries`) may take what was found for X. */
-function reusable(x: Remembered, base: readonly LayerIndex[], yTop: Map<string, EntryMeta>, yEntries: ReadonlyMap<string, FileEntry>): boolean {
+function reusable(x: Remembered, base: readonly LayerIndex[], yTop: Map<string, EntryMeta>, yEntries: EntryLookup): boolean {
   if (x.seen.everything) return false;
   const check = (d: string): boolean => {
     const xe = x.topEntries.get(d) ?? baseEntry(base, d);
