@@ -2,9 +2,12 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { openDb, type AdvisoryDb } from '../db/open.js';
+import type { DbStatus } from '../db/status.js';
 
 interface Held {
   db: AdvisoryDb;
+  /** Its status, read once: the file is the same as long as it is held. */
+  status?: DbStatus;
   stamp: string;
   users: number;
   /** Replaced by a newer file (or dropped): closed once its last user is done. */
@@ -37,7 +40,7 @@ function retire(key: string, h: Held): void {
  * (a rebuilt or updated database is a new file: opened afresh, and the old one closed once no scan
  * uses it), else opened and checked by openDb (whose errors it throws). Call `release` when done.
  */
-export function acquireDb(file: string): { db: AdvisoryDb; release: () => void } {
+export function acquireDb(file: string): { db: AdvisoryDb; status: () => DbStatus; release: () => void } {
   const key = path.resolve(file);
   const stamp = stampOf(key);
   let h = held.get(key);
@@ -47,7 +50,7 @@ export function acquireDb(file: string): { db: AdvisoryDb; release: () => void }
   }
   if (!h || stamp === undefined) {
     const db = openDb(file);
-    if (stamp === undefined) return { db, release: () => db.close() };
+    if (stamp === undefined) return { db, status: () => db.status(), release: () => db.close() };
     h = { db, stamp, users: 0, retired: false };
     held.set(key, h);
     for (const [k, other] of held) {
@@ -64,6 +67,7 @@ export function acquireDb(file: string): { db: AdvisoryDb; release: () => void }
   let released = false;
   return {
     db: mine.db,
+    status: () => (mine.status ??= mine.db.status()),
     release: () => {
       if (released) return;
       released = true;

@@ -205,9 +205,9 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
   const now = opts.now?.() ?? new Date();
   // The database is opened first: a bad --db fails before any layer is read. Kept open for the
   // next scan of this process while the file stays the same (src/scan/db-pool.ts).
-  const { db, release } = acquireDb(opts.dbPath);
+  const { db, status: dbStatus, release } = acquireDb(opts.dbPath);
   try {
-    const status = db.status();
+    const status = dbStatus();
     const warnings: Warning[] = [];
     const age = now.getTime() - Date.parse(status.builtAt);
     if (opts.maxDbAgeMs !== undefined && age > opts.maxDbAgeMs) {
