@@ -1,5 +1,6 @@
 /** The catalog memo: images on one base take a sibling's results only when exact; every result equals a plain run. */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { prng } from '../../test/helpers/prng.js';
 import { catalogAll, catalogers, detectOs } from '../catalog/index.js';
 import { matchingEntries, matchingFiles, matchingLinks } from '../catalog/lang-support.js';
 import { squash } from '../image/squash.js';
@@ -162,14 +163,8 @@ describe('catalog memo', () => {
       { path: '/srv/Gemfile.lock', data: 'GEM\n  specs:\n    rack (2.2.3)\n' },
       { path: '/srv/composer.lock', data: JSON.stringify({ packages: [{ name: 'a/b', version: '1.0.0' }] }) },
     ];
-    let seed = 42;
-    // mulberry32: a small seeded generator whose every bit is usable.
-    const rand = (n: number) => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
-    };
+    const next = prng(42);
+    const rand = (n: number) => Math.floor(next() * n);
     let used = 0;
     for (let i = 0; i < 150; i++) {
       const picked = Array.from({ length: 1 + rand(3) }, () => pool[rand(pool.length)]!);
