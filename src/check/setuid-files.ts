@@ -1,6 +1,6 @@
 /** `setuid-files`: regular files with the setuid or setgid bit in the final filesystem. */
-import { matchingEntries } from '../catalog/lang-support.js';
-import type { FileEntry } from '../image/types.js';
+import { entriesAtHand } from '../catalog/lang-support.js';
+import type { FileEntry, FileView } from '../image/types.js';
 import { checkFinding } from './finding.js';
 import type { Check } from './types.js';
 
@@ -11,8 +11,8 @@ export const setuidFiles: Check = {
   remediation: 'Remove the files or clear the bits (`chmod u-s,g-s`) in the image build.',
   url: 'https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#cis-di-0008',
   run(img) {
-    // The regular files, sorted, that a scan has at hand (a shared base's, patched with the top layer's).
-    const hits = matchingEntries(img.files, setuidOrSetgid);
+    // A scan of images on a shared base has them at hand (the base's, patched with the top layer's).
+    const hits = entriesAtHand(img.files, setuidOrSetgid) ?? walk(img.files);
     if (!hits.length) return [];
     return [checkFinding(this, `${hits.length} setuid/setgid file(s): ${hits.join(', ')}`, hits.map((p) => ({ layer: img.files.stat(p)!.layer, path: p })))];
   },
@@ -20,4 +20,13 @@ export const setuidFiles: Check = {
 
 function setuidOrSetgid(_path: string, e: FileEntry): boolean {
   return (e.mode & 0o6000) !== 0;
+}
+
+function walk(files: FileView): string[] {
+  const hits: string[] = [];
+  for (const p of files.paths()) {
+    const e = files.stat(p)!;
+    if ((e.type === 'file' || e.type === 'hardlink') && setuidOrSetgid(p, e)) hits.push(p);
+  }
+  return hits.sort();
 }

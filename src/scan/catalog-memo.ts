@@ -37,6 +37,8 @@ interface Base {
   regular?: { paths: string[]; entries: FileEntry[] };
   /** Its regular files that pass a cataloger's predicate, by the predicate. */
   selected: WeakMap<object, string[]>;
+  /** Images squashed onto it: its lists are made once a second image shares it (a lone scan walks its own view). */
+  uses: number;
 }
 
 const bases = new Map<string, Base>();
@@ -59,8 +61,9 @@ export function squashImage(layers: readonly LayerIndex[], keys: readonly string
     bases.delete(id);
   } else {
     const { entries, content } = squash(layers.slice(0, -1));
-    base = { entries, content, selected: new WeakMap() };
+    base = { entries, content, selected: new WeakMap(), uses: 0 };
   }
+  base.uses++;
   bases.set(id, base);
   for (const k of bases.keys()) {
     if (bases.size <= MAX_SQUASHED_BASES) break;
@@ -305,6 +308,7 @@ export function memoizedCatalogers(
   const top = layers.length >= 2 ? plainEntries(layers[layers.length - 1]!) : undefined;
   if (!top) return undefined;
   const { entries, content, base } = squashed;
+  const shared = base && base.uses > 1 ? base : undefined;
   let seen: Seen | undefined;
   let paused = 0;
   const note = (p: string) => {
@@ -330,10 +334,10 @@ export function memoizedCatalogers(
   const observer: FilesObserver = {
     select: (pred, key) => {
       if (seen && !paused) seen.preds.push(pred);
-      return base && key ? selectOnto(base, top, entries, pred, key) : undefined;
+      return shared && key ? selectOnto(shared, top, entries, pred, key) : undefined;
     },
     unobserved,
-    ...(base ? { regularFiles: () => regularFilesOnto(base, top, entries) } : {}),
+    ...(shared ? { regularFiles: () => regularFilesOnto(shared, top, entries) } : {}),
   };
   const view: FileView & { [FILES_OBSERVER]: FilesObserver } = {
     stat: (p) => inner.stat(p),
