@@ -139,8 +139,8 @@ function regularFilesOnto(base: Base, top: Map<string, EntryMeta>, entries: Entr
 /** Top layers with more entries than this are not compared (the check would cost as much as cataloging). */
 export const MAX_TOP_ENTRIES = 2000;
 /** Bases remembered per cataloger (least recently used dropped first), and images per base. */
-export const MAX_BASES = 32;
-const PER_BASE = 2;
+export const MAX_BASES = 16;
+const PER_BASE = 1;
 
 interface Seen {
   paths: Set<string>;
