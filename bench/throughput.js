@@ -7,6 +7,7 @@
  * the distinct layers once (walkLayer, two at a time, in the same process). Goal (issue 11): <= 1.2x.
  * Each round (baseline, then the 100 scans) runs in a fresh child process: nothing a scan keeps in
  * memory (layer indexes, squashed bases, catalog and match results) carries over between rounds.
+ * BENCH_BASE_DIST=OTHER_TREE/dist interleaves rounds of another build (its ratio printed beside).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { bin, footer, header, median, root, row, run, runs, shared } from './lib.js';
 import { copyBlob, writeImage, writeLayer } from './image-maker.js';
 
-const dist = (p) => import(path.join(root, 'dist', p));
+// BENCH_BASE_DIST=OTHER_TREE/dist adds that build's rounds, interleaved with this one's (before/after
+// figures); a round's child imports the build named by SHIPSHAPE_BENCH_DIST.
+const distDir = process.env.SHIPSHAPE_BENCH_DIST ?? path.join(root, 'dist');
+const dist = (p) => import(path.join(distDir, p));
 const BASES = ['alpine-3.7', 'alpine-3.10', 'alpine-3.20', 'debian-bookworm', 'debian-app', 'go-static'];
 const IMAGES = 100;
 
@@ -108,27 +112,35 @@ try {
   const db = path.join(tmp, 'db.sqlite');
   run(process.execPath, [bin, 'db', 'build', '--from', path.join(shared, 'vulndata'), '--db', db, '--quiet']);
 
-  const round = (cacheDir) => {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--round', layout, db, cacheDir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const round = (cacheDir, distPath) => {
+    const env = { ...process.env, ...(distPath ? { SHIPSHAPE_BENCH_DIST: path.resolve(distPath) } : {}) };
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--round', layout, db, cacheDir], { encoding: 'utf8', maxBuffer: 1 << 20, env });
     if (r.status !== 0) throw new Error(`throughput round failed (${r.status}): ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop());
   };
 
   const n = Math.max(1, Math.min(runs, 3));
-  const base = [];
-  const total = [];
+  const builds = { this: { dist: undefined, base: [], total: [], reads: [] } };
+  if (process.env.BENCH_BASE_DIST) builds.base = { dist: process.env.BENCH_BASE_DIST, base: [], total: [], reads: [] };
   let distinct = 0;
-  const reads = [];
   for (let i = 0; i < n; i++) {
-    const r = round(path.join(tmp, `cache-${i}`));
-    base.push(r.base);
-    distinct = r.distinct;
-    total.push(r.total);
-    reads.push(r.reads);
+    // Alternating which build goes first, so a change of load hits both alike.
+    const order = i % 2 ? Object.keys(builds).reverse() : Object.keys(builds);
+    for (const k of order) {
+      const b = builds[k];
+      const r = round(path.join(tmp, `cache-${k}-${i}`), b.dist);
+      b.base.push(r.base);
+      b.total.push(r.total);
+      b.reads.push(r.reads);
+      distinct = r.distinct;
+    }
   }
-  console.log(`  ${IMAGES} images on ${BASES.length} bases (${BASES.join(', ')}), ${distinct} distinct layers; layers read per run: ${reads.join(', ')}${reads.every((r) => r === distinct) ? ' (each once)' : ' (NOT each once)'}`);
-  row(`${IMAGES} images, layer cache`, median(total), 'distinct layers read once', median(base), '1.2');
-  console.log(`${'  per image, beyond reading'.padEnd(34)} ${((median(total) - median(base)) / IMAGES).toFixed(1).padStart(6)} ms`);
+  for (const [k, b] of Object.entries(builds)) {
+    const label = k === 'this' ? '' : ` (${b.dist})`;
+    console.log(`  ${IMAGES} images on ${BASES.length} bases (${BASES.join(', ')}), ${distinct} distinct layers${label}; layers read per run: ${b.reads.join(', ')}${b.reads.every((r) => r === distinct) ? ' (each once)' : ' (NOT each once)'}`);
+    row(`${IMAGES} images, layer cache${k === 'this' ? '' : ', base build'}`, median(b.total), 'distinct layers read once', median(b.base), '1.2');
+    console.log(`${'  per image, beyond reading'.padEnd(34)} ${((median(b.total) - median(b.base)) / IMAGES).toFixed(1).padStart(6)} ms`);
+  }
   footer();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
