@@ -157,23 +157,27 @@ interface Remembered {
   result: CatalogResult;
 }
 
-const memo = new WeakMap<Cataloger, Map<string, Remembered[]>>();
+// By the cataloger object: a caller that makes its catalogers anew for every scan lets the old
+// ones' results go with them (nothing here holds a cataloger).
+let memo = new WeakMap<Cataloger, Map<string, Remembered[]>>();
+/** Each cataloger's bases, held weakly: only for catalogMemoStats. */
+let tables: Array<WeakRef<Map<string, Remembered[]>>> = [];
 let counters = { hits: 0, misses: 0 };
 
 /** Forgets everything (tests; a process that wants the memory back). */
 export function clearCatalogMemo(): void {
   bases.clear();
-  for (const c of known) memo.delete(c);
-  known.clear();
+  memo = new WeakMap();
+  tables = [];
   counters = { hits: 0, misses: 0 };
 }
-const known = new Set<Cataloger>();
 
 /** Results reused and catalogers run since the process started (or the last clear), and how many bases are remembered. */
 export function catalogMemoStats(): { hits: number; misses: number; bases: number } {
-  let bases = 0;
-  for (const c of known) bases += memo.get(c)?.size ?? 0;
-  return { ...counters, bases };
+  tables = tables.filter((t) => t.deref() !== undefined);
+  let n = 0;
+  for (const t of tables) n += t.deref()?.size ?? 0;
+  return { ...counters, bases: n };
 }
 
 /** What a layer writes, by path; undefined when it removes anything or writes anything but files and directories. */
@@ -362,7 +366,7 @@ export function memoizedCatalogers(
       let bases = memo.get(c);
       if (!bases) {
         memo.set(c, (bases = new Map()));
-        known.add(c);
+        tables.push(new WeakRef(bases));
       }
       const baseKey = `${JSON.stringify(os)}\0${keys.slice(0, -1).join('\0')}`;
       const list = bases.get(baseKey) ?? [];
