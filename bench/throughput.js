@@ -5,16 +5,26 @@
  * scanImage, two images at a time, as the monitor's workers do) with one layer cache that starts
  * empty. Checks that each distinct layer was read once, and compares the total time with reading
  * the distinct layers once (walkLayer, two at a time, in the same process). Goal (issue 11): <= 1.2x.
+ * Each round (baseline, then the 100 scans) runs in a fresh child process: nothing a scan keeps in
+ * memory (layer indexes, squashed bases, catalog and match results) carries over between rounds.
+ * BENCH_BASE_DIST=OTHER_TREE/dist interleaves rounds of another build (its ratio printed beside).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bin, footer, header, median, root, row, run, runs, shared } from './lib.js';
 import { copyBlob, writeImage, writeLayer } from './image-maker.js';
 
-const dist = (p) => import(path.join(root, 'dist', p));
+// BENCH_BASE_DIST=OTHER_TREE/dist adds that build's rounds, interleaved with this one's (before/after
+// figures); a round's child imports the build named by SHIPSHAPE_BENCH_DIST.
+const distDir = process.env.SHIPSHAPE_BENCH_DIST ?? path.join(root, 'dist');
+const dist = (p) => import(path.join(distDir, p));
 const BASES = ['alpine-3.7', 'alpine-3.10', 'alpine-3.20', 'debian-bookworm', 'debian-app', 'go-static'];
 const IMAGES = 100;
+
+const child = process.argv[2] === '--round';
 
 if (!existsSync(path.join(shared, 'images')) || !existsSync(path.join(shared, 'vulndata'))) {
   console.log(`skipping the throughput benchmark: ${shared}/images and ${shared}/vulndata are needed`);
@@ -28,9 +38,53 @@ const [{ scanImage }, { openImage, parseReference, walkLayer }, { catalogers, wa
   dist('check/index.js'),
 ]);
 
+/** Runs `fn` over `items`, `n` at a time. */
+const pool = async (items, n, fn) => {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+};
+
+if (child) {
+  // One round: `--round LAYOUT DB CACHE`; prints its figures as JSON.
+  const [, , , layout, db, cacheDir] = process.argv;
+  const refs = Array.from({ length: IMAGES }, (_, i) => `oci:${layout}:img-${i}`);
+  // Baseline: every distinct layer read once, two at a time, with the scan's own filters.
+  const catWant = wantedBy(catalogers);
+  const checkWant = checksWant(checks);
+  const catKeep = keptBy(catalogers);
+  const want = (p, e) => catWant(p, e) || checkWant(p, e);
+  const keep = (p, e, c) => checkWant(p, e) || catKeep(p, e, c);
+  const blobs = new Map();
+  const images = [];
+  for (const r of refs) {
+    const img = await openImage(parseReference(r), {});
+    images.push(img);
+    for (const l of img.layers) if (!blobs.has(l.diffId)) blobs.set(l.diffId, l);
+  }
+  const readAll = async () => {
+    const t = process.hrtime.bigint();
+    await pool([...blobs.values()], 2, (l) => walkLayer(l, want, undefined, keep));
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  // Read before the scans (as they find the files: page cache warm from making them) and again
+  // after (code compiled, every page cached): the faster of the two is the baseline.
+  const before = await readAll();
+
+  let reads = 0;
+  const t0 = process.hrtime.bigint();
+  await pool(refs, 2, (r) => scanImage(r, { dbPath: db, cacheDir, onLayer: (_d, _t, _digest, cached) => void (reads += cached ? 0 : 1) }));
+  const total = Number(process.hrtime.bigint() - t0) / 1e6;
+  const after = await readAll();
+  for (const img of images) await img.close();
+  console.log(JSON.stringify({ base: Math.min(before, after), before, after, total, reads, distinct: blobs.size }));
+  process.exit(0);
+}
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-throughput-'));
 try {
-  header(`shipshape: ${IMAGES} images sharing base layers, one process, layer cache (median of ${Math.min(runs, 3)} interleaved runs)`);
+  header(`shipshape: ${IMAGES} images sharing base layers, one process, layer cache (median of ${Math.max(1, Math.min(runs, 3))} rounds, each in a fresh process: baseline, then the scans)`);
   const layout = path.join(tmp, 'layout');
   const index = [];
   const bases = [];
@@ -58,60 +112,35 @@ try {
   const db = path.join(tmp, 'db.sqlite');
   run(process.execPath, [bin, 'db', 'build', '--from', path.join(shared, 'vulndata'), '--db', db, '--quiet']);
 
-  /** Runs `fn` over `items`, `n` at a time. */
-  const pool = async (items, n, fn) => {
-    let next = 0;
-    await Promise.all(Array.from({ length: n }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }));
-  };
-
-  // Baseline: every distinct layer read once, two at a time, with the scan's own filters.
-  const catWant = wantedBy(catalogers);
-  const checkWant = checksWant(checks);
-  const catKeep = keptBy(catalogers);
-  const want = (p, e) => catWant(p, e) || checkWant(p, e);
-  const keep = (p, e, c) => checkWant(p, e) || catKeep(p, e, c);
-  const readDistinct = async () => {
-    const blobs = new Map();
-    const images = [];
-    for (const r of refs) {
-      const img = await openImage(parseReference(r), {});
-      images.push(img);
-      for (const l of img.layers) if (!blobs.has(l.diffId)) blobs.set(l.diffId, l);
-    }
-    const t0 = process.hrtime.bigint();
-    await pool([...blobs.values()], 2, (l) => walkLayer(l, want, undefined, keep));
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    for (const img of images) await img.close();
-    return { ms, distinct: blobs.size };
-  };
-
-  const scanAll = async (cacheDir) => {
-    let reads = 0;
-    const t0 = process.hrtime.bigint();
-    await pool(refs, 2, (r) =>
-      scanImage(r, { dbPath: db, cacheDir, onLayer: (_d, _t, _digest, cached) => void (reads += cached ? 0 : 1) }),
-    );
-    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, reads };
+  const round = (cacheDir, distPath) => {
+    const env = { ...process.env, ...(distPath ? { SHIPSHAPE_BENCH_DIST: path.resolve(distPath) } : {}) };
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--round', layout, db, cacheDir], { encoding: 'utf8', maxBuffer: 1 << 20, env });
+    if (r.status !== 0) throw new Error(`throughput round failed (${r.status}): ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
   };
 
   const n = Math.max(1, Math.min(runs, 3));
-  const base = [];
-  const total = [];
+  const builds = { this: { dist: undefined, base: [], total: [], reads: [] } };
+  if (process.env.BENCH_BASE_DIST) builds.base = { dist: process.env.BENCH_BASE_DIST, base: [], total: [], reads: [] };
   let distinct = 0;
-  const reads = [];
   for (let i = 0; i < n; i++) {
-    const d = await readDistinct();
-    base.push(d.ms);
-    distinct = d.distinct;
-    const s = await scanAll(path.join(tmp, `cache-${i}`));
-    total.push(s.ms);
-    reads.push(s.reads);
+    // Alternating which build goes first, so a change of load hits both alike.
+    const order = i % 2 ? Object.keys(builds).reverse() : Object.keys(builds);
+    for (const k of order) {
+      const b = builds[k];
+      const r = round(path.join(tmp, `cache-${k}-${i}`), b.dist);
+      b.base.push(r.base);
+      b.total.push(r.total);
+      b.reads.push(r.reads);
+      distinct = r.distinct;
+    }
   }
-  console.log(`  ${IMAGES} images on ${BASES.length} bases (${BASES.join(', ')}), ${distinct} distinct layers; layers read per run: ${reads.join(', ')}${reads.every((r) => r === distinct) ? ' (each once)' : ' (NOT each once)'}`);
-  row(`${IMAGES} images, layer cache`, median(total), 'distinct layers read once', median(base), '1.2');
-  console.log(`${'  per image, beyond reading'.padEnd(34)} ${((median(total) - median(base)) / IMAGES).toFixed(1).padStart(6)} ms`);
+  for (const [k, b] of Object.entries(builds)) {
+    const label = k === 'this' ? '' : ` (${b.dist})`;
+    console.log(`  ${IMAGES} images on ${BASES.length} bases (${BASES.join(', ')}), ${distinct} distinct layers${label}; layers read per run: ${b.reads.join(', ')}${b.reads.every((r) => r === distinct) ? ' (each once)' : ' (NOT each once)'}`);
+    row(`${IMAGES} images, layer cache${k === 'this' ? '' : ', base build'}`, median(b.total), 'distinct layers read once', median(b.base), '1.2');
+    console.log(`${'  per image, beyond reading'.padEnd(34)} ${((median(b.total) - median(b.base)) / IMAGES).toFixed(1).padStart(6)} ms`);
+  }
   footer();
 } finally {
   rmSync(tmp, { recursive: true, force: true });

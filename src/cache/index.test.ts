@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../test/helpers/shared.js';
 import { openImage, walkLayer } from '../image/index.js';
 import type { LayerIndex } from '../image/types.js';
-import { decodeLayerIndex, defaultCacheDir, encodeLayerIndex, inventoryCacheKey, LayerCache, layerCacheKey } from './index.js';
+import { decodeLayerIndex, defaultCacheDir, encodeLayerIndex, inventoryCacheKey, LayerCache, layerCacheKey, layerIndexBytes, layerMemory, LayerMemory } from './index.js';
 
 function sampleIndex(n = 3, tag = 'a'): LayerIndex {
   const status = Buffer.from(`Package: ${tag}\nVersion: 1.0\n`);
@@ -174,6 +174,103 @@ describe('LayerCache', () => {
     const ms = performance.now() - t0;
     expect(got.reduce((n, l) => n + l.entries.length, 0)).toBeGreaterThan(8000);
     expect(ms).toBeLessThan(100);
+  });
+});
+
+describe('writes off the main thread (store, storeInventory)', () => {
+  it('puts the same private files in place as put/putInventory, and remembers the index', async () => {
+    const cache = new LayerCache(path.join(dir, 'async'));
+    await cache.store('k', sampleIndex(3, 'z'));
+    await cache.storeInventory('i', { packages: [] });
+    expect(readdirSync(path.join(dir, 'async')).sort()).toEqual(['i.inventory', 'k.layer']);
+    expect(statSync(path.join(dir, 'async', 'k.layer')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dir, 'async', 'k.layer')).equals(encodeLayerIndex(sampleIndex(3, 'z')))).toBe(true);
+    expect(cache.get('k')!.files.get('/var/lib/dpkg/status')!.toString()).toContain('Package: z');
+    expect(cache.getInventory('i')).toEqual({ packages: [] });
+  });
+
+  it('resolves without writing when the directory cannot be made, leaving no temp file', async () => {
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const cache = new LayerCache(path.join(file, 'layers'));
+    await expect(cache.store('k', sampleIndex())).resolves.toBeUndefined();
+    await expect(cache.storeInventory('i', {})).resolves.toBeUndefined();
+    expect(cache.get('k')).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['plain-file']);
+  });
+});
+
+describe('layer memory (decoded indexes kept per process)', () => {
+  it('serves a second read from memory: the same entries, no decoding', () => {
+    const cache = new LayerCache(dir);
+    cache.put('k', sampleIndex());
+    const a = cache.get('k', `sha256:${'7'.repeat(64)}`)!;
+    const b = cache.get('k')!;
+    expect(b.entries).toBe(a.entries);
+    expect(b.files).toBe(a.files);
+    // Each caller gets its own record: the digest it asked for, never another caller's.
+    expect(a.digest).toBe(`sha256:${'7'.repeat(64)}`);
+    expect(b.digest).toBe(`sha256:${'1'.repeat(64)}`);
+  });
+
+  it('reads the file again once it was replaced, damaged or removed on disk', () => {
+    const cache = new LayerCache(dir);
+    const file = path.join(dir, 'k.layer');
+    cache.put('k', sampleIndex(3, 'a'));
+    const first = cache.get('k')!;
+    // Replaced by another process (another writer's rename): the new content, not the remembered one.
+    writeFileSync(file, encodeLayerIndex(sampleIndex(3, 'b')));
+    const second = cache.get('k')!;
+    expect(second.entries).not.toBe(first.entries);
+    expect(second.files.get('/var/lib/dpkg/status')!.toString()).toContain('Package: b');
+    truncateSync(file, 60);
+    expect(cache.get('k')).toBeUndefined();
+    expect(existsSync(file)).toBe(false);
+    cache.put('k', sampleIndex());
+    rmSync(file);
+    expect(cache.get('k')).toBeUndefined();
+  });
+
+  it('keeps nothing for an entry it could not write', () => {
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const before = layerMemory().count;
+    new LayerCache(path.join(file, 'layers')).put('k', sampleIndex());
+    expect(layerMemory().count).toBe(before);
+  });
+
+  it('stays within its byte budget, dropping the least recently used first', () => {
+    const idx = (tag: string) => ({ ...sampleIndex(10, tag), files: new Map([['/big', Buffer.alloc(10_000, tag)]]) });
+    const one = layerIndexBytes(idx('a'));
+    expect(one).toBeGreaterThan(10_000);
+    const mem = new LayerMemory(one * 3 + 100);
+    for (const t of ['a', 'b', 'c']) mem.set(t, 's', idx(t));
+    expect(mem.count).toBe(3);
+    expect(mem.get('a', 's')).toBeDefined(); // a is now the most recently used
+    mem.set('d', 's', idx('d'));
+    expect(mem.count).toBe(3);
+    expect(mem.size).toBeLessThanOrEqual(mem.budget);
+    expect(mem.get('b', 's')).toBeUndefined();
+    expect(mem.get('a', 's')).toBeDefined();
+    expect(mem.get('d', 's')).toBeDefined();
+    // A stale stamp is a miss and frees the entry.
+    expect(mem.get('c', 'other')).toBeUndefined();
+    expect(mem.count).toBe(2);
+    // One index bigger than the budget is not kept at all.
+    mem.set('huge', 's', { ...idx('h'), files: new Map([['/h', Buffer.alloc(one * 4)]]) });
+    expect(mem.get('huge', 's')).toBeUndefined();
+    expect(mem.size).toBeLessThanOrEqual(mem.budget);
+    const off = new LayerMemory(0);
+    off.set('a', 's', idx('a'));
+    expect(off.count).toBe(0);
+  });
+
+  it('counts a backing store shared by many contents once', () => {
+    const backing = Buffer.alloc(50_000);
+    const shared = { ...sampleIndex(0), files: new Map([['/a', backing.subarray(0, 10)], ['/b', backing.subarray(10, 20)]]) };
+    const bytes = layerIndexBytes(shared);
+    expect(bytes).toBeGreaterThanOrEqual(50_000);
+    expect(bytes).toBeLessThan(60_000);
   });
 });
 

@@ -3,9 +3,12 @@
  * versions, so an unchanged layer is never decompressed twice; and one file per image inventory
  * (what the catalogers found), so an unchanged image is not cataloged twice. Entries are
  * checksummed and written atomically; a damaged entry is deleted and counts as a miss, never as data.
+ * Decoded layer indexes are also kept in memory per process (a byte-bounded LRU, each tied to its
+ * file's identity): images that share base layers, scanned in one process, decode each shared layer once.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ShipshapeError } from '../errors.js';
@@ -133,6 +136,116 @@ export function decodeLayerIndex(buf: Buffer): LayerIndex {
   return { digest: h.d, diffId: h.i, entries, files, whiteouts: h.w, opaqueDirs: h.o };
 }
 
+/**
+ * Bytes of decoded layer indexes kept in memory per process (env SHIPSHAPE_LAYER_MEMORY, MiB;
+ * 0 turns it off). Only what one scan holds anyway is kept after it; the budget bounds what a
+ * long-running process (monitor, admission, a batch of scans) keeps between scans.
+ */
+export const DEFAULT_LAYER_MEMORY_BYTES = 128 << 20;
+
+function layerMemoryBudget(): number {
+  const v = process.env.SHIPSHAPE_LAYER_MEMORY;
+  if (v === undefined || v === '') return DEFAULT_LAYER_MEMORY_BYTES;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new ShipshapeError('usage', `SHIPSHAPE_LAYER_MEMORY="${v}": expected a size in MiB (0 turns the memory off)`);
+  return Math.floor(n * 2 ** 20);
+}
+
+/**
+ * What an index holds in memory, roughly: ~120 bytes an entry, and the memory behind its file
+ * contents, each backing store counted once (a decoded index's contents are views into its
+ * cache file, a walked one's into the reader's chunks).
+ */
+export function layerIndexBytes(idx: LayerIndex): number {
+  let n = 0;
+  for (const e of idx.entries) n += 120 + e.path.length;
+  const backings = new Set<ArrayBufferLike>();
+  for (const [p, b] of idx.files) {
+    n += 64 + p.length;
+    if (backings.has(b.buffer)) continue;
+    backings.add(b.buffer);
+    n += b.buffer.byteLength;
+  }
+  return n;
+}
+
+/**
+ * Decoded layer indexes by cache file, least recently used first (a Map keeps insertion order).
+ * Each is tied to the identity of the file it was read from or written to (`stamp`: inode, size,
+ * change times): a file replaced, damaged, or removed (`cache clean`) is read again, as without
+ * the memory.
+ */
+export class LayerMemory {
+  private readonly items = new Map<string, { idx: LayerIndex; bytes: number; stamp: string }>();
+  private used = 0;
+
+  constructor(readonly budget: number) {}
+
+  get(id: string, stamp: string): LayerIndex | undefined {
+    const hit = this.items.get(id);
+    if (!hit) return undefined;
+    this.items.delete(id);
+    if (hit.stamp !== stamp) {
+      this.used -= hit.bytes;
+      return undefined;
+    }
+    this.items.set(id, hit);
+    return hit.idx;
+  }
+
+  set(id: string, stamp: string, idx: LayerIndex): void {
+    const bytes = layerIndexBytes(idx);
+    this.delete(id);
+    if (bytes > this.budget) return;
+    this.items.set(id, { idx, bytes, stamp });
+    this.used += bytes;
+    for (const [k, v] of this.items) {
+      if (this.used <= this.budget) break;
+      this.items.delete(k);
+      this.used -= v.bytes;
+    }
+  }
+
+  delete(id: string): void {
+    const old = this.items.get(id);
+    if (!old) return;
+    this.items.delete(id);
+    this.used -= old.bytes;
+  }
+
+  /** Bytes held now (at most the budget). */
+  get size(): number {
+    return this.used;
+  }
+
+  get count(): number {
+    return this.items.size;
+  }
+
+  clear(): void {
+    this.items.clear();
+    this.used = 0;
+  }
+}
+
+/** A file's identity (inode, size, modification and change times, in ns), or undefined when absent. */
+function stampOf(file: string): string | undefined {
+  try {
+    const st = statSync(file, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+let memory: LayerMemory | undefined;
+
+/** The process's layer memory (made on first use, with the budget SHIPSHAPE_LAYER_MEMORY says). */
+export function layerMemory(): LayerMemory {
+  memory ??= new LayerMemory(layerMemoryBudget());
+  return memory;
+}
+
 /** Per-layer results on disk. Never throws: an unreadable entry is a miss, an unwritable cache is skipped. */
 export class LayerCache {
   readonly dir: string;
@@ -152,9 +265,18 @@ export class LayerCache {
    * uncompressed in a docker archive), so the caller's digest replaces the stored one.
    */
   get(key: string, digest?: string): LayerIndex | undefined {
-    const idx = this.read(this.file(key), decodeLayerIndex);
-    if (idx && digest) idx.digest = digest;
-    return idx;
+    const file = this.file(key);
+    const mem = layerMemory();
+    const before = stampOf(file);
+    if (before === undefined) return undefined;
+    let idx = mem.get(file, before);
+    if (!idx) {
+      idx = this.read(file, decodeLayerIndex);
+      // Remembered only if the file did not change while it was read.
+      if (idx && stampOf(file) === before) mem.set(file, before, idx);
+    }
+    // A copy of the record (the entries and contents are shared, never changed): callers own the digest.
+    return idx ? { ...idx, digest: digest ?? idx.digest } : undefined;
   }
 
   /**
@@ -168,6 +290,11 @@ export class LayerCache {
 
   putInventory(key: string, inventory: unknown): void {
     this.write(key, this.file(key, 'inventory'), () => framed(INVENTORY_MAGIC, Buffer.from(JSON.stringify(inventory))));
+  }
+
+  /** As putInventory, the file operations off the main thread: resolves once the file is in place (or skipped). */
+  async storeInventory(key: string, inventory: unknown): Promise<void> {
+    await this.writeAsync(key, this.file(key, 'inventory'), () => framed(INVENTORY_MAGIC, Buffer.from(JSON.stringify(inventory))));
   }
 
   /** Decodes a cache file; a damaged or foreign one is deleted and counts as a miss. */
@@ -192,23 +319,68 @@ export class LayerCache {
   }
 
   put(key: string, index: LayerIndex): void {
-    this.write(key, this.file(key), () => encodeLayerIndex(index));
+    const file = this.file(key);
+    if (!this.write(key, file, () => encodeLayerIndex(index))) return;
+    const stamp = stampOf(file);
+    if (stamp !== undefined) layerMemory().set(file, stamp, index);
   }
 
-  private write(key: string, file: string, encode: () => Buffer): void {
-    // Same directory as the target, so the rename is atomic: readers see the old file or the whole new one.
-    const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  /**
+   * As put, the file operations (create, write, rename: slow on some filesystems) on libuv's
+   * threads while the main thread goes on; resolves once the entry is in place (or skipped).
+   */
+  async store(key: string, index: LayerIndex): Promise<void> {
+    const file = this.file(key);
+    if (!(await this.writeAsync(key, file, () => encodeLayerIndex(index)))) return;
+    const stamp = stampOf(file);
+    if (stamp !== undefined) layerMemory().set(file, stamp, index);
+  }
+
+  /** True once the file is in place. */
+  /** Same directory as the target, so the rename is atomic: readers see the old file or the whole new one. */
+  private tmpFor(key: string): string {
+    return path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  }
+
+  /** The directory, made once per cache object for the writes off the main thread. */
+  private made: Promise<unknown> | undefined;
+
+  private async writeAsync(key: string, file: string, encode: () => Buffer): Promise<boolean> {
+    const tmp = this.tmpFor(key);
+    try {
+      await (this.made ??= mkdir(this.dir, { recursive: true, mode: 0o700 }));
+      const data = encode();
+      // Private: entries hold file contents from images, which may include secrets.
+      await writeFile(tmp, data, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // The directory went away since (a cache clean): made again, once.
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await writeFile(tmp, data, { mode: 0o600 });
+      });
+      await rename(tmp, file);
+      return true;
+    } catch {
+      this.made = undefined;
+      await rm(tmp, { force: true }).catch(() => undefined);
+      return false;
+    }
+  }
+
+  private write(key: string, file: string, encode: () => Buffer): boolean {
+    const tmp = this.tmpFor(key);
     try {
       // Private: entries hold file contents from images, which may include secrets.
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       writeFileSync(tmp, encode(), { mode: 0o600 });
       renameSync(tmp, file);
+      return true;
     } catch {
       try {
         rmSync(tmp, { force: true });
       } catch {
         // the directory itself is unusable: nothing was written
       }
+      return false;
     }
   }
 }

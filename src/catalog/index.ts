@@ -49,11 +49,12 @@ function maxPackages(): number {
 /**
  * Runs every cataloger over the squashed filesystem and merges their results, in registry order.
  * A cataloger that throws (a bug, never bad input) becomes a warning: the others still report.
+ * `ownedFiles` may be a cataloger's own set (when one cataloger gave any): read it, do not change it.
  */
 export async function catalogAll(files: FileView, os: OsInfo | null, catalogers: readonly Cataloger[]): Promise<Required<CatalogResult>> {
   const packages: Package[] = [];
   const warnings: Warning[] = [];
-  const ownedFiles = new Set<string>();
+  const owned: Array<Set<string>> = [];
   const limit = maxPackages();
   for (const c of catalogers) {
     let r: CatalogResult;
@@ -73,7 +74,13 @@ export async function catalogAll(files: FileView, os: OsInfo | null, catalogers:
       const [file, n] = [...perFile].reduce((a, b) => (b[1] > a[1] ? b : a), ['?', 0]);
       throw new ShipshapeError('too-large', `${c.id}: ${file} lists ${n} packages; the image has more than ${limit} (limit; set SHIPSHAPE_MAX_PACKAGES to raise it)`);
     }
-    for (const p of r.ownedFiles ?? []) ownedFiles.add(p);
+    if (r.ownedFiles?.size) owned.push(r.ownedFiles);
+  }
+  // One cataloger's set (the usual case: one package manager) is passed on as it is: read it, do not change it.
+  let ownedFiles = owned[0] ?? new Set<string>();
+  if (owned.length > 1) {
+    ownedFiles = new Set(ownedFiles);
+    for (const set of owned.slice(1)) for (const p of set) ownedFiles.add(p);
   }
   return { packages, warnings, ownedFiles };
 }

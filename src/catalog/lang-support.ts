@@ -7,15 +7,66 @@ export function locationOf(files: FileView, path: string): Location {
   return { layer: files.stat(path)?.layer ?? '', path };
 }
 
+/**
+ * Set on a FileView by a caller that records what a cataloger looked at (src/scan/catalog-memo.ts):
+ * the helpers below tell it which paths they selected, by their predicate, instead of it seeing a
+ * walk over every path.
+ */
+export const FILES_OBSERVER = Symbol('shipshape.filesObserver');
+
+export interface FilesObserver {
+  /**
+   * The cataloger's answer depends on the paths whose entry passes `pred` (besides what it reads).
+   * Returns those paths, sorted, when the observer has them at hand (made from a shared base's,
+   * remembered by `key`, the caller's own predicate); else the caller walks the view.
+   */
+  select(pred: (path: string, entry: FileEntry) => boolean, key?: object): string[] | undefined;
+  /** Runs `fn` without recording its lookups (the walk over every path that `select` stands for). */
+  unobserved<T>(fn: () => T): T;
+  /** The view's regular files, sorted, when the caller has them at hand (made from a shared base's). */
+  regularFiles?(): { paths: string[]; entries: FileEntry[] };
+}
+
+function observerOf(files: FileView): FilesObserver | undefined {
+  return (files as { [FILES_OBSERVER]?: FilesObserver })[FILES_OBSERVER];
+}
+
+const isRegular = (e: FileEntry) => e.type === 'file' || e.type === 'hardlink';
+
 /** The regular files (or hardlinks) of the squashed filesystem whose path passes `pred`, sorted. */
 export function matchingFiles(files: FileView, pred: (path: string) => boolean): string[] {
-  return regularFiles(files).paths.filter((p) => pred(p));
+  const obs = observerOf(files);
+  if (!obs) return regularFiles(files).paths.filter((p) => pred(p));
+  return obs.select((p, e) => isRegular(e) && pred(p), pred) ?? obs.unobserved(() => regularFiles(files)).paths.filter((p) => pred(p));
 }
 
 /** As matchingFiles, for filters that look at the entry too (mode, size): no stat per path. */
 export function matchingEntries(files: FileView, pred: (path: string, entry: FileEntry) => boolean): string[] {
-  const { paths, entries } = regularFiles(files);
+  const obs = observerOf(files);
+  const got = obs?.select((p, e) => isRegular(e) && pred(p, e), pred);
+  if (got) return got;
+  const { paths, entries } = obs ? obs.unobserved(() => regularFiles(files)) : regularFiles(files);
   return paths.filter((p, i) => pred(p, entries[i]!));
+}
+
+/**
+ * The regular files whose entry passes `pred`, sorted, when the view's observer has them at hand
+ * (a shared base's selection); undefined otherwise, for callers with a cheaper walk of their own.
+ */
+export function entriesAtHand(files: FileView, pred: (path: string, entry: FileEntry) => boolean): string[] | undefined {
+  return observerOf(files)?.select((p, e) => isRegular(e) && pred(p, e), pred);
+}
+
+/** The symbolic links whose path passes `pred`, in the view's own order. */
+export function matchingLinks(files: FileView, pred: (path: string) => boolean): string[] {
+  const obs = observerOf(files);
+  obs?.select((p, e) => e.type === 'symlink' && pred(p));
+  const walk = () => {
+    const out: string[] = [];
+    for (const p of files.paths()) if (pred(p) && files.stat(p)?.type === 'symlink') out.push(p);
+    return out;
+  };
+  return obs ? obs.unobserved(walk) : walk();
 }
 
 // Every language cataloger asks for its files out of the same view: the list of regular files,
@@ -23,7 +74,7 @@ export function matchingEntries(files: FileView, pred: (path: string, entry: Fil
 const regularFilesOf = new WeakMap<FileView, { paths: string[]; entries: FileEntry[] }>();
 
 function regularFiles(files: FileView): { paths: string[]; entries: FileEntry[] } {
-  let list = regularFilesOf.get(files);
+  let list = regularFilesOf.get(files) ?? observerOf(files)?.regularFiles?.();
   if (!list) {
     const found: Array<[string, FileEntry]> = [];
     for (const p of files.paths()) {
@@ -32,8 +83,8 @@ function regularFiles(files: FileView): { paths: string[]; entries: FileEntry[] 
     }
     found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     list = { paths: found.map((f) => f[0]), entries: found.map((f) => f[1]) };
-    regularFilesOf.set(files, list);
   }
+  regularFilesOf.set(files, list);
   return list;
 }
 

@@ -97,6 +97,9 @@ describe('image checks', () => {
     const img = facts({ layers: [envFile, npmrc], files: { '/root/.npmrc': { layer: L2 } }, config: { config: { User: '1' } } });
     const msgs = runChecks(img, selectChecks('secret-in-layers')).findings.map((f) => f.message);
     expect(msgs).toEqual(['/app/.env holds secrets DB_PASSWORD (deleted by a later layer, still in the image)', '/root/.npmrc holds an npm registry token']);
+    // The same layer (its files found once) in an image that keeps the file: that image's own note.
+    const kept = facts({ layers: [envFile], files: { '/app/.env': { layer: L1 } }, config: { config: { User: '1' } } });
+    expect(runChecks(kept, selectChecks('secret-in-layers')).findings.map((f) => f.message)).toEqual(['/app/.env holds secrets DB_PASSWORD']);
   });
 
   it('EOL, outdated base and stale image follow the dated table and the clock', () => {

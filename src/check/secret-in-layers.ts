@@ -35,6 +35,24 @@ function inspect(p: string, text: string): string | undefined {
   return token ? `a ${token}` : undefined;
 }
 
+// By the layer's files: the layer cache hands every image that shares a layer the same map.
+const secretsOf = new WeakMap<ReadonlyMap<string, Buffer>, Array<[path: string, what: string]>>();
+
+/** The kept files of one layer that hold a secret, and what each holds, in the layer's order (found once per layer). */
+function secretsIn(files: ReadonlyMap<string, Buffer>): Array<[path: string, what: string]> {
+  let found = secretsOf.get(files);
+  if (!found) {
+    found = [];
+    for (const [p, data] of files) {
+      if (!candidate(p)) continue;
+      const what = inspect(p, data.toString('utf8'));
+      if (what) found.push([p, what]);
+    }
+    secretsOf.set(files, found);
+  }
+  return found;
+}
+
 export const secretInLayers: Check = {
   id: 'secret-in-layers',
   severity: 'critical',
@@ -45,10 +63,7 @@ export const secretInLayers: Check = {
   run(img) {
     const out: Finding[] = [];
     for (const layer of img.layers) {
-      for (const [p, data] of layer.files) {
-        if (!candidate(p)) continue;
-        const what = inspect(p, data.toString('utf8'));
-        if (!what) continue;
+      for (const [p, what] of secretsIn(layer.files)) {
         const final = img.files.stat(p);
         const note = !final ? ' (deleted by a later layer, still in the image)' : final.layer !== layer.diffId ? ' (replaced by a later layer, still in the image)' : '';
         out.push(checkFinding(this, `${p} holds ${what}${note}`, [{ layer: layer.diffId, path: p }]));

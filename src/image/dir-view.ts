@@ -58,12 +58,19 @@ const ROOT_WALK: Walk = { cur: '', hops: 0, same: true };
 /** A walk abandoned because more links were being followed at once than the limit allows. */
 const TOO_DEEP = Symbol('too deep');
 
+/** What a tree view asks of its entries: a Map, or a wrapper that watches the lookups. */
+export interface EntryLookup {
+  get(path: string): FileEntry | undefined;
+  has(path: string): boolean;
+  keys(): Iterable<string>;
+}
+
 /**
  * A FileView over a squashed map of entries: symlinks are followed in every path component
  * (relative targets against their directory, absolute ones against the image root, never above it).
  * `entries` must not change after the view is made: directory resolutions are memoized.
  */
-export function treeView(entries: Map<string, FileEntry>, content: (path: string) => Buffer | undefined): FileView {
+export function treeView(entries: EntryLookup, content: (path: string) => Buffer | undefined): FileView {
   let children: Map<string, string[]> | undefined;
   let listCalls = 0;
   const childrenOf = (dir: string): string[] | undefined => {

@@ -1,6 +1,6 @@
 /** Squashes layer indexes into the image's final filesystem, applying whiteouts and opaque directories as overlayfs does. */
 import path from 'node:path';
-import { treeView } from './dir-view.js';
+import { treeView, type EntryLookup } from './dir-view.js';
 import type { EntryMeta, FileEntry, FileView, LayerIndex } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { EntryMeta, FileEntry, FileView, LayerIndex } from './types.js';
  * non-directory replacing a directory takes the directory's lower content away with it.
  * Contents come from the LayerIndex of the layer that last wrote each path.
  */
-export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<string, FileEntry> } {
+export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<string, FileEntry>; content: Map<string, Buffer> } {
   const entries = new Map<string, FileEntry>();
   const content = new Map<string, Buffer>();
   // Paths directly below each directory path, whether or not the directory has an entry itself:
@@ -68,7 +68,40 @@ export function squash(layers: LayerIndex[]): { view: FileView; entries: Map<str
       else content.delete(e.path);
     }
   }
-  return { view: treeView(entries, (p) => content.get(p)), entries };
+  return { view: treeView(entries, (p) => content.get(p)), entries, content };
+}
+
+/**
+ * squash([...base, top]) over squash(base)'s maps, for a top layer that only writes files and
+ * directories (no whiteouts, opaque dirs or links) and puts no file where a directory was: then
+ * nothing is removed, so the top's entries laid over the base's (nothing copied) give the same
+ * entries, contents and order. Undefined for any other top layer (squash the whole list then).
+ * Images on a shared base pay for their own top layer only.
+ */
+export function squashOnto(
+  base: { entries: ReadonlyMap<string, FileEntry>; content: ReadonlyMap<string, Buffer> },
+  top: LayerIndex,
+): { view: FileView; entries: EntryLookup; content: Pick<ReadonlyMap<string, Buffer>, 'get'> } | undefined {
+  if (top.whiteouts.length || top.opaqueDirs.length) return undefined;
+  const mine = new Map<string, FileEntry>();
+  for (const e of top.entries) {
+    if (e.path === '/') continue;
+    if (e.type !== 'file' && e.type !== 'dir') return undefined;
+    if (e.type !== 'dir' && (mine.get(e.path) ?? base.entries.get(e.path))?.type === 'dir') return undefined;
+    mine.set(e.path, withLayer(e, top.diffId));
+  }
+  const entries: EntryLookup = {
+    get: (p) => mine.get(p) ?? base.entries.get(p),
+    has: (p) => mine.has(p) || base.entries.has(p),
+    // The base's order, then the paths the top adds in the order it adds them: a Map's order after squash.
+    *keys() {
+      yield* base.entries.keys();
+      for (const p of mine.keys()) if (!base.entries.has(p)) yield p;
+    },
+  };
+  // A path the top writes has the top's content, or none (a directory, a file not kept).
+  const content = { get: (p: string) => (mine.has(p) ? top.files.get(p) : base.content.get(p)) };
+  return { view: treeView(entries, (p) => content.get(p)), entries, content };
 }
 
 /** path.posix.dirname for the absolute, normalised paths of layer entries, without its general-case work. */

@@ -2,6 +2,7 @@
 import { severityRank, type Advisory, type CveScore, type AffectedRange, type Finding, type OsInfo, type Package, type Warning } from '../model/index.js';
 import type { Comparator } from '../version/types.js';
 import { lookupKey, osNamespace, type LookupKey } from './namespace.js';
+import type { MatchMemo } from './memo.js';
 import { rate } from './severity.js';
 
 /** Longest package version compared: real ones (Debian epochs and backport suffixes included) stay under 100. */
@@ -9,6 +10,7 @@ export const MAX_VERSION_LENGTH = 256;
 
 export { lookupKey, osNamespace } from './namespace.js';
 export { rate, scoreFor, type ScoreLookup } from './severity.js';
+export { MatchMemo, matchMemoFor } from './memo.js';
 
 /** What the matcher needs from the advisory database. */
 export interface AdvisorySource {
@@ -23,6 +25,8 @@ export interface MatchOptions {
   comparator: (scheme: string) => Comparator | undefined;
   /** Match development dependencies of lockfiles too (`--include-dev-deps`); by default they are left out. */
   includeDev?: boolean;
+  /** Findings remembered from earlier matches against the same database (src/match/memo.ts). */
+  memo?: MatchMemo;
 }
 
 export interface MatchResult {
@@ -86,7 +90,8 @@ function firstFixed(ranges: AffectedRange[]): string | null {
 export function matchPackages(packages: Package[], os: OsInfo | null, db: AdvisorySource, opts: MatchOptions): MatchResult {
   const findings: Finding[] = [];
   const warnings: Warning[] = [];
-  const known = db.namespaces();
+  const memo = opts.memo;
+  const known = memo ? (memo.namespaces ??= db.namespaces()) : db.namespaces();
   const missingNamespaces = new Set<string>();
   const missingSchemes = new Set<string>();
   const hasOsPackages = packages.some((p) => p.type === 'apk' || p.type === 'deb');
@@ -122,6 +127,13 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
     }
     // A version the scheme cannot read (a Go main module's "(devel)") cannot be placed in a range.
     if (!cmp.valid(key.version)) continue;
+    // Everything below reads only these of the package (and the database): its locations are placed as given.
+    const memoKey = memo ? `${key.namespace}\0${key.name}\0${key.version}\0${key.scheme}\0${pkg.name}\0${pkg.version}\0${pkg.type}` : '';
+    const remembered = memo?.get(memoKey, pkg.locations);
+    if (remembered) {
+      for (const f of remembered) findings.push(f);
+      continue;
+    }
     const mine: Finding[] = [];
     // The feed whose severity each finding carries (the worse one when feeds merged).
     const vendor = new Map<Finding, string>();
@@ -167,6 +179,7 @@ export function matchPackages(packages: Package[], os: OsInfo | null, db: Adviso
       rate(f, vendor.get(f)!, scores);
       findings.push(f);
     }
+    memo?.set(memoKey, mine);
   }
   for (const s of missingSchemes) warnings.push({ message: `no version comparator for scheme ${s}: those packages were not matched` });
   return { findings, warnings };

@@ -6,15 +6,17 @@ import { catalogAll, catalogers as defaultCatalogers, catalogersVersion, detectO
 import type { Cataloger } from '../catalog/types.js';
 import { CHECKS_CACHE_VERSION, checks as allChecks, checksWant, runChecks, type Check, type CheckOptions } from '../check/index.js';
 import { inventoryCacheKey, LayerCache, layerCacheKey } from '../cache/index.js';
+import { memoizedCatalogers, squashImage } from './catalog-memo.js';
+import { acquireDb } from './db-pool.js';
 import { TOOL_VERSION } from '../report/common.js';
-import { openDb } from '../db/open.js';
+import type { AdvisoryDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { LintOptions } from '../check/dockerfile/index.js';
 import { baseImageName } from '../check/outdated-base.js';
-import { openImage, parseReference, squash, walkLayer } from '../image/index.js';
+import { openImage, parseReference, walkLayer } from '../image/index.js';
 import { formatPlatform } from '../image/schema.js';
 import type { EntryMeta, FileView, ImageRef, ImageSource, LayerIndex, OpenOptions } from '../image/types.js';
-import { matchPackages } from '../match/index.js';
+import { matchMemoFor, matchPackages } from '../match/index.js';
 // Only the verdict and the types are loaded up front: applying a policy (VEX schemas compiled
 // with ajv) and reading SBOMs (zod) cost ~0.3 s of start-up, paid only by scans that use them.
 import type { Policy } from '../policy/index.js';
@@ -116,8 +118,9 @@ export async function inventory(
         cached = idx !== undefined;
       }
       if (!idx) {
-        const walk = walkLayer(blob, want, undefined, keep).then((walked) => {
-          cache?.put(key, walked);
+        // In flight until its cache entry is in place: a sibling waiting for it then finds it.
+        const walk = walkLayer(blob, want, undefined, keep).then(async (walked) => {
+          await cache?.store(key, walked);
           return walked;
         });
         const flight = cache ? `${cache.dir}\0${key}` : undefined;
@@ -135,14 +138,20 @@ export async function inventory(
   const n = Math.max(1, Math.min(opts.concurrency ?? 2, image.layers.length));
   await Promise.all(Array.from({ length: n }, worker));
 
-  const { view } = squash(layers);
-  if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files: view, ...known };
+  // Images on a shared base: the base is squashed once, and each cataloger answers from what it
+  // found in a sibling when that is exact (src/scan/catalog-memo.ts).
+  const squashed = squashImage(layers, keys);
+  const view = squashed.view;
+  const memo = memoizedCatalogers(cats, layers, keys, squashed);
+  // The memo's view answers as the squashed one does, with the base's file lists at hand for the checks.
+  const files = memo?.view ?? view;
+  if (known && Array.isArray(known.packages) && Array.isArray(known.warnings)) return { layers, files, ...known };
   const os = detectOs(view);
-  const result = await catalogAll(view, os, cats);
+  const result = await catalogAll(memo?.view ?? view, os, memo?.catalogers ?? cats);
   const packages = opts.includeOsOwned ? result.packages : withoutOsOwned(result.packages, result.ownedFiles);
   const found: CachedInventory = { os, packages: sortPackages(packages), warnings: result.warnings };
-  if (inventoryKey) cache?.putInventory(inventoryKey, found);
-  return { layers, files: view, ...found };
+  if (inventoryKey) await cache?.storeInventory(inventoryKey, found);
+  return { layers, files, ...found };
 }
 
 /** The part of an inventory kept in the cache: what the catalogers found. */
@@ -195,10 +204,11 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     return applyPolicy(await scanImage(reference, rest), policy, { now: rest.now?.() ?? new Date() });
   }
   const now = opts.now?.() ?? new Date();
-  // The database is opened first: a bad --db fails before any layer is read.
-  const db = openDb(opts.dbPath);
+  // The database is opened first: a bad --db fails before any layer is read. Kept open for the
+  // next scan of this process while the file stays the same (src/scan/db-pool.ts).
+  const { db, status: dbStatus, release } = acquireDb(opts.dbPath);
   try {
-    const status = db.status();
+    const status = dbStatus();
     const warnings: Warning[] = [];
     const age = now.getTime() - Date.parse(status.builtAt);
     if (opts.maxDbAgeMs !== undefined && age > opts.maxDbAgeMs) {
@@ -218,7 +228,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
     const image = await openImage(ref, open);
     try {
       const inv = await inventory(image, opts);
-      const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator, includeDev: opts.includeDevDeps ?? false });
+      const matched = matchPackages(inv.packages, inv.os, db, { comparator: getComparator, includeDev: opts.includeDevDeps ?? false, memo: matchMemoFor(status) });
       let vulns = matched.findings;
       if (opts.ignoreUnfixed) vulns = vulns.filter((f) => f.fixedVersion !== null);
       const baseTags = opts.checkRegistry ? await listBaseTags(image, open, warnings) : undefined;
@@ -257,7 +267,7 @@ export async function scanImage(reference: string, opts: ScanOptions): Promise<S
       await image.close();
     }
   } finally {
-    db.close();
+    release();
   }
 }
 
@@ -304,7 +314,7 @@ async function listBaseTags(image: ImageSource, open: OpenOptions, warnings: War
  */
 function scanSbom(
   ref: Extract<ImageRef, { kind: 'sbom' }>,
-  db: ReturnType<typeof openDb>,
+  db: AdvisoryDb,
   warnings: Warning[],
   opts: ScanOptions,
   now: Date,

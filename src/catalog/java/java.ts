@@ -6,7 +6,7 @@
 import type yauzl from 'yauzl';
 import type { EntryMeta, FileView } from '../../image/types.js';
 import type { Package, Warning } from '../../model/index.js';
-import { basename, decodeText, locationOf, matchingFiles, sortPackages, sortWarnings } from '../lang-support.js';
+import { basename, decodeText, locationOf, matchingFiles, matchingLinks, sortPackages, sortWarnings } from '../lang-support.js';
 import { purl } from '../purl.js';
 import type { CatalogResult, Cataloger } from '../types.js';
 import { openZip, type ZipBudget } from './zip.js';
@@ -50,8 +50,7 @@ const MAVEN_REPO = '/usr/share/maven-repo/';
  */
 export function debianMavenLinks(files: FileView): Map<string, MavenCoordinates[]> {
   const out = new Map<string, MavenCoordinates[]>();
-  for (const p of files.paths()) {
-    if (!p.startsWith(MAVEN_REPO) || !p.endsWith('.jar') || files.stat(p)?.type !== 'symlink') continue;
+  for (const p of matchingLinks(files, (q) => q.startsWith(MAVEN_REPO) && q.endsWith('.jar'))) {
     const parts = p.slice(MAVEN_REPO.length).split('/');
     if (parts.length < 4) continue;
     const [artifactId, version, file] = parts.slice(-3) as [string, string, string];

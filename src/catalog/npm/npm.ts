@@ -429,6 +429,9 @@ function dropInstalled(lockPkgs: Package[], installed: Package[]): Package[] {
   });
 }
 
+/** What the cataloger reads (one function, so a shared base's matches can be remembered by it). */
+const installedOrLock = (p: string) => isInstalledManifest(p) || isLockfile(p);
+
 export function npmCataloger(): Cataloger {
   return {
     id: 'npm',
@@ -442,7 +445,7 @@ export function npmCataloger(): Cataloger {
         const buf = files.read(`${dir === '/' ? '' : dir}/package.json`);
         return buf ? parseProjectManifest(buf) : undefined;
       };
-      for (const path of matchingFiles(files, (p) => isInstalledManifest(p) || isLockfile(p))) {
+      for (const path of matchingFiles(files, installedOrLock)) {
         const buf = files.read(path);
         if (!buf) continue;
         const base = basename(path);

@@ -3,8 +3,7 @@
  * manifest (by tag, digest or platform, through nested indexes) → config → layer blobs, every
  * document verified against its digest. Spec: https://github.com/opencontainers/image-spec/blob/main/image-layout.md
  */
-import { createReadStream, realpathSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { ShipshapeError } from '../../errors.js';
@@ -67,7 +66,9 @@ export function dirStore(dir: string): LayoutStore {
       const p = must(rel);
       const size = statSync(p).size;
       if (size > max) throw new ShipshapeError('too-large', `OCI layout ${dir}: ${rel} is ${size} bytes, over the limit of ${max}`);
-      return readFile(p);
+      // Documents are small (at most `max`): read at once rather than queued behind the layer
+      // reads that keep libuv's thread pool busy (zlib), which made opening an image wait for them.
+      return readFileSync(p);
     },
     async open(rel) {
       return createReadStream(must(rel), { highWaterMark: 1 << 20 });
@@ -121,6 +122,20 @@ function chooseTop(index: Index, ref: { tag?: string; digest?: string }, platfor
   throw new ShipshapeError('bad-reference', `${where}: holds ${candidates.length} images; name one with :TAG or @DIGEST (${tags.join(', ')})`);
 }
 
+let lastIndex: { bytes: Buffer; index: Index } | undefined;
+
+/**
+ * parseIndex, remembering the last index.json read: a layout holding many images (a tag each) is
+ * opened once per image, and its index validated once while its bytes stay the same. The parsed
+ * index is only read here, never handed out.
+ */
+function parsedIndex(bytes: Buffer, what: string): Index {
+  if (lastIndex?.bytes.equals(bytes)) return lastIndex.index;
+  const index = parseIndex(bytes, what);
+  lastIndex = { bytes, index };
+  return index;
+}
+
 /** Opens the image a ref names inside any layout store. */
 export async function openLayout(
   store: LayoutStore,
@@ -137,7 +152,7 @@ export async function openLayout(
   } catch (err) {
     throw new ShipshapeError('bad-image', `${where}: invalid oci-layout file (${(err as Error).message})`, { cause: err });
   }
-  const index = parseIndex(await store.read('index.json', MAX_DOCUMENT_BYTES), `${where}: index.json`);
+  const index = parsedIndex(await store.read('index.json', MAX_DOCUMENT_BYTES), `${where}: index.json`);
   const platform = opts.platform ?? hostPlatform();
 
   let desc = chooseTop(index, sel, platform, where);
