@@ -15,6 +15,20 @@ const outfile = path.join(root, 'dist', 'bundle', 'shipshape.cjs');
 // `import.meta.url` becomes the bundle's own URL (passed in by bin/shipshape); the bundle sits two
 // directories below the package root, as src/cli/main.ts does, so `../../package.json` still
 // finds the package's version. Native addons stay outside: they are loaded from node_modules.
+// commander requires node:child_process at its top (for executable subcommands, which shipshape
+// has none of); child_process pulls in net, dgram and more, ~3 ms of every start. commander gets
+// a stand-in that loads the real module on first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
   outfile,
@@ -30,6 +44,7 @@ await build({
   legalComments: 'none',
   sourcemap: 'linked',
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
 });
 
 // A dynamic import() that esbuild could not resolve into the bundle (a node: builtin, a computed
