@@ -1,6 +1,7 @@
 /** Streaming sha256/sha512 computed on one shared worker thread, so digest checks of layers do not hold up the main thread. */
 import { createHash, type Hash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { ShipshapeError } from '../errors.js';
 
 // The bytes go to the worker through a ring of slots in shared memory: one copy, no message and
@@ -67,7 +68,9 @@ class HashThread {
   broken: Error | undefined;
 
   constructor() {
-    this.worker = new Worker(WORKER_CODE, {
+    // Loaded with the first big blob, not at start-up: most scans never start the thread.
+    const { Worker: WorkerThread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+    this.worker = new WorkerThread(WORKER_CODE, {
       eval: true,
       env: {},
       execArgv: [], // not the parent's (--input-type=module would make this script a module)
