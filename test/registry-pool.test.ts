@@ -418,6 +418,38 @@ describe('the admission engine pool (docs/registry.md: where credentials are sen
     }
   });
 
+  it('preconnect() opens connections and fetches the pull token of a named repository, with the bound credentials: the first decision then opens none', async () => {
+    const creds = { username: 'robot', password: 's3cret' };
+    const registry = { ...creds, env: { HOME: '/nonexistent-shipshape-home' }, insecureRegistries: [reg.host] };
+    const named = `mode: enforce\nallowedRegistries: ["${reg.host}/app", "*.example/*"]\ntrustedKeys: [keys/cosign.pub]\nattestation: { required: true, maxAge: 7d, verdict: pass }\nregistryTimeout: 2s\n`;
+    const engine = new AdmissionEngine({ policy: parseAdmissionPolicy(named, '/p/admission.yaml', { readKey: () => PEM }), registry });
+    try {
+      await engine.preconnect();
+      expect(reg.connections).toBeGreaterThanOrEqual(8);
+      expect(reg.tokenRequests.length).toBeGreaterThan(0);
+      expect(reg.tokenRequests.every((a) => a === `Basic ${Buffer.from('robot:s3cret').toString('base64')}`)).toBe(true);
+      const [connections, tokens] = [reg.connections, reg.tokenRequests.length];
+      const d = await engine.decide({ namespace: 'prod', images: [`${reg.host}/app:1.0`] });
+      expect(d.images[0]).toMatchObject({ allowed: false, code: 'not-verified', digest: DIGEST });
+      expect(reg.connections).toBe(connections);
+      expect(reg.tokenRequests.length).toBe(tokens);
+    } finally {
+      await engine.close();
+    }
+    // Nothing to open: no registry allowed by name, or lookups that do not go through the pool.
+    await reg.stop();
+    reg = new TokenRegistry();
+    await reg.start();
+    for (const e of [
+      new AdmissionEngine({ policy: parseAdmissionPolicy(policyText(false), '/p/admission.yaml', { readKey: () => PEM }), registry }),
+      new AdmissionEngine({ policy: parseAdmissionPolicy(policyText(true), '/p/admission.yaml', { readKey: () => PEM }), registry, verify: async () => { throw new Error('not called'); } }),
+    ]) {
+      await e.preconnect();
+      await e.close();
+    }
+    expect(reg.connections).toBe(0);
+  });
+
   it('fails closed while the registry is down and admits nothing it has not verified; decides again once it is back', async () => {
     const engine = new AdmissionEngine({
       policy: parseAdmissionPolicy(`${policyText(true)}cache: { ttl: 0s, tagTtl: 0s }\n`, '/p/admission.yaml', { readKey: () => PEM }),
