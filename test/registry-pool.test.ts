@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:f
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verify } from '../src/attest/verify.js';
 import { AdmissionEngine } from '../src/admission/engine.js';
 import { parseAdmissionPolicy } from '../src/admission/policy.js';
@@ -34,6 +34,26 @@ const MANIFEST = Buffer.from(
 );
 const DIGEST = sha(MANIFEST);
 
+/** cosign's `.sig` and `.att` images for DIGEST: a payload and an envelope signed by a key nobody trusts. */
+const SIG_PAYLOAD = Buffer.from(JSON.stringify({ critical: { image: { 'docker-manifest-digest': DIGEST }, type: 'cosign container image signature' } }));
+const ATT_ENVELOPE = Buffer.from(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: Buffer.from('{}').toString('base64'), signatures: [{ sig: 'AAAA' }] }));
+const cosignManifest = (layer: object) =>
+  Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha('{}'), size: 2 },
+      layers: [layer],
+    }),
+  );
+const SIG_MANIFEST = cosignManifest({
+  mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+  digest: sha(SIG_PAYLOAD),
+  size: SIG_PAYLOAD.length,
+  annotations: { 'dev.cosignproject.cosign/signature': 'AAAA' },
+});
+const ATT_MANIFEST = cosignManifest({ mediaType: 'application/vnd.dsse.envelope.v1+json', digest: sha(ATT_ENVELOPE), size: ATT_ENVELOPE.length, annotations: { predicateType: 'https://shipshape.dev/attestations/scan/v1' } });
+
 /** A registry that wants Bearer tokens from its own /token realm, holding one image (unsigned: verify looks everything up and finds no signature). */
 class TokenRegistry {
   connections = 0;
@@ -41,6 +61,12 @@ class TokenRegistry {
   tokenRequests: Array<string | undefined> = [];
   requests = 0;
   blobGets = 0;
+  /** "METHOD path" of every authorized registry request (not the token server's). */
+  paths: string[] = [];
+  /** Serve cosign `.sig` / `.att` tags for the image (a signature and an attestation by nobody trusted). */
+  cosignTags = false;
+  /** Answer the OCI 1.1 referrers API (an empty list); otherwise 404, as Distribution 2.8. */
+  referrersApi = false;
   /** Blobs by digest; the bytes need not match (a lying registry). */
   readonly blobs = new Map<string, Buffer>();
   private server: http.Server | undefined;
@@ -92,6 +118,20 @@ class TokenRegistry {
         'www-authenticate': `Bearer realm="http://${this.host}/token",service="fake"${scope ? `,scope="repository:${scope}:pull"` : ''}`,
       });
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      return;
+    }
+    this.paths.push(`${req.method} ${url.pathname}`);
+    const hex = DIGEST.slice('sha256:'.length);
+    if (this.referrersApi && url.pathname === `/v2/app/referrers/${DIGEST}`) {
+      const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
+      res.end(body);
+      return;
+    }
+    const cosign = this.cosignTags ? { [`sha256-${hex}.sig`]: SIG_MANIFEST, [`sha256-${hex}.att`]: ATT_MANIFEST }[/^\/v2\/app\/manifests\/(.+)$/.exec(url.pathname)?.[1] ?? ''] : undefined;
+    if (cosign) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha(cosign) });
+      res.end(req.method === 'HEAD' ? undefined : cosign);
       return;
     }
     const b = /^\/v2\/app\/blobs\/(.+)$/.exec(url.pathname);
@@ -265,6 +305,83 @@ describe('RegistryPool', () => {
     }
   });
 
+  it('on a registry without the referrers API (404) that holds both cosign tags, a pooled client asks only .sig and .att after the first lookup; the reasons stay the same', async () => {
+    reg.cosignTags = true;
+    reg.blobs.set(sha(SIG_PAYLOAD), SIG_PAYLOAD);
+    reg.blobs.set(sha(ATT_ENVELOPE), ATT_ENVELOPE);
+    const manifestGets = () => reg.paths.filter((p) => p.startsWith('GET') && !p.includes('/blobs/'));
+    const fresh = await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts() });
+    // A client of its own (the CLI): referrers API, its tag schema, .sig and .att.
+    expect(manifestGets()).toHaveLength(4);
+    expect(fresh.verified).toBe(false);
+    expect(fresh.reasons).toHaveLength(2);
+    expect(fresh.reasons[0]).toMatch(/^no signature by a trusted key: /);
+    expect(fresh.reasons[1]).toMatch(/^no valid scan attestation by a trusted key: /);
+    const pool = new RegistryPool();
+    try {
+      reg.paths = [];
+      const first = await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+      expect(manifestGets()).toHaveLength(4);
+      for (let i = 0; i < 5; i++) {
+        reg.paths = [];
+        const r = await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+        expect(manifestGets().sort()).toEqual([`GET /v2/app/manifests/sha256-${DIGEST.slice(7)}.att`, `GET /v2/app/manifests/sha256-${DIGEST.slice(7)}.sig`]);
+        expect(r.reasons).toEqual(first.reasons);
+      }
+      expect(first.reasons).toEqual(fresh.reasons);
+      // A cosign tag deleted: the referrers tag schema is read again (a referrer may hold what the tag held).
+      reg.cosignTags = false;
+      reg.paths = [];
+      const gone = await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+      expect(manifestGets()).toContain(`GET /v2/app/manifests/sha256-${DIGEST.slice(7)}`);
+      expect(manifestGets().some((p) => p.includes('/referrers/'))).toBe(false);
+      expect(gone.reasons).toEqual(['no signature by a trusted key (none found)', 'no scan attestation by a trusted key (none found)']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('asks the referrers API again once its memory ends (a registry upgraded); one that answers it is not asked for the tag schema', async () => {
+    reg.cosignTags = true;
+    reg.blobs.set(sha(SIG_PAYLOAD), SIG_PAYLOAD);
+    reg.blobs.set(sha(ATT_ENVELOPE), ATT_ENVELOPE);
+    const pool = new RegistryPool();
+    const at = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: at });
+    try {
+      await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+      reg.referrersApi = true;
+      reg.paths = [];
+      await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+      expect(reg.paths.some((p) => p.includes('/referrers/'))).toBe(false);
+      vi.setSystemTime(at + 61_000);
+      reg.paths = [];
+      await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+      expect(reg.paths).toContain(`GET /v2/app/referrers/${DIGEST}`);
+      // The API answered: from now on its tag schema index is not read beside it.
+      reg.paths = [];
+      await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+      expect(reg.paths).toContain(`GET /v2/app/referrers/${DIGEST}`);
+      expect(reg.paths).not.toContain(`GET /v2/app/manifests/sha256-${DIGEST.slice(7)}`);
+    } finally {
+      vi.useRealTimers();
+      await pool.close();
+    }
+  });
+
+  it('an unknown repository (404 from the API, no cosign tag) teaches nothing: the API is asked again', async () => {
+    const pool = new RegistryPool();
+    try {
+      for (let i = 0; i < 2; i++) {
+        reg.paths = [];
+        await verify(`${reg.host}/app@${DIGEST}`, { keys: [PEM], registry: opts(), pool });
+        expect(reg.paths).toContain(`GET /v2/app/referrers/${DIGEST}`);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses lookups once closed (the server is shutting down)', async () => {
     const pool = new RegistryPool();
     pool.client(reg.host, opts());
@@ -299,6 +416,38 @@ describe('the admission engine pool (docs/registry.md: where credentials are sen
     } finally {
       await engine.close();
     }
+  });
+
+  it('preconnect() opens connections and fetches the pull token of a named repository, with the bound credentials: the first decision then opens none', async () => {
+    const creds = { username: 'robot', password: 's3cret' };
+    const registry = { ...creds, env: { HOME: '/nonexistent-shipshape-home' }, insecureRegistries: [reg.host] };
+    const named = `mode: enforce\nallowedRegistries: ["${reg.host}/app", "*.example/*"]\ntrustedKeys: [keys/cosign.pub]\nattestation: { required: true, maxAge: 7d, verdict: pass }\nregistryTimeout: 2s\n`;
+    const engine = new AdmissionEngine({ policy: parseAdmissionPolicy(named, '/p/admission.yaml', { readKey: () => PEM }), registry });
+    try {
+      await engine.preconnect();
+      expect(reg.connections).toBeGreaterThanOrEqual(8);
+      expect(reg.tokenRequests.length).toBeGreaterThan(0);
+      expect(reg.tokenRequests.every((a) => a === `Basic ${Buffer.from('robot:s3cret').toString('base64')}`)).toBe(true);
+      const [connections, tokens] = [reg.connections, reg.tokenRequests.length];
+      const d = await engine.decide({ namespace: 'prod', images: [`${reg.host}/app:1.0`] });
+      expect(d.images[0]).toMatchObject({ allowed: false, code: 'not-verified', digest: DIGEST });
+      expect(reg.connections).toBe(connections);
+      expect(reg.tokenRequests.length).toBe(tokens);
+    } finally {
+      await engine.close();
+    }
+    // Nothing to open: no registry allowed by name, or lookups that do not go through the pool.
+    await reg.stop();
+    reg = new TokenRegistry();
+    await reg.start();
+    for (const e of [
+      new AdmissionEngine({ policy: parseAdmissionPolicy(policyText(false), '/p/admission.yaml', { readKey: () => PEM }), registry }),
+      new AdmissionEngine({ policy: parseAdmissionPolicy(policyText(true), '/p/admission.yaml', { readKey: () => PEM }), registry, verify: async () => { throw new Error('not called'); } }),
+    ]) {
+      await e.preconnect();
+      await e.close();
+    }
+    expect(reg.connections).toBe(0);
   });
 
   it('fails closed while the registry is down and admits nothing it has not verified; decides again once it is back', async () => {

@@ -105,6 +105,9 @@ async function defaultVerify(): Promise<VerifyFn> {
   return (await import('../attest/verify.js')).verify;
 }
 
+/** Connections opened per allowed registry at start-up and reload (a cold lookup runs 2-3 requests at once). */
+const PRECONNECT_CONNECTIONS = 8;
+
 export class AdmissionEngine {
   private policy: AdmissionPolicy;
   private verifyFn: VerifyFn | undefined;
@@ -117,6 +120,8 @@ export class AdmissionEngine {
   private pool: RegistryPool | undefined;
   private readonly retiring = new Set<RegistryPool>();
   private readonly registry: RegistryOptions;
+  /** Lookups go through the pool (no verify or resolveTag injected): only then is preconnect() useful. */
+  private readonly pooled: boolean;
   private readonly deadlineMs: number;
   private readonly concurrency: number;
   private readonly now: () => number;
@@ -130,6 +135,7 @@ export class AdmissionEngine {
     // The default: a HEAD of the tag through the pooled client, the digest the tag names.
     this.resolveTag = opts.resolveTag ?? (async (ref, o) => (await (await this.registryPool()).client(ref.registry, o).headManifest(ref.repository, ref.tag)).digest);
     this.registry = opts.registry ?? {};
+    this.pooled = !opts.verify && !opts.resolveTag;
     this.deadlineMs = opts.deadlineMs ?? 9_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 16);
     this.now = opts.now ?? Date.now;
@@ -158,6 +164,29 @@ export class AdmissionEngine {
         void old.close();
       }, this.deadlineMs + 1_000).unref();
     }
+  }
+
+  /**
+   * Opens connections (and fetches pull tokens of repositories named exactly) to each registry the
+   * policy allows by name, with the options and credential binding lookups will use, so the first
+   * requests after start-up or a reload pay no handshake. Best effort, bounded by registryTimeout.
+   */
+  async preconnect(connections = PRECONNECT_CONNECTIONS): Promise<void> {
+    if (!this.pooled) return;
+    const wanted = new Map<string, { policy: EffectivePolicy; repositories: Set<string> }>();
+    for (const policy of [this.policy.global, ...this.policy.namespaces.map((n) => n.policy)]) {
+      for (const glob of policy.allowedRegistries) {
+        const slash = glob.indexOf('/');
+        const host = slash < 0 ? glob : glob.slice(0, slash);
+        if (!host || /[*?[\]]/.test(host)) continue;
+        const w = wanted.get(host) ?? { policy, repositories: new Set<string>() };
+        wanted.set(host, w);
+        const repo = slash < 0 ? '' : glob.slice(slash + 1);
+        if (repo && /^[a-z0-9._/-]+$/.test(repo)) w.repositories.add(repo);
+      }
+    }
+    const pool = await this.registryPool();
+    await Promise.all([...wanted].map(([host, w]) => pool.preconnect(host, this.registryOptions(host, w.policy), connections, [...w.repositories].slice(0, 16))));
   }
 
   /** The current pool, made on first use (the registry client is loaded only once a lookup happens). */

@@ -21,6 +21,9 @@ export const DEFAULT_MAX_BODY_BYTES = 3 << 20;
 /** The webhook configurations' timeoutSeconds. */
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
+/** How long start-up waits for the registry connections preconnect() opens. */
+const PRECONNECT_WAIT_MS = 2_000;
+
 export interface ServeOptions {
   policyFile: string;
   certFile: string;
@@ -123,6 +126,12 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
   });
   let ready = false;
 
+  const preconnect = () => {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, PRECONNECT_WAIT_MS)));
+    return Promise.race([engine.preconnect().catch(() => undefined), bound]).finally(() => clearTimeout(timer));
+  };
+
   const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
     res.end(body);
@@ -212,6 +221,7 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
     policy = next;
     engine.setPolicy(next);
     rewatch();
+    void preconnect();
   });
   // cert-manager writes the pair one file at a time: a mismatch now is fixed by the next change.
   const reloadCertificate = reloader('certificate', opts.certFile, 'the previous certificate stays in use', () => {
@@ -239,6 +249,9 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
     server.once('error', (err) => reject(new ShipshapeError('io', `cannot listen on ${opts.host ?? '0.0.0.0'}:${opts.port ?? 8443}: ${(err as Error).message}`, { cause: err })));
     server.listen(opts.port ?? 8443, opts.host ?? '0.0.0.0', () => resolve());
   });
+  // Connections to the allowed registries are opened before the server says it is ready, so the
+  // first lookups pay no TLS handshake; an unreachable registry holds readiness back at most 2 s.
+  await preconnect();
   ready = true;
   const port = (server.address() as AddressInfo).port;
   const shownHost = !opts.host || opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;

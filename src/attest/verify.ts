@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import { RegistryClient } from '../registry/client.js';
-import { fetchReferrers, getManifestIfPresent } from '../registry/referrers.js';
+import { fetchReferrers, fetchReferrersTagIndex, getManifestIfPresent, knownReferrersApi, noteReferrersApi, type Referrers } from '../registry/referrers.js';
 import { SEVERITIES } from '../model/index.js';
 import { checkSimpleSigning, checkStatementEnvelope, trustedKeys, type TrustedKey } from './check.js';
 import { parseEnvelope } from './dsse.js';
@@ -88,11 +88,18 @@ interface Found {
 /** What the registry holds about one digest, checked against the keys. */
 async function inspect(client: RegistryClient, repository: string, digest: string, keys: TrustedKey[], now: Date): Promise<Found> {
   const where = `${client.registry}/${repository}`;
-  const [referrers, sigTag, attTag] = await Promise.all([
-    fetchReferrers(client, repository, digest),
-    getManifestIfPresent(client, repository, signatureTag(digest)),
-    getManifestIfPresent(client, repository, attestationTag(digest)),
-  ]);
+  const sigTagP = getManifestIfPresent(client, repository, signatureTag(digest));
+  const attTagP = getManifestIfPresent(client, repository, attestationTag(digest));
+  // A registry known to lack the referrers API (Distribution 2.8): its tag schema index matters only
+  // where a cosign tag is missing (below), so it is read only then: 2 requests, not 4, per image.
+  const askApi = knownReferrersApi(client) !== false;
+  const referrersP: Promise<Referrers> = !askApi
+    ? Promise.all([sigTagP, attTagP]).then(async ([s, a]) => ({ api: false, manifests: s && a ? [] : await fetchReferrersTagIndex(client, repository, digest) }))
+    : fetchReferrers(client, repository, digest);
+  const [referrers, sigTag, attTag] = await Promise.all([referrersP, sigTagP, attTagP]);
+  // A 404 from the API about a repository that exists (a cosign tag was read from it) means no API;
+  // learnt only when asked, so the API is asked again once the memory ends (a registry upgraded).
+  if (askApi && !referrers.api && (sigTag || attTag)) noteReferrersApi(client, false);
   const sigProblems: string[] = [];
   const attProblems: string[] = [];
 

@@ -9,7 +9,7 @@ import { ShipshapeError } from '../errors.js';
 import { SmallBlobCache } from './blob-cache.js';
 import { RegistryClient } from './client.js';
 import { sameRegistry } from './credentials.js';
-import type { RegistryOptions } from './types.js';
+import { repositoryScope, type RegistryOptions } from './types.js';
 
 /** Distinct (registry, options) pairs kept; past it the oldest client is closed (a server names few registries). */
 const MAX_CLIENTS = 64;
@@ -23,6 +23,13 @@ interface Entry {
   /** mtime/size/inode of the CA files when the client was made. */
   caStamp: string;
   checkedAt: number;
+}
+
+/** Idle connections are kept this long (undici: 4 s), below the usual 60 s of load balancers in between. */
+const KEEP_ALIVE_MS = 30_000;
+
+function newClient(registry: string, opts: RegistryOptions): RegistryClient {
+  return new RegistryClient(registry, { ...opts, keepAliveAfterHead: true, keepAliveMs: KEEP_ALIVE_MS }, new SmallBlobCache(BLOB_CACHE_BYTES));
 }
 
 /** What credentials.ts reads from the environment. */
@@ -83,7 +90,7 @@ export class RegistryPool {
       // A CA file gone or unreadable keeps the trust already built.
       let fresh: RegistryClient;
       try {
-        fresh = new RegistryClient(registry, { ...opts, keepAliveAfterHead: true }, new SmallBlobCache(BLOB_CACHE_BYTES));
+        fresh = newClient(registry, opts);
       } catch {
         return e.client;
       }
@@ -93,7 +100,7 @@ export class RegistryPool {
     }
     if (this.closed) throw new ShipshapeError('network', `registry client pool for ${registry} is closed (the server is shutting down)`);
     // A client that cannot be made (a CA file missing) throws here, every time, as a fresh one would.
-    const client = new RegistryClient(registry, { ...opts, keepAliveAfterHead: true }, new SmallBlobCache(BLOB_CACHE_BYTES));
+    const client = newClient(registry, opts);
     while (this.entries.size >= MAX_CLIENTS) {
       const [oldKey, old] = this.entries.entries().next().value!;
       this.entries.delete(oldKey);
@@ -101,6 +108,28 @@ export class RegistryPool {
     }
     this.entries.set(key, { client, caStamp: caStamp(opts.caCerts), checkedAt: now });
     return client;
+  }
+
+  /**
+   * Opens `connections` connections to `registry` now (GET /v2/ at once, which also learns the
+   * registry's authentication scheme), and fetches the pull token of each of `repositories`, so
+   * the first lookups pay no handshake. Best effort: never throws (a lookup reports the failure).
+   */
+  async preconnect(registry: string, opts: RegistryOptions, connections: number, repositories: string[] = []): Promise<void> {
+    let client: RegistryClient;
+    try {
+      client = this.client(registry, opts);
+    } catch {
+      return;
+    }
+    const get = async (path: string, scopes: string[]) => {
+      const res = await client.request({ method: 'GET', path, scopes, ok: [200, 404], what: `${registry}${path}` });
+      await res.body.dump().catch(() => undefined);
+    };
+    await Promise.all([
+      ...Array.from({ length: Math.max(0, connections) }, () => get('/v2/', []).catch(() => undefined)),
+      ...repositories.map((r) => get(`/v2/${r}/tags/list?n=1`, [repositoryScope(r)]).catch(() => undefined)),
+    ]);
   }
 
   /** How many clients are kept. */

@@ -178,6 +178,7 @@ export class Transport {
       connect: { timeout: this.timeoutMs, ...(secureContext ? { secureContext } : {}) },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
+      ...(opts.keepAliveMs !== undefined ? { keepAliveTimeout: opts.keepAliveMs, keepAliveMaxTimeout: Math.max(opts.keepAliveMs, 600_000) } : {}),
     });
     this.tries = Math.max(1, opts.retry?.tries ?? 4);
     this.baseDelayMs = opts.retry?.baseDelayMs ?? 500;

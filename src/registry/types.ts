@@ -13,6 +13,8 @@ export interface RegistryOptions
    * by RegistryPool, whose long-lived clients would otherwise pay a TLS handshake per tag lookup.
    */
   keepAliveAfterHead?: boolean;
+  /** How long an idle connection is kept (undici's default: 4 s); RegistryPool keeps its longer. */
+  keepAliveMs?: number;
   /** Told about non-fatal problems, e.g. a configured credential helper that is not installed. */
   onWarning?: (message: string) => void;
 }
