@@ -299,7 +299,7 @@ describe.skipIf(missing)('promote, attest, verify against docker-registry', () =
     const { RegistryClient } = await import('../src/registry/client.js');
     const { uploadBlob } = await import('../src/registry/upload.js');
     const { cosignTagManifest } = await import('../src/attest/layout.js');
-    const client = new RegistryClient(reg.host, { caCerts: [reg.caCert], ...USER });
+    const client = new RegistryClient(reg.host, { caCerts: [reg.caCert], ...USER, credentialsFor: reg.host });
     try {
       const junk = Buffer.from('{"payloadType": 5}');
       const { createHash } = await import('node:crypto');

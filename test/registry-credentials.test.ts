@@ -152,7 +152,7 @@ describe('rule 2: a host the registry redirected to never unlocks its credential
       }),
     );
     try {
-      const client = new RegistryClient(reg.host, { ...isolated, insecureRegistries: [reg.host, storage.host], username: 'alice', password: 's3cret' });
+      const client = new RegistryClient(reg.host, { ...isolated, insecureRegistries: [reg.host, storage.host], username: 'alice', password: 's3cret', credentialsFor: reg.host });
       try {
         const err = await client.fetchBlobBytes('app', { digest, size: blob.length }, 1024).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ShipshapeError);
@@ -180,7 +180,7 @@ describe('rule 3: no token realm that downgrades an HTTPS registry to plain HTTP
   async function tryRealm(insecureRealm: boolean) {
     const tokens = await serve((_req, res) => res.end(JSON.stringify({ token: 'tok' })));
     const reg = await serve(guarded(`Bearer realm="http://${tokens.host}/token",service="reg"`, 'Bearer tok', (_req, res) => res.end('{"tags":["v1"]}')), tls);
-    const client = new RegistryClient(reg.host, { ...isolated, caCerts: [tls.cert], username: 'alice', password: 's3cret', ...(insecureRealm ? { insecureRegistries: [tokens.host] } : {}) });
+    const client = new RegistryClient(reg.host, { ...isolated, caCerts: [tls.cert], username: 'alice', password: 's3cret', credentialsFor: reg.host, ...(insecureRealm ? { insecureRegistries: [tokens.host] } : {}) });
     try {
       const result = await client.listTags('app').catch((e: unknown) => e);
       return { result, tokenHits: [...tokens.hits] };

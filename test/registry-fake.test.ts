@@ -172,7 +172,7 @@ describe('registry client against an in-test registry', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const opts = (extra: RegistryOptions = {}): RegistryOptions => ({ ...fast, insecureRegistries: [reg.host], ...extra });
+  const opts = (extra: RegistryOptions = {}): RegistryOptions => ({ ...fast, insecureRegistries: [reg.host], credentialsFor: reg.host, ...extra });
 
   it('answers a Bearer challenge with a token from the realm, cached for the scope', async () => {
     const tokenRequests: URL[] = [];

@@ -162,7 +162,7 @@ afterEach(async () => {
 });
 
 /** No machine docker config or SHIPSHAPE_* variables; one try, as the webhook makes. */
-const opts = (extra: RegistryOptions = {}): RegistryOptions => ({ env: { HOME: '/nonexistent-shipshape-home', PATH: process.env.PATH }, insecureRegistries: [reg.host], retry: { tries: 1 }, timeoutMs: 3_000, ...extra });
+const opts = (extra: RegistryOptions = {}): RegistryOptions => ({ env: { HOME: '/nonexistent-shipshape-home', PATH: process.env.PATH }, insecureRegistries: [reg.host], credentialsFor: reg.host, retry: { tries: 1 }, timeoutMs: 3_000, ...extra });
 
 describe('RegistryPool', () => {
   it('20 verify() calls share a handful of connections and one token; a client per call pays both every time', async () => {

@@ -83,7 +83,7 @@ describe.skipIf(missing)('registry over TLS with htpasswd', () => {
   });
 
   it('opens the same image by digest, and HEAD gives that digest', async () => {
-    const client = new RegistryClient(reg.host, { ...opts(), ...isolated });
+    const client = new RegistryClient(reg.host, { ...opts(), ...isolated, credentialsFor: reg.host });
     try {
       const head = await client.headManifest('test/tiny', '1.0');
       expect(head.digest).toBe(tiny.manifestDigest);

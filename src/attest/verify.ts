@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import { RegistryClient } from '../registry/client.js';
+import { namedBy } from '../registry/credentials.js';
 import { fetchReferrers, fetchReferrersTagIndex, getManifestIfPresent, knownReferrersApi, noteReferrersApi, type Referrers } from '../registry/referrers.js';
 import { SEVERITIES } from '../model/index.js';
 import { checkSimpleSigning, checkStatementEnvelope, trustedKeys, type TrustedKey } from './check.js';
@@ -250,7 +251,8 @@ export async function verify(image: string, opts: VerifyOptions): Promise<Verify
   const keys = trustedKeys(opts.keys);
   const now = opts.now?.() ?? new Date();
   // A server passes its pool: connections, tokens and TLS trust outlive the call (docs/admission.md).
-  const client = opts.pool ? opts.pool.client(ref.registry, opts.registry ?? {}) : new RegistryClient(ref.registry, opts.registry ?? {});
+  const named = namedBy(ref.registry, opts.registry ?? {});
+  const client = opts.pool ? opts.pool.client(ref.registry, named) : new RegistryClient(ref.registry, named);
   try {
     const digest = ref.digest ?? (await client.headManifest(ref.repository, ref.tag ?? 'latest')).digest;
     const found = await inspect(client, ref.repository, digest, keys, now);

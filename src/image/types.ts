@@ -146,8 +146,9 @@ export interface OpenOptions {
   /**
    * The registry that `username`/`password` and the SHIPSHAPE_* variables belong to: the registry
    * of the reference the user named. Any other registry (a base image's, a redirect's) gets only
-   * what the docker config names for it. '' = no registry (the image came from a file). Unset: the
-   * registry a client is made for (docs/registry.md, "Where credentials are sent").
+   * what the docker config names for it. '' or unset = no registry (the image came from a file; a
+   * client made without a binding). The entry points given a reference (openImage, verify, attest,
+   * promote) set it to that reference's registry when unset (docs/registry.md, "Where credentials are sent").
    */
   credentialsFor?: string;
   /** Extra CA certificates (PEM file paths) trusted for registry TLS. */

@@ -8,13 +8,14 @@ import type { AttestOptions, AttestResult } from '../attest/types.js';
 import { ShipshapeError } from '../errors.js';
 import { parseRegistryReference } from '../image/reference.js';
 import { RegistryClient } from '../registry/client.js';
+import { namedBy } from '../registry/credentials.js';
 import { scanSource, statementsFor } from './scan.js';
 import { openCopySource } from './source.js';
 
 export async function attest(image: string, opts: AttestOptions): Promise<AttestResult> {
   const ref = parseRegistryReference(image);
   const now = opts.now?.() ?? new Date();
-  const client = new RegistryClient(ref.registry, opts.registry ?? {});
+  const client = new RegistryClient(ref.registry, namedBy(ref.registry, opts.registry ?? {}));
   try {
     const head = await client.getManifest(ref.repository, ref.digest ?? ref.tag ?? 'latest');
     const digest = head.digest;

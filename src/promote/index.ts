@@ -13,6 +13,7 @@ import { parseRegistryReference } from '../image/reference.js';
 import type { ScanReport } from '../model/index.js';
 import type { ScanOptions } from '../scan/index.js';
 import { RegistryClient } from '../registry/client.js';
+import { namedBy } from '../registry/credentials.js';
 import { getManifestIfPresent } from '../registry/referrers.js';
 import { blobExists, mountBlob, putManifest, SessionPool, StagedUploads } from '../registry/upload.js';
 import { scanSource, statementsFor } from './scan.js';
@@ -54,7 +55,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     throw err;
   };
   const source = await openCopySource(src, scanOptions.then((o) => o.open ?? {})).catch(orScanError);
-  const client = new RegistryClient(d.registry, opts.registry ?? {});
+  const client = new RegistryClient(d.registry, namedBy(d.registry, opts.registry ?? {}));
   const plan: string[] = [];
   const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
   let staged: StagedUploads<CopySource['blobs'][number]> | undefined;

@@ -12,6 +12,7 @@ import { blobPath, dirStore, MAX_DOCUMENT_BYTES, REF_NAME, verifiedStream, type 
 import { documentKind, formatPlatform, MediaType, parseIndex, parseManifest } from '../image/schema.js';
 import type { Descriptor, ImageRef, Manifest, OpenOptions, Platform } from '../image/types.js';
 import { RegistryClient } from '../registry/client.js';
+import { namedBy } from '../registry/credentials.js';
 
 const MAX_INDEX_DEPTH = 4;
 
@@ -109,7 +110,7 @@ function mediaTypeOf(bytes: Buffer, fallback: string): string {
 }
 
 async function registrySource(ref: Extract<ImageRef, { kind: 'registry' }>, open: OpenOptions): Promise<CopySource> {
-  const client = new RegistryClient(ref.registry, open);
+  const client = new RegistryClient(ref.registry, namedBy(ref.registry, open));
   try {
     const top = await client.getManifest(ref.repository, ref.digest ?? ref.tag ?? 'latest');
     const where = `${ref.registry}/${ref.repository}@${top.digest}`;

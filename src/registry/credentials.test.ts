@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dockerConfigCredentials, dockerConfigPath, normaliseServer, resolveCredentials, serverUrl } from './credentials.js';
+import { dockerConfigCredentials, dockerConfigPath, namedBy, normaliseServer, resolveCredentials, serverUrl } from './credentials.js';
+import type { RegistryOptions } from './types.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-creds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,12 +36,26 @@ describe('credentials', () => {
   it('prefers options, then SHIPSHAPE_USERNAME/PASSWORD, then SHIPSHAPE_REGISTRY_TOKEN, then docker config', async () => {
     const dockerConfig = config('c1.json', { auths: { 'ghcr.io': { auth: b64('cfg:pw') } } });
     const env = { SHIPSHAPE_USERNAME: 'envu', SHIPSHAPE_PASSWORD: 'envp', SHIPSHAPE_REGISTRY_TOKEN: 'tok' };
-    expect(await resolveCredentials('ghcr.io', { username: 'o', password: 'p', env, dockerConfig })).toMatchObject({ kind: 'basic', username: 'o' });
-    expect(await resolveCredentials('ghcr.io', { env, dockerConfig })).toMatchObject({ kind: 'basic', username: 'envu', password: 'envp' });
-    expect(await resolveCredentials('ghcr.io', { env: { SHIPSHAPE_REGISTRY_TOKEN: 'tok' }, dockerConfig })).toMatchObject({ kind: 'bearer', token: 'tok' });
+    expect(await resolveCredentials('ghcr.io', { username: 'o', password: 'p', credentialsFor: 'ghcr.io', env, dockerConfig })).toMatchObject({ kind: 'basic', username: 'o' });
+    expect(await resolveCredentials('ghcr.io', { credentialsFor: 'ghcr.io', env, dockerConfig })).toMatchObject({ kind: 'basic', username: 'envu', password: 'envp' });
+    expect(await resolveCredentials('ghcr.io', { credentialsFor: 'ghcr.io', env: { SHIPSHAPE_REGISTRY_TOKEN: 'tok' }, dockerConfig })).toMatchObject({ kind: 'bearer', token: 'tok' });
     expect(await resolveCredentials('ghcr.io', { env: {}, dockerConfig })).toMatchObject({ kind: 'basic', username: 'cfg', password: 'pw' });
     expect(await resolveCredentials('quay.io', { env: {}, dockerConfig })).toBeUndefined();
-    await expect(resolveCredentials('ghcr.io', { username: 'o', env: {} })).rejects.toMatchObject({ code: 'usage' });
+    await expect(resolveCredentials('ghcr.io', { username: 'o', credentialsFor: 'ghcr.io', env: {} })).rejects.toMatchObject({ code: 'usage' });
+  });
+
+  it('sends flag and environment credentials only where they are bound: unbound options get the docker config alone', async () => {
+    const dockerConfig = config('c-unbound.json', { auths: { 'ghcr.io': { auth: b64('cfg:pw') } } });
+    const env = { SHIPSHAPE_USERNAME: 'envu', SHIPSHAPE_PASSWORD: 'envp' };
+    // No binding (a client made by a new caller): neither the flags nor the environment go anywhere.
+    expect(await resolveCredentials('ghcr.io', { username: 'o', password: 'p', env, dockerConfig })).toMatchObject({ username: 'cfg' });
+    expect(await resolveCredentials('quay.io', { username: 'o', password: 'p', env, dockerConfig })).toBeUndefined();
+    // Bound elsewhere, or to no registry ('' = the image came from a file): the same.
+    expect(await resolveCredentials('ghcr.io', { username: 'o', password: 'p', credentialsFor: 'quay.io', env, dockerConfig })).toMatchObject({ username: 'cfg' });
+    expect(await resolveCredentials('ghcr.io', { credentialsFor: '', env, dockerConfig })).toMatchObject({ username: 'cfg' });
+    // The entry points that take a reference bind it to that reference's registry, unless already bound.
+    expect(namedBy<RegistryOptions>('ghcr.io', { username: 'o' })).toMatchObject({ credentialsFor: 'ghcr.io' });
+    expect(namedBy('ghcr.io', { credentialsFor: '' })).toMatchObject({ credentialsFor: '' });
   });
 
   it('reads Docker Hub credentials under https://index.docker.io/v1/, and identity tokens', async () => {

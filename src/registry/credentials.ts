@@ -135,18 +135,33 @@ export async function dockerConfigCredentials(registry: string, opts: RegistryOp
   return key ? fromAuthEntry(auths[key]!, `${file} auths["${key}"]`) : undefined;
 }
 
+/** Whether the flag and environment credentials of `opts` may go to `registry`. */
+export function ownsCredentials(registry: string, opts: Pick<RegistryOptions, 'credentialsFor'>): boolean {
+  return opts.credentialsFor !== undefined && sameRegistry(opts.credentialsFor, registry);
+}
+
+/**
+ * The options for a reference the caller named: its registry owns the flag and environment
+ * credentials unless the caller bound them elsewhere. Used by the entry points that take such a
+ * reference (openImage, verify, attest, promote), never for registries found along the way.
+ */
+export function namedBy<T extends Pick<RegistryOptions, 'credentialsFor'>>(registry: string, opts: T): T {
+  return opts.credentialsFor === undefined ? { ...opts, credentialsFor: registry } : opts;
+}
+
 /** Whether two registry names (host[:port], Docker Hub aliases folded) are the same registry. */
 export function sameRegistry(a: string, b: string): boolean {
   return normaliseServer(a) === normaliseServer(b);
 }
 
 /**
- * Options, then environment, then docker config. Options and environment belong to one registry
- * (`credentialsFor`, by default the one asked about); any other registry gets only its own docker
- * config entry, so a base-image label or a redirect can never collect the user's credentials.
+ * Options, then environment, then docker config. Options and environment belong to one registry,
+ * `credentialsFor`, and to none when it is unset; any other registry gets only its own docker
+ * config entry, so a base-image label or a redirect can never collect the user's credentials, and
+ * a client made without a binding (a new caller) cannot leak them either.
  */
 export async function resolveCredentials(registry: string, opts: RegistryOptions = {}): Promise<Credentials | undefined> {
-  if (!sameRegistry(opts.credentialsFor ?? registry, registry)) return dockerConfigCredentials(registry, opts);
+  if (!ownsCredentials(registry, opts)) return dockerConfigCredentials(registry, opts);
   if (opts.username !== undefined || opts.password !== undefined) {
     if (!opts.username || opts.password === undefined) throw new ShipshapeError('usage', 'a registry username needs a password, and a password a username');
     return { kind: 'basic', username: opts.username, password: opts.password, source: 'options' };

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { ShipshapeError } from '../errors.js';
 import { SmallBlobCache } from './blob-cache.js';
 import { RegistryClient } from './client.js';
-import { sameRegistry } from './credentials.js';
+import { ownsCredentials } from './credentials.js';
 import { repositoryScope, type RegistryOptions } from './types.js';
 
 /** Distinct (registry, options) pairs kept; past it the oldest client is closed (a server names few registries). */
@@ -60,7 +60,7 @@ function optionsKey(registry: string, opts: RegistryOptions): string {
     .digest('hex');
   return JSON.stringify([
     registry,
-    sameRegistry(opts.credentialsFor ?? registry, registry) ? 'own' : 'none',
+    ownsCredentials(registry, opts) ? 'own' : 'none',
     secret,
     opts.caCerts ?? [],
     opts.insecureRegistries ?? [],

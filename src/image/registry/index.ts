@@ -1,6 +1,7 @@
 /** The registry ImageSource: an image pulled over the OCI distribution API, layers streamed and verified. */
 import { ShipshapeError } from '../../errors.js';
 import { RegistryClient, resolveManifest } from '../../registry/index.js';
+import { namedBy } from '../../registry/credentials.js';
 import type { RegistryOptions } from '../../registry/index.js';
 import { parseConfig } from '../schema.js';
 import type { ImageRef, ImageSource, LayerBlob, OpenOptions } from '../types.js';
@@ -18,7 +19,7 @@ export async function openRegistryImage(
   opts: OpenOptions = {},
   extra: Pick<RegistryOptions, 'env' | 'retry' | 'onWarning'> = {},
 ): Promise<ImageSource> {
-  const client = new RegistryClient(ref.registry, { ...opts, ...extra });
+  const client = new RegistryClient(ref.registry, namedBy(ref.registry, { ...opts, ...extra }));
   try {
     const reference = ref.digest ?? ref.tag ?? 'latest';
     const resolved = await resolveManifest(client, ref.repository, reference, opts.platform);
