@@ -137,10 +137,6 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
       writeFileSync(bad, data.subarray(0, 1000));
       const short = new StagedUploads(counting, 'u/file-bad', [blob], noStream, undefined, { monolithicMaxBytes: 0, file: () => bad });
       await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 300000/);
-      // Longer than its descriptor (the read takes one byte more to see it).
-      writeFileSync(bad, Buffer.concat([data, Buffer.from('x')]));
-      const long = new StagedUploads(counting, 'u/file-bad', [blob], noStream, undefined, { monolithicMaxBytes: 0, file: () => bad });
-      await expect(long.commit()).rejects.toThrow(/300001 bytes, its descriptor says 300000/);
       // Unreadable (gone): an io error, one line.
       const gone = new StagedUploads(counting, 'u/file-bad', [blob], noStream, undefined, { monolithicMaxBytes: 0, file: () => path.join(dir, 'missing') });
       await expect(gone.commit()).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/^cannot read blob sha256:[0-9a-f]{64} from .*missing: /) });

@@ -4,7 +4,7 @@
  * RegistryClient.request, so auth, credentials per host, timeouts and retries are the client's.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#push
  */
-import { open as openFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { ShipshapeError } from '../errors.js';
 import { digestOf, parseDigest, verifyBuffer } from '../image/digest.js';
@@ -23,34 +23,11 @@ export const STREAM_MAX_BYTES = 2 ** 31;
  */
 export const MONOLITHIC_MAX_BYTES = 1 << 20;
 /**
- * Blobs held in a file up to this size are read whole (one read in the thread pool, started before
- * their session opens, going on while the scan holds the event loop), hashed in one call and sent
- * as one PATCH from memory: no stream through the digest check for the main thread to pump beside
- * the scan, and no byte leaves before the digest matched.
+ * Blobs held in a file up to this size are read whole (one read, started before their session
+ * opens), hashed in one call and sent as one PATCH from memory: less main-thread CPU than a stream
+ * through the digest check (the scan runs beside it), and no byte leaves before the digest matched.
  */
 export const FILE_BUFFER_MAX_BYTES = 32 << 20;
-
-/**
- * A file's bytes in one read of `size` bytes (one trip to the thread pool, not one per 512 KiB as
- * readFile makes: the reads go on while a scan keeps the event loop busy), plus one byte more to
- * see whether the file is longer; a shorter or longer file returns its own length.
- */
-async function readWhole(file: string, size: number): Promise<Buffer> {
-  const fh = await openFile(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(size + 1);
-    let n = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, size + 1 - n, n);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      if (n > size) break;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** `location` plus `key=value`, whatever query the registry put on it. */
 function withQuery(location: string, key: string, value: string): string {
@@ -282,7 +259,7 @@ export class StagedUploads<B extends Blob = Blob> {
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // A blob in a file, too big for the commit's PUT and small enough to hold: its read starts now.
     const file = b.size > (this.opts.monolithicMaxBytes ?? MONOLITHIC_MAX_BYTES) && b.size <= (this.opts.fileBufferMaxBytes ?? FILE_BUFFER_MAX_BYTES) ? this.opts.file?.(b) : undefined;
-    const reading = file ? readWhole(file, b.size) : undefined;
+    const reading = file ? readFile(file) : undefined;
     reading?.catch(() => undefined);
     // The session opens while `needed` is asked (one round trip, not two); an unneeded one is deleted.
     const opening = (this.opts.sessions?.take() ?? startUpload(this.client, this.repository)).then((loc) => {
