@@ -4,9 +4,6 @@
  * cross-repository mount and its fallback, manifest PUT byte for byte.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.js';
@@ -94,56 +91,6 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
       expect(await more.take()).toMatch(/\/v2\/u\/pool\/blobs\/uploads\//);
     } finally {
       await counting.close();
-    }
-  });
-
-  it('a blob in a file is read whole and sent from memory; a file not matching its digest or size is refused before a byte is sent', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-upload-file-'));
-    const seen: string[] = [];
-    const counting = new RegistryClient(reg.host, { insecureRegistries: [reg.host] });
-    const request = counting.request.bind(counting);
-    counting.request = async (req) => {
-      seen.push(req.method);
-      return request(req);
-    };
-    try {
-      const data = randomBytes(300_000);
-      const blob = { digest: sha(data), size: data.length };
-      const file = path.join(dir, 'blob');
-      writeFileSync(file, data);
-      const noStream = async (): Promise<Readable> => {
-        throw new Error('the stream must not be opened for a blob in a file');
-      };
-      let sent = 0;
-      const staged = new StagedUploads(counting, 'u/file', [blob], noStream, (n) => (sent = n), { monolithicMaxBytes: 0, file: () => file });
-      expect(await staged.commit()).toEqual({ count: 1, bytes: data.length });
-      expect(sent).toBe(data.length);
-      expect(seen.filter((m) => m === 'PATCH').length).toBe(1);
-      expect(await blobExists(client, 'u/file', blob.digest)).toBe(true);
-      // Past fileBufferMaxBytes the blob is streamed as before.
-      const big = new StagedUploads(counting, 'u/file-big', [blob], async () => Readable.from([data]), undefined, { monolithicMaxBytes: 0, fileBufferMaxBytes: 1000, file: () => file });
-      expect(await big.commit()).toEqual({ count: 1, bytes: data.length });
-
-      // Same size, other bytes: digest-mismatch, no PATCH, the session deleted, no blob.
-      const bad = path.join(dir, 'bad');
-      writeFileSync(bad, randomBytes(data.length));
-      seen.length = 0;
-      const corrupt = new StagedUploads(counting, 'u/file-bad', [blob], noStream, undefined, { monolithicMaxBytes: 0, file: () => bad });
-      await expect(corrupt.commit()).rejects.toMatchObject({ code: 'digest-mismatch' });
-      expect(seen).not.toContain('PATCH');
-      expect(seen).toContain('DELETE');
-      expect(await blobExists(client, 'u/file-bad', blob.digest)).toBe(false);
-      // Shorter than its descriptor.
-      writeFileSync(bad, data.subarray(0, 1000));
-      const short = new StagedUploads(counting, 'u/file-bad', [blob], noStream, undefined, { monolithicMaxBytes: 0, file: () => bad });
-      await expect(short.commit()).rejects.toThrow(/1000 bytes, its descriptor says 300000/);
-      // Unreadable (gone): an io error, one line.
-      const gone = new StagedUploads(counting, 'u/file-bad', [blob], noStream, undefined, { monolithicMaxBytes: 0, file: () => path.join(dir, 'missing') });
-      await expect(gone.commit()).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/^cannot read blob sha256:[0-9a-f]{64} from .*missing: /) });
-      expect(await blobExists(client, 'u/file-bad', blob.digest)).toBe(false);
-    } finally {
-      await counting.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 

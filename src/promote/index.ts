@@ -74,7 +74,6 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       staged = new StagedUploads(client, d.repository, source.blobs, (b) => source.openBlob(b), (bytes) => opts.onProgress?.({ phase: 'upload', bytes, totalBytes }), {
         ...timeouts,
         needed: async (b) => !(await heads.get(b.digest)),
-        ...(source.blobFile ? { file: (b: CopySource['blobs'][number]) => source.blobFile!(b) } : {}),
       });
       staged.start();
     }

@@ -38,8 +38,6 @@ export interface CopySource {
   /** A reference scanImage opens to read exactly this image manifest. */
   scanReference(node: SourceNode): string;
   openBlob(d: Descriptor): Promise<Readable>;
-  /** The file holding a blob, where SRC is a directory (an OCI layout): a big one is then sent from it by a worker thread. */
-  blobFile?(d: Descriptor): string | undefined;
   /** Set for a registry source: same-registry copies mount blobs from here. */
   registry?: { host: string; repository: string };
   close(): Promise<void>;
@@ -170,7 +168,6 @@ async function layoutSource(ref: Extract<ImageRef, { kind: 'oci' }>): Promise<Co
       if (store.size(rel) === undefined) throw new ShipshapeError('not-found', `${where}: blob ${d.digest} is missing`);
       return verifiedStream(await store.open(rel), d.digest, d.size, `${where}: blob ${d.digest}`);
     },
-    blobFile: (d) => store.file?.(blobPath(d.digest)),
     close: async () => {},
   };
 }

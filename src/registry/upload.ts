@@ -4,10 +4,9 @@
  * RegistryClient.request, so auth, credentials per host, timeouts and retries are the client's.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#push
  */
-import { readFile } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { ShipshapeError } from '../errors.js';
-import { digestOf, parseDigest, verifyBuffer } from '../image/digest.js';
+import { digestOf, parseDigest } from '../image/digest.js';
 import type { RegistryClient } from './client.js';
 import { blobBudgetMs, DEFAULT_TIMEOUT_MS, header } from './transport.js';
 import { repositoryScope } from './types.js';
@@ -22,12 +21,6 @@ export const STREAM_MAX_BYTES = 2 ** 31;
  * upload): one request after the verdict instead of a PATCH before it and a PUT after.
  */
 export const MONOLITHIC_MAX_BYTES = 1 << 20;
-/**
- * Blobs held in a file up to this size are read whole (one read, started before their session
- * opens), hashed in one call and sent as one PATCH from memory: less main-thread CPU than a stream
- * through the digest check (the scan runs beside it), and no byte leaves before the digest matched.
- */
-export const FILE_BUFFER_MAX_BYTES = 32 << 20;
 
 /** `location` plus `key=value`, whatever query the registry put on it. */
 function withQuery(location: string, key: string, value: string): string {
@@ -234,9 +227,6 @@ export class StagedUploads<B extends Blob = Blob> {
       needed?: (b: B) => Promise<boolean>;
       /** Where sessions come from (default: a POST each, when the blob's turn comes). */
       sessions?: SessionPool;
-      /** The file holding a blob's bytes, where there is one (an OCI layout's blob): read whole when not bigger than `fileBufferMaxBytes`. */
-      file?: (b: B) => string | undefined;
-      fileBufferMaxBytes?: number;
     } = {},
   ) {}
 
@@ -257,10 +247,6 @@ export class StagedUploads<B extends Blob = Blob> {
   private async stage(b: B): Promise<void> {
     const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // A blob in a file, too big for the commit's PUT and small enough to hold: its read starts now.
-    const file = b.size > (this.opts.monolithicMaxBytes ?? MONOLITHIC_MAX_BYTES) && b.size <= (this.opts.fileBufferMaxBytes ?? FILE_BUFFER_MAX_BYTES) ? this.opts.file?.(b) : undefined;
-    const reading = file ? readFile(file) : undefined;
-    reading?.catch(() => undefined);
     // The session opens while `needed` is asked (one round trip, not two); an unneeded one is deleted.
     const opening = (this.opts.sessions?.take() ?? startUpload(this.client, this.repository)).then((loc) => {
       this.sessions.set(b.digest, loc);
@@ -282,29 +268,6 @@ export class StagedUploads<B extends Blob = Blob> {
     let location = await opening;
     if (this.cancelled) return; // the session is deleted by cancel()
     this.staged.push(b);
-    if (reading) {
-      // Checked before a byte is sent: a blob that does not match its digest never reaches DEST.
-      let data: Buffer;
-      try {
-        data = await reading;
-      } catch (err) {
-        throw new ShipshapeError('io', `cannot read blob ${b.digest} from ${file}: ${(err as Error).message}`, { cause: err });
-      }
-      if (data.length !== b.size) throw new ShipshapeError('bad-image', `blob ${b.digest} in ${file} is ${data.length} bytes, its descriptor says ${b.size}`);
-      verifyBuffer(data, b.digest, `blob ${b.digest} in ${file}`);
-      if (this.cancelled) return;
-      try {
-        // As a stream: not re-sent into the same session after a cut (the session holds an unknown
-        // part of it and refuses the rest); the error says so, and a rerun completes.
-        location = await uploadChunk(this.client, this.repository, location, Readable.from([data]), 0, timeoutMs, data.length);
-      } catch (err) {
-        throw this.broke(b, 0, err);
-      }
-      this.sessions.set(b.digest, location);
-      this.sent += data.length;
-      this.onBytes?.(this.sent);
-      return;
-    }
     const stream = await this.open(b);
     this.streams.add(stream);
     let offset = 0;

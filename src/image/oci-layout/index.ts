@@ -29,8 +29,6 @@ export interface LayoutStore {
   read(rel: string, max: number): Promise<Buffer>;
   /** Streams a file (checked to exist first). */
   open(rel: string): Promise<Readable>;
-  /** The file's path on disk, where the store is a directory (checked to stay inside it); undefined when absent. */
-  file?(rel: string): string | undefined;
 }
 
 /** A layout in a directory; files reached through symlinks must stay inside it. */
@@ -74,7 +72,6 @@ export function dirStore(dir: string): LayoutStore {
     async open(rel) {
       return createReadStream(must(rel), { highWaterMark: 1 << 20 });
     },
-    file: locate,
   };
 }
 
