@@ -8,7 +8,9 @@
  *   verify : `shipshape verify` of the promoted image ÷ `node -e 0` (goal <= 3)
  *
  *   floor  : `gzip -dc` of debian-app's layers (what the cold scan cannot do without): the cold
- *            promote is also given ÷ max(skopeo, floor), what a cold promote could at best reach
+ *            promote is also given ÷ max(skopeo, floor), what a cold promote could at best reach;
+ *            and for the warm promote, Node's start plus the upload alone (bench/upload-floor.cjs:
+ *            read, hash, POST + PATCH + PUT each blob, the manifest; nothing of shipshape)
  *
  * Each run starts fresh registries (plain HTTP on 127.0.0.1); skopeo gets a private HOME so its
  * blob-info cache cannot turn uploads into mounts. Needs ../shared, docker-registry and skopeo.
@@ -21,7 +23,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bin, gunzipFiles, load, ociLayers, runs, shared } from './lib.js';
+import { bin, gunzipFiles, load, ociLayers, root, runs, shared } from './lib.js';
 
 const baseBin = process.env.BENCH_BASE_BIN;
 const onPath = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
@@ -93,10 +95,12 @@ try {
   const node0 = [];
   const scanWarm = [];
   const floor = [];
+  const uploadFloor = [];
   const base = { cold: [], warm: [], verify: [] };
   for (let i = 0; i < runs; i++) {
-    const [a, b, c] = [await startRegistry(`s${i}`), await startRegistry(`p${i}`), await startRegistry(`w${i}`)];
+    const [a, b, c, u] = [await startRegistry(`s${i}`), await startRegistry(`p${i}`), await startRegistry(`w${i}`), await startRegistry(`u${i}`)];
     try {
+      uploadFloor.push(time(process.execPath, [path.join(root, 'bench', 'upload-floor.cjs'), path.join(shared, 'images', 'oci', 'debian-app'), u.host, 'bench/app']));
       skopeo.push(time('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', layout, `docker://${a.host}/bench/app:1`]));
       cold.push(time(process.execPath, promoteArgs(b.host, 'bench/app', ['--no-cache'])));
       warm.push(time(process.execPath, promoteArgs(c.host, 'bench/app', ['--cache-dir', cache])));
@@ -116,7 +120,7 @@ try {
         }
       }
     } finally {
-      await Promise.all([a.stop(), b.stop(), c.stop()]);
+      await Promise.all([a.stop(), b.stop(), c.stop(), u.stop()]);
     }
   }
   const s = median(skopeo);
@@ -127,6 +131,8 @@ try {
   console.log(`  gzip -dc of its layers (the cold scan's floor)  : ${f.toFixed(0)} ms = ${(f / s).toFixed(2)}× skopeo`);
   console.log(`  promote, layer cache cold (--no-cache)         : ${median(cold).toFixed(0)} ms = ${(median(cold) / s).toFixed(2)}× skopeo (goal <= 1.25); ${(median(cold) / Math.max(s, f)).toFixed(2)}× max(skopeo, gzip -dc)`);
   console.log(`  promote, layer cache warm                      : ${median(warm).toFixed(0)} ms = ${(median(warm) / s).toFixed(2)}× skopeo (goal <= 1.25)`);
+  const uf = median(uploadFloor);
+  console.log(`  (warm floor) node + the upload alone           : ${uf.toFixed(0)} ms = ${(uf / s).toFixed(2)}× skopeo; promote warm = ${(median(warm) / uf).toFixed(2)}× it`);
   console.log(`  (for scale) scan alone, layer cache warm       : ${median(scanWarm).toFixed(0)} ms = ${(median(scanWarm) / s).toFixed(2)}× skopeo; promote warm = ${(median(warm) / median(scanWarm)).toFixed(2)}× scan warm`);
   console.log(`  verify of the promoted image                   : ${median(verify).toFixed(0)} ms = ${(median(verify) / median(node0)).toFixed(2)}× node -e 0 (${median(node0).toFixed(0)} ms; goal <= 3)`);
   if (baseBin) {
