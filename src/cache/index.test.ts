@@ -189,6 +189,17 @@ describe('writes off the main thread (store, storeInventory)', () => {
     expect(cache.getInventory('i')).toEqual({ packages: [] });
   });
 
+  it('writes small entries at once and large ones off the thread, to the same files', async () => {
+    const cache = new LayerCache(path.join(dir, 'sizes'));
+    const big = { ...sampleIndex(3, 'b'), files: new Map([['/var/lib/dpkg/status', Buffer.alloc(200_000, 98)]]) };
+    await Promise.all([cache.store('small', sampleIndex(3, 's')), cache.store('big', big), cache.storeInventory('inv', { n: 'x'.repeat(100_000) })]);
+    expect(readdirSync(path.join(dir, 'sizes')).sort()).toEqual(['big.layer', 'inv.inventory', 'small.layer']);
+    for (const f of ['big.layer', 'small.layer', 'inv.inventory']) expect(statSync(path.join(dir, 'sizes', f)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dir, 'sizes', 'big.layer')).equals(encodeLayerIndex(big))).toBe(true);
+    expect(readFileSync(path.join(dir, 'sizes', 'small.layer')).equals(encodeLayerIndex(sampleIndex(3, 's')))).toBe(true);
+    expect(cache.getInventory<{ n: string }>('inv')!.n).toHaveLength(100_000);
+  });
+
   it('resolves without writing when the directory cannot be made, leaving no temp file', async () => {
     const file = path.join(dir, 'plain-file');
     writeFileSync(file, 'x');

@@ -28,6 +28,9 @@ const VERSION = 1;
 const PREFIX = MAGIC.length + 1 + 32;
 const TYPES: EntryMeta['type'][] = ['file', 'dir', 'symlink', 'hardlink', 'other'];
 
+/** Entries up to this size are written on this thread (see writeAsync). */
+const SMALL_WRITE = 64 * 1024;
+
 type EntryTuple = [path: string, type: number, mode: number, size: number, uid: number, gid: number, linkname?: string];
 interface Header {
   d: string;
@@ -346,10 +349,18 @@ export class LayerCache {
   private made: Promise<unknown> | undefined;
 
   private async writeAsync(key: string, file: string, encode: () => Buffer): Promise<boolean> {
+    let data: Buffer;
+    try {
+      data = encode();
+    } catch {
+      return false;
+    }
+    // A small entry (an image's inventory, a tiny layer's index) is written at once: open, write and
+    // rename of a few KB cost ~0.06 ms here, against ~0.25 ms of CPU through fs/promises' machinery.
+    if (data.length <= SMALL_WRITE) return this.write(key, file, () => data);
     const tmp = this.tmpFor(key);
     try {
       await (this.made ??= mkdir(this.dir, { recursive: true, mode: 0o700 }));
-      const data = encode();
       // Private: entries hold file contents from images, which may include secrets.
       await writeFile(tmp, data, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
