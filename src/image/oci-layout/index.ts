@@ -194,6 +194,19 @@ export async function openLayout(
       mediaType: l.mediaType,
       size: l.size,
       open: async () => verifiedStream(await store.open(rel), l.digest, l.size, `${where}: layer ${l.digest}`),
+      readSmall: async () => {
+        // Only a file of exactly the descriptor's size: anything else takes open()'s stream and its errors.
+        if (store.size(rel) !== l.size) return undefined;
+        let data: Buffer;
+        try {
+          data = await store.read(rel, l.size);
+        } catch {
+          return undefined;
+        }
+        if (data.length !== l.size) return undefined;
+        verifyBuffer(data, l.digest, `${where}: layer ${l.digest}`);
+        return data;
+      },
     };
   });
   return {
