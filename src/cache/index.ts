@@ -28,6 +28,10 @@ const VERSION = 1;
 const PREFIX = MAGIC.length + 1 + 32;
 const TYPES: EntryMeta['type'][] = ['file', 'dir', 'symlink', 'hardlink', 'other'];
 
+/** Names temporary files: see tmpFor. */
+let tmpTag: string | undefined;
+let tmpCount = 0;
+
 /** Entries up to this size are written on this thread (see writeAsync). */
 const SMALL_WRITE = 64 * 1024;
 
@@ -342,7 +346,10 @@ export class LayerCache {
   /** True once the file is in place. */
   /** Same directory as the target, so the rename is atomic: readers see the old file or the whole new one. */
   private tmpFor(key: string): string {
-    return path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    // A random tag per process (pids repeat across containers sharing a cache) and a counter:
+    // randomBytes on every write cost ~0.15 ms of a small entry's write.
+    tmpTag ??= `${process.pid}.${randomBytes(4).toString('hex')}`;
+    return path.join(this.dir, `.${key}.${tmpTag}.${(tmpCount = (tmpCount + 1) % 0x100000000)}.tmp`);
   }
 
   /** The directory, made once per cache object for the writes off the main thread. */
@@ -381,8 +388,15 @@ export class LayerCache {
     const tmp = this.tmpFor(key);
     try {
       // Private: entries hold file contents from images, which may include secrets.
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, encode(), { mode: 0o600 });
+      const data = encode();
+      try {
+        writeFileSync(tmp, data, { mode: 0o600 });
+      } catch (err) {
+        // The directory is made on the first write (and again after a cache clean), not before each.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        writeFileSync(tmp, data, { mode: 0o600 });
+      }
       renameSync(tmp, file);
       return true;
     } catch {
