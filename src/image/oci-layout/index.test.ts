@@ -84,6 +84,16 @@ describe('openOciLayout', () => {
     expect(seen.has('ok') && seen.has('digest-mismatch')).toBe(true);
   });
 
+  it('names a missing manifest or config blob', async () => {
+    for (const which of ['manifest', 'config'] as const) {
+      const img = await buildImage({ layers: [layer] });
+      const dir = writeOciLayout(fresh(), img, { tag: 'v1' });
+      const digest = which === 'manifest' ? img.manifest.digest : img.config.digest;
+      unlinkSync(path.join(dir, 'blobs/sha256', digest.slice(7)));
+      await expect(openOciLayout(ref(dir), {})).rejects.toMatchObject({ code: 'not-found', message: `OCI layout ${dir}: ${which} blob ${digest} is missing` });
+    }
+  });
+
   it('refuses a blob that is a symlink out of the layout', async () => {
     const img = await buildImage({ layers: [layer] });
     const dir = writeOciLayout(fresh(), img, { tag: 'v1' });

@@ -42,7 +42,8 @@ export function dirStore(dir: string): LayoutStore {
     const p = path.join(root, rel);
     let real: string;
     try {
-      real = realpathSync(p);
+      // The C library's realpath: one call, where fs.realpathSync lstats each component in JS.
+      real = realpathSync.native(p);
     } catch {
       return undefined;
     }
@@ -90,8 +91,13 @@ export function verifiedStream(raw: Readable, digest: string, size: number, what
 
 async function readVerified(store: LayoutStore, d: Pick<Descriptor, 'digest' | 'size'>, what: string): Promise<Buffer> {
   const rel = blobPath(d.digest);
-  if (store.size(rel) === undefined) throw new ShipshapeError('not-found', `${store.where}: ${what} blob ${d.digest} is missing`);
-  const data = await store.read(rel, MAX_DOCUMENT_BYTES);
+  let data: Buffer;
+  try {
+    data = await store.read(rel, MAX_DOCUMENT_BYTES);
+  } catch (err) {
+    if (err instanceof ShipshapeError && err.code === 'not-found') throw new ShipshapeError('not-found', `${store.where}: ${what} blob ${d.digest} is missing`, { cause: err });
+    throw err;
+  }
   verifyBuffer(data, d.digest, `${store.where}: ${what} ${d.digest}`);
   if (d.size >= 0 && data.length !== d.size) {
     throw new ShipshapeError('bad-image', `${store.where}: ${what} ${d.digest} is ${data.length} bytes, its descriptor says ${d.size}`);
