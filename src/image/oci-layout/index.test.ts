@@ -94,6 +94,26 @@ describe('openOciLayout', () => {
     }
   });
 
+  it('validates a manifest and config once per digest: each open gets its own equal copy, other digests their own documents', async () => {
+    const a = await buildImage({ layers: [layer], config: { config: { Env: ['A=1'] } } as never });
+    const b = await buildImage({ layers: [layer], config: { config: { Env: ['B=2'] } } as never });
+    const dirA = writeOciLayout(fresh(), a, { tag: 'v1' });
+    const dirB = writeOciLayout(fresh(), b, { tag: 'v1' });
+    const first = await openOciLayout(ref(dirA), {});
+    first.config.config!.Env!.push('CHANGED=1');
+    (first.manifest.layers as unknown[]).length = 0;
+    const again = await openOciLayout(ref(dirA), {});
+    const other = await openOciLayout(ref(dirB), {});
+    expect(again.config).toEqual(a.config.json);
+    expect(again.manifest.layers).toHaveLength(1);
+    expect(other.configDigest).toBe(b.config.digest);
+    expect(other.config).toEqual(b.config.json);
+    expect(other.config.config!.Env).toEqual(['B=2']);
+    // A damaged document is still refused after its digest was seen whole.
+    corruptOciBlob(dirA, a.config.digest, (x) => Buffer.concat([x, Buffer.from(' ')]));
+    await expect(openOciLayout(ref(dirA), {})).rejects.toMatchObject({ code: 'digest-mismatch' });
+  });
+
   it('refuses a blob that is a symlink out of the layout', async () => {
     const img = await buildImage({ layers: [layer] });
     const dir = writeOciLayout(fresh(), img, { tag: 'v1' });

@@ -128,6 +128,30 @@ function chooseTop(index: Index, ref: { tag?: string; digest?: string }, platfor
   throw new ShipshapeError('bad-reference', `${where}: holds ${candidates.length} images; name one with :TAG or @DIGEST (${tags.join(', ')})`);
 }
 
+/** Manifests and configs validated in this process, by digest (their bytes were checked against it). */
+const documents = new Map<string, unknown>();
+const MAX_DOCUMENTS = 512;
+
+/**
+ * A manifest or config validated once per digest per process: a layout of many images on a few
+ * bases opens the same documents again and again (zod's check was ~0.4 ms of each). Each caller
+ * gets its own copy; only documents that passed validation are kept.
+ */
+function parsedOnce<T>(kind: 'manifest' | 'config', digest: string, parse: () => T): T {
+  const key = `${kind} ${digest}`;
+  let doc = documents.get(key) as T | undefined;
+  if (doc === undefined) {
+    doc = parse();
+    if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value!);
+    documents.set(key, doc);
+  } else {
+    // Most recently used last: the oldest goes first.
+    documents.delete(key);
+    documents.set(key, doc);
+  }
+  return structuredClone(doc);
+}
+
 let lastIndex: { bytes: Buffer; index: Index } | undefined;
 
 /**
@@ -165,6 +189,10 @@ export async function openLayout(
   let manifestBytes: Buffer | undefined;
   for (let depth = 0; ; depth++) {
     const bytes = await readVerified(store, desc, 'manifest');
+    if (documents.has(`manifest ${desc.digest}`)) {
+      manifestBytes = bytes;
+      break;
+    }
     let doc: unknown;
     try {
       doc = JSON.parse(bytes.toString('utf8'));
@@ -183,9 +211,9 @@ export async function openLayout(
     const nested = parseIndex(bytes, `${where}: image index ${desc.digest}`);
     desc = nested.manifests.length === 1 && !nested.manifests[0]!.platform ? nested.manifests[0]! : selectPlatform(nested, platform, `${where}: image index ${desc.digest}`);
   }
-  const manifest = parseManifest(manifestBytes, `${where}: manifest ${desc.digest}`);
+  const manifest = parsedOnce('manifest', desc.digest, () => parseManifest(manifestBytes, `${where}: manifest ${desc.digest}`));
   const configBytes = await readVerified(store, manifest.config, 'config');
-  const config = parseConfig(configBytes, `${where}: config ${manifest.config.digest}`);
+  const config = parsedOnce('config', manifest.config.digest, () => parseConfig(configBytes, `${where}: config ${manifest.config.digest}`));
   const diffIds = config.rootfs.diff_ids;
   if (diffIds.length !== manifest.layers.length) {
     throw new ShipshapeError('bad-image', `${where}: manifest lists ${manifest.layers.length} layers but the config has ${diffIds.length} diff_ids`);
