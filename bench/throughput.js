@@ -63,9 +63,13 @@ if (child) {
     images.push(img);
     for (const l of img.layers) if (!blobs.has(l.diffId)) blobs.set(l.diffId, l);
   }
+  let readCpu = Infinity;
   const readAll = async () => {
     const t = process.hrtime.bigint();
+    const c = process.cpuUsage();
     await pool([...blobs.values()], 2, (l) => walkLayer(l, want, undefined, keep));
+    const used = process.cpuUsage(c);
+    readCpu = Math.min(readCpu, (used.user + used.system) / 1000);
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
   // Read before the scans (as they find the files: page cache warm from making them) and again
@@ -74,11 +78,14 @@ if (child) {
 
   let reads = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   await pool(refs, 2, (r) => scanImage(r, { dbPath: db, cacheDir, onLayer: (_d, _t, _digest, cached) => void (reads += cached ? 0 : 1) }));
   const total = Number(process.hrtime.bigint() - t0) / 1e6;
+  const used = process.cpuUsage(c0);
+  const cpu = (used.user + used.system) / 1000;
   const after = await readAll();
   for (const img of images) await img.close();
-  console.log(JSON.stringify({ base: Math.min(before, after), before, after, total, reads, distinct: blobs.size }));
+  console.log(JSON.stringify({ base: Math.min(before, after), before, after, total, reads, distinct: blobs.size, cpu, readCpu }));
   process.exit(0);
 }
 
@@ -120,8 +127,8 @@ try {
   };
 
   const n = Math.max(1, Math.min(runs, 3));
-  const builds = { this: { dist: undefined, base: [], total: [], reads: [] } };
-  if (process.env.BENCH_BASE_DIST) builds.base = { dist: process.env.BENCH_BASE_DIST, base: [], total: [], reads: [] };
+  const builds = { this: { dist: undefined, base: [], total: [], reads: [], cpu: [], readCpu: [] } };
+  if (process.env.BENCH_BASE_DIST) builds.base = { dist: process.env.BENCH_BASE_DIST, base: [], total: [], reads: [], cpu: [], readCpu: [] };
   let distinct = 0;
   for (let i = 0; i < n; i++) {
     // Alternating which build goes first, so a change of load hits both alike.
@@ -132,6 +139,8 @@ try {
       b.base.push(r.base);
       b.total.push(r.total);
       b.reads.push(r.reads);
+      b.cpu.push(r.cpu);
+      b.readCpu.push(r.readCpu);
       distinct = r.distinct;
     }
   }
@@ -140,6 +149,8 @@ try {
     console.log(`  ${IMAGES} images on ${BASES.length} bases (${BASES.join(', ')}), ${distinct} distinct layers${label}; layers read per run: ${b.reads.join(', ')}${b.reads.every((r) => r === distinct) ? ' (each once)' : ' (NOT each once)'}`);
     row(`${IMAGES} images, layer cache${k === 'this' ? '' : ', base build'}`, median(b.total), 'distinct layers read once', median(b.base), '1.2');
     console.log(`${'  per image, beyond reading'.padEnd(34)} ${((median(b.total) - median(b.base)) / IMAGES).toFixed(1).padStart(6)} ms`);
+    // CPU time (all threads of the round's process) is steadier than wall time on a busy machine.
+    console.log(`${'  CPU, scans / reading'.padEnd(34)} ${(median(b.cpu) / median(b.readCpu)).toFixed(2).padStart(6)}x (${median(b.cpu).toFixed(0)} ms vs ${median(b.readCpu).toFixed(0)} ms; ${((median(b.cpu) - median(b.readCpu)) / IMAGES).toFixed(1)} ms an image beyond reading)`);
   }
   footer();
 } finally {

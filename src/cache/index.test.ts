@@ -189,6 +189,31 @@ describe('writes off the main thread (store, storeInventory)', () => {
     expect(cache.getInventory('i')).toEqual({ packages: [] });
   });
 
+  it('writes small entries at once and large ones off the thread, to the same files', async () => {
+    const cache = new LayerCache(path.join(dir, 'sizes'));
+    const big = { ...sampleIndex(3, 'b'), files: new Map([['/var/lib/dpkg/status', Buffer.alloc(200_000, 98)]]) };
+    await Promise.all([cache.store('small', sampleIndex(3, 's')), cache.store('big', big), cache.storeInventory('inv', { n: 'x'.repeat(100_000) })]);
+    expect(readdirSync(path.join(dir, 'sizes')).sort()).toEqual(['big.layer', 'inv.inventory', 'small.layer']);
+    for (const f of ['big.layer', 'small.layer', 'inv.inventory']) expect(statSync(path.join(dir, 'sizes', f)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dir, 'sizes', 'big.layer')).equals(encodeLayerIndex(big))).toBe(true);
+    expect(readFileSync(path.join(dir, 'sizes', 'small.layer')).equals(encodeLayerIndex(sampleIndex(3, 's')))).toBe(true);
+    expect(cache.getInventory<{ n: string }>('inv')!.n).toHaveLength(100_000);
+  });
+
+  it('makes the directory again when it went away (a cache clean) between writes, small or large', async () => {
+    const d = path.join(dir, 'cleaned');
+    const cache = new LayerCache(d);
+    await cache.store('a', sampleIndex(3, 'a'));
+    rmSync(d, { recursive: true, force: true });
+    await cache.store('b', sampleIndex(3, 'b'));
+    cache.putInventory('i', { packages: [] });
+    rmSync(d, { recursive: true, force: true });
+    await cache.store('c', { ...sampleIndex(3, 'c'), files: new Map([['/var/lib/dpkg/status', Buffer.alloc(100_000, 99)]]) });
+    cache.put('p', sampleIndex(3, 'p'));
+    expect(readdirSync(d).sort()).toEqual(['c.layer', 'p.layer']);
+    expect(statSync(d).mode & 0o777).toBe(0o700);
+  });
+
   it('resolves without writing when the directory cannot be made, leaving no temp file', async () => {
     const file = path.join(dir, 'plain-file');
     writeFileSync(file, 'x');

@@ -28,6 +28,13 @@ const VERSION = 1;
 const PREFIX = MAGIC.length + 1 + 32;
 const TYPES: EntryMeta['type'][] = ['file', 'dir', 'symlink', 'hardlink', 'other'];
 
+/** Names temporary files: see tmpFor. */
+let tmpTag: string | undefined;
+let tmpCount = 0;
+
+/** Entries up to this size are written on this thread (see writeAsync). */
+const SMALL_WRITE = 64 * 1024;
+
 type EntryTuple = [path: string, type: number, mode: number, size: number, uid: number, gid: number, linkname?: string];
 interface Header {
   d: string;
@@ -339,17 +346,28 @@ export class LayerCache {
   /** True once the file is in place. */
   /** Same directory as the target, so the rename is atomic: readers see the old file or the whole new one. */
   private tmpFor(key: string): string {
-    return path.join(this.dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    // A random tag per process (pids repeat across containers sharing a cache) and a counter:
+    // randomBytes on every write cost ~0.15 ms of a small entry's write.
+    tmpTag ??= `${process.pid}.${randomBytes(4).toString('hex')}`;
+    return path.join(this.dir, `.${key}.${tmpTag}.${(tmpCount = (tmpCount + 1) % 0x100000000)}.tmp`);
   }
 
   /** The directory, made once per cache object for the writes off the main thread. */
   private made: Promise<unknown> | undefined;
 
   private async writeAsync(key: string, file: string, encode: () => Buffer): Promise<boolean> {
+    let data: Buffer;
+    try {
+      data = encode();
+    } catch {
+      return false;
+    }
+    // A small entry (an image's inventory, a tiny layer's index) is written at once: open, write and
+    // rename of a few KB cost ~0.06 ms here, against ~0.25 ms of CPU through fs/promises' machinery.
+    if (data.length <= SMALL_WRITE) return this.write(key, file, () => data);
     const tmp = this.tmpFor(key);
     try {
       await (this.made ??= mkdir(this.dir, { recursive: true, mode: 0o700 }));
-      const data = encode();
       // Private: entries hold file contents from images, which may include secrets.
       await writeFile(tmp, data, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
@@ -370,8 +388,15 @@ export class LayerCache {
     const tmp = this.tmpFor(key);
     try {
       // Private: entries hold file contents from images, which may include secrets.
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, encode(), { mode: 0o600 });
+      const data = encode();
+      try {
+        writeFileSync(tmp, data, { mode: 0o600 });
+      } catch (err) {
+        // The directory is made on the first write (and again after a cache clean), not before each.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        writeFileSync(tmp, data, { mode: 0o600 });
+      }
       renameSync(tmp, file);
       return true;
     } catch {

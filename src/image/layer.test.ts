@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compress as zstdCompress } from 'zstd-napi';
 import { buildImage, builtBlob, memoryBlob, packTar, paxRecord, rawTar, sha256, type Compression, type EntrySpec } from '../../test/helpers/image-builder.js';
 import { detectCompression, layerLimits, normalizeEntryPath, walkLayer } from './layer.js';
-import type { LayerBlob } from './types.js';
+import type { LayerBlob, LayerIndex } from './types.js';
 
 const all = () => true;
 const none = () => false;
@@ -362,5 +362,78 @@ describe('walkLayer on bad input', () => {
     const tarBytes = await packTar(sample);
     const z = zstdCompress(tarBytes);
     await expectCode(walkLayer(memoryBlob(z.subarray(0, z.length - 5), { diffId: sha256(tarBytes) }), all), 'corrupt-layer');
+  });
+});
+
+describe('the light path for small blobs (readSmall: read whole, inflated at once)', () => {
+  /** `blob` offering readSmall as oci-layout does (digest and size checked); counts stream opens. */
+  const light = (blob: LayerBlob, raw?: Buffer, what = 'blob X') => {
+    const opens = { n: 0 };
+    const withSmall: LayerBlob = {
+      ...blob,
+      open: async () => {
+        opens.n++;
+        return blob.open();
+      },
+      readSmall: async () => {
+        const { verifyBuffer } = await import('./digest.js');
+        const chunks: Buffer[] = [];
+        if (!raw) for await (const c of await blob.open()) chunks.push(c as Buffer);
+        const data = raw ?? Buffer.concat(chunks);
+        if (data.length !== blob.size) return undefined;
+        verifyBuffer(data, blob.digest, what);
+        return data;
+      },
+    };
+    return { blob: withSmall, opens };
+  };
+  const outcome = async (p: Promise<LayerIndex>) =>
+    p.then(
+      (idx) => ({ entries: idx.entries, files: [...idx.files].map(([k, v]) => [k, v.toString('base64')]), whiteouts: idx.whiteouts, opaque: idx.opaqueDirs }),
+      (e: { code?: string; message?: string; name?: string }) => ({ name: e.name, code: e.code, message: e.message }),
+    );
+  const bomb = (compression: Compression, zeros: number) => buildImage({ layers: [{ entries: [{ path: 'zeros', zeros }], compression }] }).then((i) => i.layers[0]!);
+  const cases: Array<[string, () => Promise<LayerBlob>, Partial<Parameters<typeof walkLayer>[2]>?]> = [
+    ['a gzip layer', async () => builtBlob(await layerOf(sample))],
+    ['a plain tar layer', async () => builtBlob(await layerOf(sample, 'none'))],
+    ['a zstd layer (stream path)', async () => builtBlob(await layerOf(sample, 'zstd'))],
+    ['whiteouts and an opaque dir', async () => builtBlob(await layerOf([{ path: 'etc/.wh.passwd', content: '' }, { path: 'var/.wh..wh..opq', content: '' }, ...sample]))],
+    ['truncated gzip', async () => builtBlob((await buildImage({ layers: [{ entries: sample, mutate: (b) => b.subarray(0, b.length - 30) }] })).layers[0]!)],
+    ['corrupt gzip', async () => builtBlob((await buildImage({ layers: [{ entries: sample, mutate: (b) => Buffer.concat([b.subarray(0, 20), Buffer.alloc(40, 0xff), b.subarray(60)]) }] })).layers[0]!)],
+    ['a plain tar cut mid-entry', async () => memoryBlob((await packTar([{ path: 'f', content: Buffer.alloc(5000, 1) }])).subarray(0, 2048))],
+    ['bytes that are not a tar', async () => memoryBlob(Buffer.alloc(4096, 0x41))],
+    ['a wrong diff_id', async () => builtBlob((await buildImage({ layers: [{ entries: sample, diffId: `sha256:${'0'.repeat(64)}` }] })).layers[0]!)],
+    ['a path climbing out', async () => builtBlob(await layerOf([{ path: '../etc/passwd', content: 'root::0:0' }]))],
+    ['a hardlink out', async () => builtBlob(await layerOf([{ path: 'ok', type: 'hardlink', linkname: '../../etc/shadow' }]))],
+    ['too many entries', async () => builtBlob(await layerOf(sample)), { maxEntries: 3 }],
+    ['a document over its limit', async () => builtBlob(await layerOf([{ path: 'app/package-lock.json', content: Buffer.alloc(5000, 0x7b) }])), { maxDocumentBytes: 4096 }],
+    ['a bomb under the light limit, over maxLayerBytes', async () => builtBlob(await bomb('gzip', 2 * 1024 * 1024)), { maxLayerBytes: 1024 * 1024 }],
+    ['a bomb over the light limit (stream path)', async () => builtBlob(await bomb('gzip', 10 * 1024 * 1024)), { maxLayerBytes: 8 * 1024 * 1024 }],
+  ];
+
+  it.each(cases)('%s: the same index or the same error as the stream path', async (_name, make, limits) => {
+    const blob = await make();
+    const plain = await outcome(walkLayer(blob, all, limits));
+    const { blob: small, opens } = light(blob);
+    expect(await outcome(walkLayer(small, all, limits))).toEqual(plain);
+    // Small gzip and plain tars never open a stream; zstd and big bombs take the stream path.
+    expect(opens.n).toBe(_name.includes('stream path') ? 1 : 0);
+  });
+
+  it('a blob whose bytes do not match its digest → digest-mismatch from readSmall, nothing parsed', async () => {
+    const layer = await layerOf(sample);
+    const { blob } = light({ ...builtBlob(layer), digest: `sha256:${'e'.repeat(64)}` });
+    await expect(walkLayer(blob, all)).rejects.toMatchObject({ name: 'ShipshapeError', code: 'digest-mismatch', message: expect.stringMatching(/^blob X: content has digest/) });
+  });
+
+  it('a blob not of its descriptor size → the stream path and its error', async () => {
+    const layer = await layerOf(sample);
+    const { verifiedStream } = await import('./oci-layout/index.js');
+    const blob: LayerBlob = { ...builtBlob(layer), size: layer.data.length - 1, open: async () => verifiedStream(Readable.from([layer.data]), layer.digest, layer.data.length - 1, 'blob X') };
+    const plain = await outcome(walkLayer(blob, all));
+    const { blob: small, opens } = light(blob, layer.data);
+    expect(await outcome(walkLayer(small, all))).toEqual(plain);
+    expect(plain).toMatchObject({ code: 'too-large' });
+    expect(opens.n).toBe(1);
   });
 });

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type zstdBinding from 'zstd-napi/binding.js';
 import { ShipshapeError } from '../errors.js';
-import { parseDigest } from './digest.js';
+import { digestOf, parseDigest } from './digest.js';
 import { OffThreadHash } from './hash-thread.js';
 import { TarLimitError, TarParser, type TarHeader, type TarSink } from './tar.js';
 import type { EntryMeta, LayerBlob, LayerIndex } from './types.js';
@@ -178,6 +178,41 @@ function entryType(t: string | null | undefined): EntryMeta['type'] {
   }
 }
 
+/** Compressed layers up to this size may take the light path; their tar up to LIGHT_TAR_BYTES. */
+const LIGHT_BLOB_BYTES = 64 * 1024;
+const LIGHT_TAR_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The uncompressed tar of a small blob read whole (blob.readSmall: digest and size checked), or
+ * undefined to take the stream path: no readSmall, a zstd blob, an empty or not-so-small blob, or a
+ * tar past LIGHT_TAR_BYTES (a decompression bomb gets the stream path's limits and errors).
+ */
+async function smallLayer(blob: LayerBlob, what: string, lim: LayerLimits): Promise<Buffer | undefined> {
+  if (!blob.readSmall || blob.size <= 0 || blob.size > LIGHT_BLOB_BYTES) return undefined;
+  let raw: Buffer | undefined;
+  try {
+    raw = await blob.readSmall();
+  } catch (err) {
+    throw classify(err, what);
+  }
+  if (!raw?.length) return undefined;
+  const compression = detectCompression(raw.subarray(0, 4));
+  let tar: Buffer;
+  if (compression === 'zstd') return undefined;
+  if (compression === 'gzip') {
+    try {
+      tar = zlib.gunzipSync(raw, { maxOutputLength: LIGHT_TAR_BYTES });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+      throw classify(err, what);
+    }
+  } else tar = raw;
+  if (tar.length > lim.maxLayerBytes) {
+    throw new ShipshapeError('too-large', `${what} decompresses past the limit of ${lim.maxLayerBytes} bytes (decompression bomb?)`);
+  }
+  return tar;
+}
+
 /** Turns any failure inside the pipeline into one ShipshapeError naming the layer. */
 function classify(err: unknown, what: string): ShipshapeError {
   if (err instanceof ShipshapeError) return err;
@@ -214,13 +249,6 @@ export async function walkLayer(
   const what = `layer ${blob.digest}`;
   const index: LayerIndex = { digest: blob.digest, diffId: blob.diffId, entries: [], files: new Map(), whiteouts: [], opaqueDirs: [] };
   const { algorithm } = parseDigest(blob.diffId);
-
-  let src: Readable;
-  try {
-    src = await blob.open();
-  } catch (err) {
-    throw classify(err, what);
-  }
 
   // The first failure wins; later ones (streams torn down because of it) are noise.
   let failure: ShipshapeError | undefined;
@@ -318,6 +346,29 @@ export async function walkLayer(
   // Our own parser rather than a tar stream library: no stream per entry, content skipped in place
   // (tar-stream took ~150 ms CPU of a debian-app cold scan; docs/performance.md).
   const parser = new TarParser(onEntry, lim.maxHeaderBytes);
+
+  // A small blob (an image's own few-KB layer) is read, inflated and parsed at once: no streams.
+  const whole = await smallLayer(blob, what, lim);
+  if (whole) {
+    try {
+      parser.write(whole);
+      parser.end();
+    } catch (err) {
+      throw classify(err, what);
+    }
+    const actual = digestOf(whole, algorithm);
+    if (actual !== blob.diffId) {
+      throw new ShipshapeError('digest-mismatch', `${what}: uncompressed content has digest ${actual}, expected diff_id ${blob.diffId}`);
+    }
+    return index;
+  }
+
+  let src: Readable;
+  try {
+    src = await blob.open();
+  } catch (err) {
+    throw classify(err, what);
+  }
 
   // The diff_id check hashes on the shared hashing thread: this thread parses meanwhile.
   const hash = new OffThreadHash(algorithm, blob.size >= 0 ? blob.size : Infinity);

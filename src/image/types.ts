@@ -75,6 +75,12 @@ export interface LayerBlob {
    * the bytes do not match `digest`, and with `too-large` when it runs past `size`.
    */
   open(): Promise<Readable>;
+  /**
+   * Offered by sources that can for small blobs: the whole raw blob, checked against `digest` and
+   * `size` (digest-mismatch as open's stream), or undefined when the blob is not as small as its
+   * descriptor says (walkLayer then takes the stream, which gives that case its errors).
+   */
+  readSmall?(): Promise<Buffer | undefined>;
 }
 
 /** An image opened from any source, resolved to one platform's manifest. */

@@ -61,6 +61,59 @@ describe('openOciLayout', () => {
     await expect(openOciLayout(ref(dir), {})).rejects.toMatchObject({ code: 'digest-mismatch' });
   });
 
+  it('reads a small layer whole with the stream\'s checks: same index, same errors for a changed, cut or grown blob', async () => {
+    const { walkLayer } = await import('../layer.js');
+    const outcome = (p: Promise<unknown>) => p.then((i) => ({ ok: JSON.stringify(i, (_k, v) => (v instanceof Map ? [...v] : v)) }), (e: Error & { code?: string }) => ({ code: e.code, message: e.message }));
+    const damages: Array<(b: Buffer) => Buffer> = [
+      (b) => b,
+      (b) => Buffer.concat([b.subarray(0, 10), Buffer.from([b[10]! ^ 0xff]), b.subarray(11)]),
+      (b) => b.subarray(0, b.length - 7),
+      (b) => Buffer.concat([b, Buffer.alloc(9)]),
+    ];
+    const seen = new Set<string>();
+    for (const damage of damages) {
+      const img = await buildImage({ layers: [layer] });
+      const dir = writeOciLayout(fresh(), img, { tag: 'v1' });
+      corruptOciBlob(dir, img.layers[0]!.digest, damage);
+      const blob = (await openOciLayout(ref(dir), {})).layers[0]!;
+      expect(blob.readSmall).toBeTypeOf('function');
+      const whole = await outcome(walkLayer(blob, () => true));
+      expect(whole).toEqual(await outcome(walkLayer({ ...blob, readSmall: undefined }, () => true)));
+      seen.add('code' in whole ? String(whole.code) : 'ok');
+    }
+    expect(seen.has('ok') && seen.has('digest-mismatch')).toBe(true);
+  });
+
+  it('names a missing manifest or config blob', async () => {
+    for (const which of ['manifest', 'config'] as const) {
+      const img = await buildImage({ layers: [layer] });
+      const dir = writeOciLayout(fresh(), img, { tag: 'v1' });
+      const digest = which === 'manifest' ? img.manifest.digest : img.config.digest;
+      unlinkSync(path.join(dir, 'blobs/sha256', digest.slice(7)));
+      await expect(openOciLayout(ref(dir), {})).rejects.toMatchObject({ code: 'not-found', message: `OCI layout ${dir}: ${which} blob ${digest} is missing` });
+    }
+  });
+
+  it('validates a manifest and config once per digest: each open gets its own equal copy, other digests their own documents', async () => {
+    const a = await buildImage({ layers: [layer], config: { config: { Env: ['A=1'] } } as never });
+    const b = await buildImage({ layers: [layer], config: { config: { Env: ['B=2'] } } as never });
+    const dirA = writeOciLayout(fresh(), a, { tag: 'v1' });
+    const dirB = writeOciLayout(fresh(), b, { tag: 'v1' });
+    const first = await openOciLayout(ref(dirA), {});
+    first.config.config!.Env!.push('CHANGED=1');
+    (first.manifest.layers as unknown[]).length = 0;
+    const again = await openOciLayout(ref(dirA), {});
+    const other = await openOciLayout(ref(dirB), {});
+    expect(again.config).toEqual(a.config.json);
+    expect(again.manifest.layers).toHaveLength(1);
+    expect(other.configDigest).toBe(b.config.digest);
+    expect(other.config).toEqual(b.config.json);
+    expect(other.config.config!.Env).toEqual(['B=2']);
+    // A damaged document is still refused after its digest was seen whole.
+    corruptOciBlob(dirA, a.config.digest, (x) => Buffer.concat([x, Buffer.from(' ')]));
+    await expect(openOciLayout(ref(dirA), {})).rejects.toMatchObject({ code: 'digest-mismatch' });
+  });
+
   it('refuses a blob that is a symlink out of the layout', async () => {
     const img = await buildImage({ layers: [layer] });
     const dir = writeOciLayout(fresh(), img, { tag: 'v1' });

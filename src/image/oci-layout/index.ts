@@ -42,7 +42,8 @@ export function dirStore(dir: string): LayoutStore {
     const p = path.join(root, rel);
     let real: string;
     try {
-      real = realpathSync(p);
+      // The C library's realpath: one call, where fs.realpathSync lstats each component in JS.
+      real = realpathSync.native(p);
     } catch {
       return undefined;
     }
@@ -90,8 +91,13 @@ export function verifiedStream(raw: Readable, digest: string, size: number, what
 
 async function readVerified(store: LayoutStore, d: Pick<Descriptor, 'digest' | 'size'>, what: string): Promise<Buffer> {
   const rel = blobPath(d.digest);
-  if (store.size(rel) === undefined) throw new ShipshapeError('not-found', `${store.where}: ${what} blob ${d.digest} is missing`);
-  const data = await store.read(rel, MAX_DOCUMENT_BYTES);
+  let data: Buffer;
+  try {
+    data = await store.read(rel, MAX_DOCUMENT_BYTES);
+  } catch (err) {
+    if (err instanceof ShipshapeError && err.code === 'not-found') throw new ShipshapeError('not-found', `${store.where}: ${what} blob ${d.digest} is missing`, { cause: err });
+    throw err;
+  }
   verifyBuffer(data, d.digest, `${store.where}: ${what} ${d.digest}`);
   if (d.size >= 0 && data.length !== d.size) {
     throw new ShipshapeError('bad-image', `${store.where}: ${what} ${d.digest} is ${data.length} bytes, its descriptor says ${d.size}`);
@@ -120,6 +126,30 @@ function chooseTop(index: Index, ref: { tag?: string; digest?: string }, platfor
   if (candidates.every((d) => d.platform)) return selectPlatform({ ...index, manifests: candidates }, platform, where);
   const tags = candidates.map((d) => d.annotations?.[REF_NAME] ?? d.digest);
   throw new ShipshapeError('bad-reference', `${where}: holds ${candidates.length} images; name one with :TAG or @DIGEST (${tags.join(', ')})`);
+}
+
+/** Manifests and configs validated in this process, by digest (their bytes were checked against it). */
+const documents = new Map<string, unknown>();
+const MAX_DOCUMENTS = 512;
+
+/**
+ * A manifest or config validated once per digest per process: a layout of many images on a few
+ * bases opens the same documents again and again (zod's check was ~0.4 ms of each). Each caller
+ * gets its own copy; only documents that passed validation are kept.
+ */
+function parsedOnce<T>(kind: 'manifest' | 'config', digest: string, parse: () => T): T {
+  const key = `${kind} ${digest}`;
+  let doc = documents.get(key) as T | undefined;
+  if (doc === undefined) {
+    doc = parse();
+    if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value!);
+    documents.set(key, doc);
+  } else {
+    // Most recently used last: the oldest goes first.
+    documents.delete(key);
+    documents.set(key, doc);
+  }
+  return structuredClone(doc);
 }
 
 let lastIndex: { bytes: Buffer; index: Index } | undefined;
@@ -159,6 +189,10 @@ export async function openLayout(
   let manifestBytes: Buffer | undefined;
   for (let depth = 0; ; depth++) {
     const bytes = await readVerified(store, desc, 'manifest');
+    if (documents.has(`manifest ${desc.digest}`)) {
+      manifestBytes = bytes;
+      break;
+    }
     let doc: unknown;
     try {
       doc = JSON.parse(bytes.toString('utf8'));
@@ -177,9 +211,9 @@ export async function openLayout(
     const nested = parseIndex(bytes, `${where}: image index ${desc.digest}`);
     desc = nested.manifests.length === 1 && !nested.manifests[0]!.platform ? nested.manifests[0]! : selectPlatform(nested, platform, `${where}: image index ${desc.digest}`);
   }
-  const manifest = parseManifest(manifestBytes, `${where}: manifest ${desc.digest}`);
+  const manifest = parsedOnce('manifest', desc.digest, () => parseManifest(manifestBytes, `${where}: manifest ${desc.digest}`));
   const configBytes = await readVerified(store, manifest.config, 'config');
-  const config = parseConfig(configBytes, `${where}: config ${manifest.config.digest}`);
+  const config = parsedOnce('config', manifest.config.digest, () => parseConfig(configBytes, `${where}: config ${manifest.config.digest}`));
   const diffIds = config.rootfs.diff_ids;
   if (diffIds.length !== manifest.layers.length) {
     throw new ShipshapeError('bad-image', `${where}: manifest lists ${manifest.layers.length} layers but the config has ${diffIds.length} diff_ids`);
@@ -194,6 +228,19 @@ export async function openLayout(
       mediaType: l.mediaType,
       size: l.size,
       open: async () => verifiedStream(await store.open(rel), l.digest, l.size, `${where}: layer ${l.digest}`),
+      readSmall: async () => {
+        // Only a file of exactly the descriptor's size: anything else takes open()'s stream and its errors.
+        if (store.size(rel) !== l.size) return undefined;
+        let data: Buffer;
+        try {
+          data = await store.read(rel, l.size);
+        } catch {
+          return undefined;
+        }
+        if (data.length !== l.size) return undefined;
+        verifyBuffer(data, l.digest, `${where}: layer ${l.digest}`);
+        return data;
+      },
     };
   });
   return {
