@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Advisory } from '../model/index.js';
 import { archiveFiles, type ZipLimits } from './osv/zip.js';
-import type { Feed, FeedFetchOptions, FeedInfo } from './types.js';
+import type { Feed, FeedFetchOptions } from './types.js';
+import { feedRuns, viaMirror, type Report } from './runs.js';
 
 export interface RecordFeedSpec {
   id: string;
@@ -27,36 +28,29 @@ export interface RecordFeedSpec {
 }
 
 export function recordFeed(spec: RecordFeedSpec): Feed {
-  let last: FeedInfo | undefined;
   const warn = (opts: FeedFetchOptions) => (opts.onWarning ? { onWarning: opts.onWarning } : {});
 
-  async function* fromDir(dir: string, opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromDir(dir: string, opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     for (const file of await spec.listDir(dir)) {
       opts.signal?.throwIfAborted();
       const adv = spec.parse(await readFile(file, 'utf8'), { source: path.relative(dir, file), ...warn(opts) });
       if (adv) yield adv;
     }
-    last = { source: dir, namespaces: [spec.namespace] };
+    report({ source: dir, namespaces: [spec.namespace] });
   }
 
-  async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromUpstream(opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     for await (const entry of archiveFiles(spec.url, opts, spec.record, spec.what, spec.zipLimits)) {
       const source = spec.sourceOf ? spec.sourceOf(entry.name) : entry.name;
       const adv = spec.parse(entry.data.toString('utf8'), { source, ...warn(opts) });
       if (adv) yield adv;
     }
-    last = { source: opts.mirror ? `${spec.url} via ${opts.mirror}` : spec.url, namespaces: [spec.namespace] };
+    report({ source: viaMirror(spec.url, opts), namespaces: [spec.namespace] });
   }
 
   return {
     id: spec.id,
     dirName: spec.dirName,
-    fetch(opts: FeedFetchOptions): AsyncIterable<Advisory> {
-      last = undefined;
-      return opts.dir ? fromDir(opts.dir, opts) : fromUpstream(opts);
-    },
-    describe(opts: FeedFetchOptions): FeedInfo {
-      return last ?? { source: opts.dir ?? spec.url };
-    },
+    ...feedRuns({ fromDir, fromUpstream, upstream: spec.url }),
   };
 }

@@ -5,8 +5,9 @@ import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
 import { download, feedDownloadOptions } from '../http.js';
 import { listFeedDir } from '../local.js';
-import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
+import type { Feed, FeedFetchOptions } from '../types.js';
 import { alpineNamespace, FEED_ID, parseSecdb } from './parse.js';
+import { feedRuns, viaMirror, type Report } from '../runs.js';
 
 export { alpineNamespace, parseSecdb, splitEntry } from './parse.js';
 
@@ -50,9 +51,8 @@ function normaliseRelease(r: string): string {
 
 export function alpineSecdbFeed(options: AlpineSecdbOptions = {}): Feed {
   const baseUrl = (options.baseUrl ?? ALPINE_SECDB_URL).replace(/\/*$/, '/');
-  let last: FeedInfo | undefined;
 
-  async function* fromDir(dir: string, opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromDir(dir: string, opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     const entries = await listFeedDir(dir, 'Alpine secdb');
     const releases = entries.filter((e) => RELEASE_DIR.test(e)).sort(byRelease);
     if (releases.length === 0) throw new ShipshapeError('bad-feed', `${dir}: no vX.Y release folders (Alpine secdb layout)`);
@@ -81,10 +81,10 @@ export function alpineSecdbFeed(options: AlpineSecdbOptions = {}): Feed {
         yield* advisories;
       }
     }
-    last = { source: dir, namespaces };
+    report({ source: dir, namespaces });
   }
 
-  async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromUpstream(opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     const dl = feedDownloadOptions(opts);
     let releases = options.releases?.map(normaliseRelease);
     if (!releases) {
@@ -127,18 +127,12 @@ export function alpineSecdbFeed(options: AlpineSecdbOptions = {}): Feed {
       }
     }
     if (files === 0) throw new ShipshapeError('bad-feed', `alpine-secdb: none of ${releases.length} releases could be fetched`);
-    last = { source: opts.mirror ? `${baseUrl} via ${opts.mirror}` : baseUrl, namespaces };
+    report({ source: viaMirror(baseUrl, opts), namespaces });
   }
 
   return {
     id: FEED_ID,
     dirName: 'alpine-secdb',
-    fetch(opts: FeedFetchOptions): AsyncIterable<Advisory> {
-      last = undefined;
-      return opts.dir ? fromDir(opts.dir, opts) : fromUpstream(opts);
-    },
-    describe(opts: FeedFetchOptions): FeedInfo {
-      return last ?? { source: opts.dir ?? baseUrl };
-    },
+    ...feedRuns({ fromDir, fromUpstream, upstream: baseUrl }),
   };
 }

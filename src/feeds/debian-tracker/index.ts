@@ -4,10 +4,11 @@ import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory, Severity } from '../../model/index.js';
 import { download, feedDownloadOptions } from '../http.js';
-import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
+import type { Feed, FeedFetchOptions } from '../types.js';
 import { parseDsaList, type ListEntry } from './dsa-list.js';
 import { parseTrackerJson, type JsonRecord } from './json.js';
 import { debianNamespace, trackerUrl, urgencyToSeverity } from './releases.js';
+import { feedRuns, type Report } from '../runs.js';
 
 export { parseDsaList, type ListEntry, type ListFix } from './dsa-list.js';
 export { parseTrackerJson, type JsonRecord } from './json.js';
@@ -175,9 +176,7 @@ async function firstExisting(dir: string, candidates: readonly string[]): Promis
 export function debianTrackerFeed(options: DebianTrackerOptions = {}): Feed {
   const urls = { ...DEBIAN_TRACKER_URLS, ...options.urls };
   const withJson = options.json ?? true;
-  let last: FeedInfo | undefined;
-
-  async function* run(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* run(opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     const merger = new Merger(opts.onWarning);
     const sources: string[] = [];
     if (opts.dir) {
@@ -213,19 +212,14 @@ export function debianTrackerFeed(options: DebianTrackerOptions = {}): Feed {
       }
       if (opts.mirror) sources.push(`via ${opts.mirror}`);
     }
-    last = { source: sources.join(' '), namespaces: [...merger.namespaces].sort(new Intl.Collator('en', { numeric: true }).compare) };
+    report({ source: sources.join(' '), namespaces: [...merger.namespaces].sort(new Intl.Collator('en', { numeric: true }).compare) });
     for (const { adv } of merger.byKey.values()) yield adv;
   }
 
   return {
     id: FEED_ID,
     dirName: 'debian-security-tracker',
-    fetch(opts: FeedFetchOptions): AsyncIterable<Advisory> {
-      last = undefined;
-      return run(opts);
-    },
-    describe(opts: FeedFetchOptions): FeedInfo {
-      return last ?? { source: opts.dir ?? urls.dsa };
-    },
+    // One reader for both: the local files and the downloads merge the same way.
+    ...feedRuns({ fromDir: (_dir, opts, report) => run(opts, report), fromUpstream: run, upstream: urls.dsa }),
   };
 }

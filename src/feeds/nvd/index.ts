@@ -8,12 +8,13 @@ import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { CveScore } from '../../model/index.js';
 import { localMirrorDir, mirrorUrl } from '../http.js';
-import type { FeedFetchOptions, FeedInfo, ScoreFeed } from '../types.js';
+import type { FeedFetchOptions, ScoreFeed } from '../types.js';
 import { MAX_RESULTS_PER_PAGE, NVD_API_URL, nvdDate, pages, windows, type ApiOptions } from './api.js';
 import { FEED_ID, readPage, scoreOf, trimCve, type StoredCve } from './parse.js';
 import { RateLimiter } from './rate-limit.js';
 import type { NvdResponse } from './schema.js';
 import { loadState, saveState, statePath } from './state.js';
+import { feedRuns, viaMirror, type Report } from '../runs.js';
 
 export { NVD_API_URL, MAX_WINDOW_MS, nvdDate, windows } from './api.js';
 export { readPage, scoreOf, trimCve, NVD_SOURCE, type StoredCve } from './parse.js';
@@ -46,7 +47,6 @@ const MAX_WARNINGS = 10;
 
 export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
   const apiUrl = o.apiUrl ?? NVD_API_URL;
-  let last: FeedInfo | undefined;
 
   /** Record warnings, the first few in words and the rest as a count. */
   function warner(opts: FeedFetchOptions): { warn: (m: string) => void; done: () => void } {
@@ -83,7 +83,7 @@ export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
   }
 
   /** A local copy: every `*.json` / `*.json.gz` page in the directory, in name order. */
-  async function* fromDir(dir: string, opts: FeedFetchOptions): AsyncGenerator<CveScore> {
+  async function* fromDir(dir: string, opts: FeedFetchOptions, report: Report): AsyncGenerator<CveScore> {
     let names: string[];
     try {
       names = (await readdir(dir)).filter((n) => /\.json(\.gz)?$/.test(n)).sort();
@@ -99,14 +99,14 @@ export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
     }
     yield* scores(cves);
     done();
-    last = { source: dir, namespaces: [] };
+    report({ source: dir, namespaces: [] });
   }
 
-  async function* fromApi(opts: FeedFetchOptions): AsyncGenerator<CveScore> {
+  async function* fromApi(opts: FeedFetchOptions, report: Report): AsyncGenerator<CveScore> {
     const local = localMirrorDir(opts.mirror);
     if (local) {
       const u = new URL(apiUrl);
-      yield* fromDir(path.join(local, u.host, ...u.pathname.split('/').filter(Boolean)), opts);
+      yield* fromDir(path.join(local, u.host, ...u.pathname.split('/').filter(Boolean)), opts, report);
       return;
     }
     const url = mirrorUrl(apiUrl, opts.mirror);
@@ -144,19 +144,13 @@ export function nvdFeed(o: NvdFeedOptions = {}): ScoreFeed {
     await saveState(file, { source: url, lastModEnd: started, cves });
     yield* scores(cves);
     done();
-    last = { source: `${apiUrl}${opts.mirror ? ` via ${opts.mirror}` : ''} (${how})`, namespaces: [] };
+    report({ source: `${viaMirror(apiUrl, opts)} (${how})`, namespaces: [] });
   }
 
   return {
     kind: 'scores',
     id: FEED_ID,
     dirName: 'nvd',
-    fetch(opts: FeedFetchOptions): AsyncIterable<CveScore> {
-      last = undefined;
-      return opts.dir ? fromDir(opts.dir, opts) : fromApi(opts);
-    },
-    describe(opts: FeedFetchOptions): FeedInfo {
-      return last ?? { source: opts.dir ?? apiUrl, namespaces: [] };
-    },
+    ...feedRuns({ fromDir, fromUpstream: fromApi, upstream: apiUrl, namespaces: [] }),
   };
 }

@@ -8,10 +8,11 @@ import path from 'node:path';
 import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
 import { download, feedDownloadOptions, type DownloadOptions } from '../http.js';
-import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
+import type { Feed, FeedFetchOptions } from '../types.js';
 import { ecosystemFromOsv } from './ecosystems.js';
 import { convertOsvText, describeStats, emptyStats, type OsvStats } from './parse.js';
 import { DEFAULT_ZIP_LIMITS, zipEntries, type ZipLimits } from './zip.js';
+import { feedRuns, viaMirror, type Report } from '../runs.js';
 
 /** OSV.dev's bucket: `<base>/<Ecosystem>/all.zip` holds every record of an ecosystem, one JSON file each. */
 export const OSV_BUCKET_URL = 'https://osv-vulnerabilities.storage.googleapis.com/';
@@ -43,14 +44,13 @@ export function osvFeed(spec: OsvFeedSpec, options: OsvFeedOptions = {}): Feed {
     const base = path.posix.basename(name);
     return /\.(json|ya?ml)$/.test(base) && spec.idPrefixes.some((p) => base.startsWith(p));
   };
-  let last: FeedInfo | undefined;
 
   function finish(stats: OsvStats, opts: FeedFetchOptions): void {
     const note = describeStats(spec.id, stats);
     if (note) opts.onWarning?.(note);
   }
 
-  async function* fromDir(dir: string, opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromDir(dir: string, opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     const files: string[] = [];
     try {
       await walk(dir, wanted, files);
@@ -87,10 +87,10 @@ export function osvFeed(spec: OsvFeedSpec, options: OsvFeedOptions = {}): Feed {
       yield* convertOsvText(text, /\.json$/.test(file) ? 'json' : 'yaml', rel, conv);
     }
     finish(stats, opts);
-    last = { source: dir, namespaces: namespacesOf(spec) };
+    report({ source: dir, namespaces: namespacesOf(spec) });
   }
 
-  async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromUpstream(opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     const dl: DownloadOptions = feedDownloadOptions(opts);
     const stats = emptyStats();
     const conv = { feed: spec.id, idPrefixes: spec.idPrefixes, stats, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) };
@@ -103,19 +103,13 @@ export function osvFeed(spec: OsvFeedSpec, options: OsvFeedOptions = {}): Feed {
     }
     if (stats.records === 0) throw new ShipshapeError('bad-feed', `${spec.id}: no ${spec.idPrefixes.join('/')} records in ${urls.join(', ')}`);
     finish(stats, opts);
-    last = { source: opts.mirror ? `${urls.join(', ')} via ${opts.mirror}` : urls.join(', '), namespaces: namespacesOf(spec) };
+    report({ source: viaMirror(urls.join(', '), opts), namespaces: namespacesOf(spec) });
   }
 
   return {
     id: spec.id,
     dirName: spec.dirName,
-    fetch(opts: FeedFetchOptions): AsyncIterable<Advisory> {
-      last = undefined;
-      return opts.dir ? fromDir(opts.dir, opts) : fromUpstream(opts);
-    },
-    describe(opts: FeedFetchOptions): FeedInfo {
-      return last ?? { source: opts.dir ?? urls.join(', ') };
-    },
+    ...feedRuns({ fromDir, fromUpstream, upstream: urls.join(', ') }),
   };
 }
 

@@ -5,8 +5,9 @@ import { ShipshapeError } from '../../errors.js';
 import type { Advisory } from '../../model/index.js';
 import { download, feedDownloadOptions } from '../http.js';
 import { listFeedDir } from '../local.js';
-import type { Feed, FeedFetchOptions, FeedInfo } from '../types.js';
+import type { Feed, FeedFetchOptions } from '../types.js';
 import { FEED_ID, parseAdvisoriesYaml, parseWolfiSecdb, WOLFI_NAMESPACE } from './parse.js';
+import { feedRuns, viaMirror, type Report } from '../runs.js';
 
 export { FEED_ID as WOLFI_FEED_ID, parseAdvisoriesYaml, parseWolfiSecdb, WOLFI_NAMESPACE } from './parse.js';
 
@@ -22,10 +23,9 @@ export interface WolfiFeedOptions {
 
 export function wolfiFeed(options: WolfiFeedOptions = {}): Feed {
   const url = options.url ?? WOLFI_SECDB_URL;
-  let last: FeedInfo | undefined;
 
   /** A folder of `<package>.advisories.yaml` files (the advisories repository), or one holding `security.json`. */
-  async function* fromDir(dir: string, opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromDir(dir: string, opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     const entries = await listFeedDir(dir, 'Wolfi advisories');
     const files = entries.filter((e) => e.endsWith(ADVISORIES_SUFFIX)).sort();
     if (files.length === 0) {
@@ -34,7 +34,7 @@ export function wolfiFeed(options: WolfiFeedOptions = {}): Feed {
       }
       const full = path.join(dir, 'security.json');
       yield* parseWolfiSecdb(await readFile(full, 'utf8'), { source: full, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
-      last = { source: full, namespaces: [WOLFI_NAMESPACE] };
+      report({ source: full, namespaces: [WOLFI_NAMESPACE] });
       return;
     }
     for (const file of files) {
@@ -42,24 +42,18 @@ export function wolfiFeed(options: WolfiFeedOptions = {}): Feed {
       const full = path.join(dir, file);
       yield* parseAdvisoriesYaml(await readFile(full, 'utf8'), { source: full, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
     }
-    last = { source: dir, namespaces: [WOLFI_NAMESPACE] };
+    report({ source: dir, namespaces: [WOLFI_NAMESPACE] });
   }
 
-  async function* fromUpstream(opts: FeedFetchOptions): AsyncGenerator<Advisory> {
+  async function* fromUpstream(opts: FeedFetchOptions, report: Report): AsyncGenerator<Advisory> {
     const res = await download(url, feedDownloadOptions(opts));
     yield* parseWolfiSecdb((await res.read()).toString('utf8'), { source: res.url, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
-    last = { source: opts.mirror ? `${url} via ${opts.mirror}` : url, namespaces: [WOLFI_NAMESPACE] };
+    report({ source: viaMirror(url, opts), namespaces: [WOLFI_NAMESPACE] });
   }
 
   return {
     id: FEED_ID,
     dirName: 'wolfi-advisories',
-    fetch(opts: FeedFetchOptions): AsyncIterable<Advisory> {
-      last = undefined;
-      return opts.dir ? fromDir(opts.dir, opts) : fromUpstream(opts);
-    },
-    describe(opts: FeedFetchOptions): FeedInfo {
-      return last ?? { source: opts.dir ?? url };
-    },
+    ...feedRuns({ fromDir, fromUpstream, upstream: url }),
   };
 }
