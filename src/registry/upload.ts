@@ -108,12 +108,6 @@ export async function uploadBlob(client: RegistryClient, repository: string, dig
   await commitUpload(client, repository, location, digest, data);
 }
 
-export async function uploadBlobIfMissing(client: RegistryClient, repository: string, digest: string, data: Buffer): Promise<boolean> {
-  if (await blobExists(client, repository, digest)) return false;
-  await uploadBlob(client, repository, digest, data);
-  return true;
-}
-
 /** Cross-repository mount from another repository of the same registry; false when the registry did not mount (the session it opened instead is closed). */
 export async function mountBlob(client: RegistryClient, repository: string, digest: string, from: string): Promise<boolean> {
   const what = `mount of ${digest} from ${from} into ${client.registry}/${repository}`;
