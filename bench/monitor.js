@@ -33,13 +33,14 @@ if (!existsSync(path.join(shared, 'images')) || !existsSync(path.join(shared, 'v
 }
 
 const dist = (p) => import(path.join(root, 'dist', p));
-const [{ buildDb }, { scanImage }, mon, { judge, readStoredSbom }, { openDb }, { createMonitorServer }] = await Promise.all([
+const [{ buildDb }, { scanImage }, mon, { judge, readStoredSbom }, { openDb }, { createMonitorServer }, { MatchMemo }] = await Promise.all([
   dist('db/index.js'),
   dist('scan/index.js'),
   dist('monitor/index.js'),
   dist('monitor/judge.js'),
   dist('db/open.js'),
   dist('monitor/web/server.js'),
+  dist('match/index.js'),
 ]);
 
 const uptime = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().replace(/.*load average:/, 'load');
@@ -131,15 +132,17 @@ try {
   }
   const config = (store) => ({ file: 'bench', advisoryDb: live, watch: [], cluster: {}, failOn: 'critical', store, intervalMs: 9e9, dbPollMs: 9e9, dbUpdate: false, alerts: [], workers: 0, imageChecks: ['stale-image', 'outdated-base'], maxImageAgeMs: 90 * 86_400_000 });
 
-  // Baseline: bare judgement of every SBOM (parse + match + policy), no store.
+  // Baseline: bare judgement of every SBOM (parse + match + policy), no store; with a findings memo
+  // of its own per run, as the monitor's (a fresh one: the monitor's runs must not find it filled).
   const bare = [];
   for (let r = 0; r < runs; r++) {
     const db = openDb(r % 2 ? db0 : db1);
     const s = db.status();
+    const memo = new MatchMemo();
     const t0 = performance.now();
     for (const x of sboms) {
       const imageChecks = { ids: ['stale-image', 'outdated-base'], maxImageAgeDays: 90, config: JSON.parse(x.config) };
-      judge(readStoredSbom(x.text, x.digest), x.digest, x.ref, db, { policy: null, failOn: 'critical', db: { digest: s.digest, builtAt: s.builtAt }, now: new Date(), imageChecks });
+      judge(readStoredSbom(x.text, x.digest), x.digest, x.ref, db, { policy: null, failOn: 'critical', db: { digest: s.digest, builtAt: s.builtAt }, now: new Date(), imageChecks, memo });
     }
     bare.push(N / ((performance.now() - t0) / 1000));
     db.close();

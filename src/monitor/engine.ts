@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { openDb, type AdvisoryDb } from '../db/open.js';
 import { describeError, ShipshapeError } from '../errors.js';
+import { matchMemoFor } from '../match/index.js';
 import type { ScanReport, Severity } from '../model/index.js';
 import type { Policy } from '../policy/types.js';
 import type { RegistryOptions } from '../registry/index.js';
@@ -258,6 +259,7 @@ function judgeOpts(ctx: MonitorContext, db: AdvisoryDb, config: StoredConfig | n
     policy: ctx.policy,
     failOn: ctx.failOn ?? 'critical',
     db: { digest: s.digest, builtAt: s.builtAt },
+    memo: matchMemoFor(s),
     now: new Date(),
     imageChecks: { ids: ctx.config.imageChecks ?? [], maxImageAgeDays: (ctx.config.maxImageAgeMs ?? 90 * 86_400_000) / 86_400_000, config },
   };

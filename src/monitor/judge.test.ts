@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MatchMemo } from '../match/index.js';
 import type { Advisory, Package } from '../model/index.js';
 import { emptyPolicy, type Policy } from '../policy/types.js';
 import { diffFindings, findingsChanged, judge, readStoredSbom } from './judge.js';
@@ -24,6 +25,21 @@ describe('judge and diff', () => {
     expect(j.counts.high).toBe(1);
     expect(j.verdict).toBe('fail');
     expect(judge(sbom, D, 'r/a:1', source([adv('CVE-1', 'musl', '1.1.22-r3', 'medium')]), opts()).verdict).toBe('pass');
+  });
+
+  it('with a findings memo: the same judgement, and a second SBOM sharing a package is not looked up again for it', () => {
+    let lookups = 0;
+    const db = source([adv('CVE-1', 'musl', '1.1.22-r3'), adv('CVE-2', 'zlib', '1.2.12-r0', 'low')]);
+    const counted = { ...db, lookup: (ns: string, p: string) => (lookups++, db.lookup(ns, p)) };
+    const memo = new MatchMemo();
+    const plain = judge(sbom, D, 'r/a:1', db, opts());
+    expect(judge(sbom, D, 'r/a:1', counted, { ...opts(), memo })).toEqual(plain);
+    expect(lookups).toBe(2);
+    const other: StoredSbom = { ...sbom, packages: [pkg('musl', '1.1.22-r2'), pkg('busybox', '1.30.1-r2')] };
+    const again = judge(other, D, 'r/b:1', counted, { ...opts(), memo });
+    expect(lookups).toBe(3);
+    expect(again).toEqual(judge(other, D, 'r/b:1', db, opts()));
+    expect(again.findings.map((f) => [f.id, f.package])).toEqual([['CVE-1', 'musl']]);
   });
 
   it('new, fixed, newly suppressed, suppression expired and verdict flips', () => {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ShipshapeError } from '../errors.js';
-import { matchPackages, type AdvisorySource } from '../match/index.js';
+import { matchPackages, type AdvisorySource, type MatchMemo } from '../match/index.js';
 import { severityRank, type Finding, type ScanReport, type Severity } from '../model/index.js';
 import { applyPolicy } from '../policy/apply.js';
 import type { Policy } from '../policy/types.js';
@@ -25,6 +25,8 @@ export interface JudgeOptions {
   failOn: Severity;
   db: { digest: string; builtAt: string };
   now: Date;
+  /** Findings remembered per package version for this database (images sharing packages are matched once). */
+  memo?: MatchMemo;
 }
 
 /** Reads a stored SBOM; anything that is not one throws bad-sbom (the image is marked corrupt, the round goes on). */
@@ -73,7 +75,7 @@ function monitored(f: Finding, suppressed: MonitoredFinding['suppressed']): Moni
 export function judge(sbom: StoredSbom, digest: string, ref: string, db: AdvisorySource, opts: JudgeOptions): Judgement {
   // Stored SBOMs hold the scan's packages, already in sortPackages order.
   const packages = sbom.packages;
-  const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator });
+  const matched = matchPackages(packages, sbom.os, db, { comparator: getComparator, ...(opts.memo ? { memo: opts.memo } : {}) });
   // Unsorted: the store and the signature do not depend on the order (sortFindings' collate
   // was a tenth of a re-match).
   const findings = [...matched.findings, ...imageCheckFindings(sbom, opts)];
