@@ -331,15 +331,20 @@ export async function walkLayer(
       },
       end: () => {
         if (skip) return;
-        // concat copies: kept files must not pin the large decompressed chunks they were sliced from.
-        const content = Buffer.concat(chunks, meta.size);
+        // A file within one chunk is shown to keep() as a view into it, and copied only when kept:
+        // most wanted files are executables the Go and Rust catalogers drop after a look (~40 MB
+        // of debian-app's 122). Kept files are copies: they must not pin the large decompressed
+        // chunks they were sliced from.
+        const view = chunks.length === 1 && chunks[0]!.length === meta.size;
+        const content = view ? chunks[0]! : Buffer.concat(chunks, meta.size);
+        chunks.length = 0;
         let kept: boolean;
         try {
           kept = !keep || keep(path, meta, content);
         } catch (err) {
           throw new ShipshapeError('internal', `${what}: the keep filter failed on ${path} (${(err as Error)?.message ?? err})`, { cause: err });
         }
-        if (kept) index.files.set(path, content);
+        if (kept) index.files.set(path, view ? Buffer.from(content) : content);
       },
     };
   };
