@@ -242,7 +242,7 @@ export async function walkLayer(
   blob: LayerBlob,
   want: (path: string, e: EntryMeta) => boolean,
   limits?: Partial<LayerLimits>,
-  /** A second look at a wanted file once read: false drops its content (the entry stays). */
+  /** A second look at a wanted file once read: false drops its content (the entry stays). `content` may be a view, valid during the call only. */
   keep?: (path: string, e: EntryMeta, content: Buffer) => boolean,
 ): Promise<LayerIndex> {
   const lim = layerLimits(limits);
