@@ -49,6 +49,26 @@ describe('the bundled CLI', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('uses the code cache it wrote: the V8 flags bin/shipshape sets are the same on every run', async () => {
+    // V8 rejects a code cache made under other flags (--liftoff-only, --interrupt-budget are set at
+    // run time, before the bundle compiles); a rejected cache would be written anew at every exit.
+    const home = path.join(tmp, 'reuse');
+    const dir = path.join(home, 'shipshape', 'code');
+    for (const args of [['--version'], ['scan', '--help']]) {
+      expect((await runCli(args, { env: { XDG_CACHE_HOME: home } })).code).toBe(0);
+    }
+    const before = readdirSync(dir).map((f) => [f, statSync(path.join(dir, f)).mtimeMs, readFileSync(path.join(dir, f))] as const);
+    expect(before).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 20));
+    for (const args of [['--version'], ['scan', '--help']]) {
+      expect((await runCli(args, { env: { XDG_CACHE_HOME: home } })).code).toBe(0);
+    }
+    for (const [f, mtime, bytes] of before) {
+      expect(statSync(path.join(dir, f)).mtimeMs).toBe(mtime);
+      expect(readFileSync(path.join(dir, f)).equals(bytes)).toBe(true);
+    }
+  });
+
   it('writes no code cache with SHIPSHAPE_CODE_CACHE=0, and runs where the cache cannot be written', async () => {
     const home = path.join(tmp, 'off');
     expect((await runCli(['--version'], { env: { XDG_CACHE_HOME: home, SHIPSHAPE_CODE_CACHE: '0' } })).code).toBe(0);

@@ -170,8 +170,17 @@ export function sortWarnings(ws: Warning[]): Warning[] {
   return ws.sort((a, b) => cmp(a.path ?? '', b.path ?? '') || cmp(a.message, b.message));
 }
 
+// Every cataloger's wants() asks for the base name of the same path, entry after entry: the last
+// answer is kept (strings compare by identity first, so a hit costs next to nothing).
+let lastPath = '';
+let lastBase = '';
+
 export function basename(p: string): string {
-  return p.slice(p.lastIndexOf('/') + 1);
+  if (p !== lastPath) {
+    lastBase = p.slice(p.lastIndexOf('/') + 1);
+    lastPath = p;
+  }
+  return lastBase;
 }
 
 export function dirname(p: string): string {

@@ -22,7 +22,9 @@ export interface Cataloger {
   /**
    * Optional second look, once a wanted file has been read during the layer pass: keep it? Lets a
    * cataloger that must ask for every executable (the ELF header is not in the path) keep only the
-   * Go or Rust binaries, so the cache and memory hold no other programs.
+   * Go or Rust binaries, so the cache and memory hold no other programs. `content` may be a view
+   * into the layer's decompressed bytes, valid only during the call: do not keep a reference to it
+   * (the walker stores its own copy of what is kept).
    */
   keeps?(path: string, content: Buffer): boolean;
   /** Reads the kept files from the squashed filesystem. Never throws for one bad record: warns. */

@@ -48,6 +48,28 @@ describe('walkLayer', () => {
     expect(idx.files.get('/bin/ash')!.toString()).toBe('ELF...');
   });
 
+  it.each(['gzip', 'none'] as const)('shows keep() each wanted file whole and keeps copies that pin no decompressed chunk (%s)', async (compression) => {
+    // Sizes around the 1 MiB gunzip chunk: files within one chunk are shown as views, others concatenated.
+    const sizes = [10, 4096, 300_000, 900_000, 1_500_000, 2_200_000];
+    const files = sizes.map((n, i) => ({ path: `f${i}`, content: Buffer.alloc(n, 97 + i) }));
+    const layer = await layerOf(files.map((f) => ({ path: f.path, content: f.content })), compression);
+    const shown = new Map<string, Buffer>();
+    const idx = await walkLayer(builtBlob(layer, 700_000), all, undefined, (p, _e, content) => {
+      shown.set(p, Buffer.from(content));
+      return Number(p.slice(2)) % 2 === 0; // keep f0, f2, f4
+    });
+    for (const [i, f] of files.entries()) {
+      expect(shown.get(`/f${i}`)!.equals(f.content)).toBe(true);
+      const kept = idx.files.get(`/f${i}`);
+      if (i % 2) expect(kept).toBeUndefined();
+      else {
+        expect(kept!.equals(f.content)).toBe(true);
+        // Its own memory (or the small-buffer pool's 8 KiB), not a view into a larger chunk.
+        expect(kept!.buffer.byteLength).toBeLessThanOrEqual(Math.max(kept!.length, 8192));
+      }
+    }
+  });
+
   it('keeps a wanted hardlink only when its target was kept', async () => {
     const layer = await layerOf(sample);
     const idx = await walkLayer(builtBlob(layer), (p) => p === '/bin/ash');

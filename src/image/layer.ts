@@ -242,7 +242,7 @@ export async function walkLayer(
   blob: LayerBlob,
   want: (path: string, e: EntryMeta) => boolean,
   limits?: Partial<LayerLimits>,
-  /** A second look at a wanted file once read: false drops its content (the entry stays). */
+  /** A second look at a wanted file once read: false drops its content (the entry stays). `content` may be a view, valid during the call only. */
   keep?: (path: string, e: EntryMeta, content: Buffer) => boolean,
 ): Promise<LayerIndex> {
   const lim = layerLimits(limits);
@@ -331,15 +331,20 @@ export async function walkLayer(
       },
       end: () => {
         if (skip) return;
-        // concat copies: kept files must not pin the large decompressed chunks they were sliced from.
-        const content = Buffer.concat(chunks, meta.size);
+        // A file within one chunk is shown to keep() as a view into it, and copied only when kept:
+        // most wanted files are executables the Go and Rust catalogers drop after a look (~40 MB
+        // of debian-app's 122). Kept files are copies: they must not pin the large decompressed
+        // chunks they were sliced from.
+        const view = chunks.length === 1 && chunks[0]!.length === meta.size;
+        const content = view ? chunks[0]! : Buffer.concat(chunks, meta.size);
+        chunks.length = 0;
         let kept: boolean;
         try {
           kept = !keep || keep(path, meta, content);
         } catch (err) {
           throw new ShipshapeError('internal', `${what}: the keep filter failed on ${path} (${(err as Error)?.message ?? err})`, { cause: err });
         }
-        if (kept) index.files.set(path, content);
+        if (kept) index.files.set(path, view ? Buffer.from(content) : content);
       },
     };
   };
