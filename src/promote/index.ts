@@ -114,14 +114,6 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     plan.push(`sign ${digest}; attest scan verdict and ${source.images.length} SBOM(s); store as ${state.api ? 'OCI 1.1 referrers' : `referrers tag schema + cosign ${'.sig/.att'} tags`}`);
     if (d.tag) plan.push(`tag ${d.name}:${d.tag} → ${digest}${current && current.digest !== digest ? ` (was ${current.digest})` : ''}`);
 
-    // Sessions for the signature's and attestations' blobs, opened while the scan runs (a guess at
-    // their number: the signature, each statement's envelope, their manifests' configs); a failed
-    // verdict deletes them with the image's.
-    if (!opts.dryRun) {
-      attSessions = new SessionPool(client, d.repository);
-      attSessions.open(4 * (1 + source.images.length));
-    }
-
     // 2. Scan, while the uploads run; a key that fails to load stops the scan's wait at once.
     let reports: ScanReport[];
     let scanOpts: ScanOptions;
@@ -164,7 +156,12 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     }
 
     // 3. Sign and attest the digest; the attachments' blobs are staged like the image's (sessions
-    // not committed) while the image's bytes may still travel.
+    // not committed) while the image's bytes may still travel. Their sessions are opened now, while
+    // the statements are made and signed (a guess at their number: the signature, each statement's
+    // envelope and bundle, their manifests' configs); not earlier, where their POSTs would take the
+    // registry's CPU from the image's first bytes, nor for a failed verdict.
+    attSessions = new SessionPool(client, d.repository);
+    attSessions.open(4 * (1 + source.images.length));
     const key = await keyReady!;
     opts.onProgress?.({ phase: 'sign' });
     const { statementsFor } = await import('./scan.js');
