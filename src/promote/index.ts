@@ -36,6 +36,19 @@ export function parseDestination(dest: string): { registry: string; repository: 
 /** Upload sessions opened for the image's blobs before any is needed; more are opened as blobs take them. */
 const MAX_SESSIONS_AHEAD = 8;
 
+/**
+ * How long the scan waits for the largest blobs to be on their way: a DEST slow to open sessions
+ * does not hold up the scan (nor a failed verdict's quick answer) for longer.
+ */
+const FLOWING_WAIT_MS = 1000;
+
+/** `p`, or nothing after `ms`. */
+async function untilOr(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 function childDigests(source: CopySource): string[] {
   return source.top.kind === 'index' ? source.images.map((n) => n.digest) : [];
 }
@@ -121,7 +134,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
       // The scan's module loading and its reads from the layer cache hold the event loop for tens
       // of ms at a time; bytes already sending keep the registry busy meanwhile, a PATCH not yet
       // begun would wait for the scan (docs/performance.md, issue 12).
-      if (!asked) await staged?.flowing;
+      if (!asked && staged) await untilOr(staged.flowing, FLOWING_WAIT_MS);
       const scanModule = import('./scan.js');
       scanOpts = await scanOptions();
       const { scanSource } = await scanModule;
