@@ -94,6 +94,83 @@ describe.skipIf(registryToolsMissing())('registry uploads', () => {
     }
   });
 
+  it('sessions go out in the order they open: the first taker does not wait for a slow POST; close() deletes one still opening', async () => {
+    const seen: string[] = [];
+    const slow = new RegistryClient(reg.host, { insecureRegistries: [reg.host] });
+    const request = slow.request.bind(slow);
+    let posts = 0;
+    slow.request = async (req) => {
+      // The first POST is answered 400 ms late.
+      const late = req.method === 'POST' && posts++ === 0;
+      const res = await request(req);
+      if (late) await new Promise((r) => setTimeout(r, 400));
+      seen.push(`${req.method} ${late ? 'late' : 'quick'}`);
+      if (req.method === 'POST') (late ? lateLocations : quickLocations).push(String(res.headers.location));
+      return res;
+    };
+    const lateLocations: string[] = [];
+    const quickLocations: string[] = [];
+    try {
+      const pool = new SessionPool(slow, 'u/order');
+      pool.open(2);
+      const first = await pool.take();
+      expect(seen).toEqual(['POST quick']);
+      expect(first).toBe(quickLocations[0]);
+      // The second taker waits for the late one rather than opening a third.
+      const second = await pool.take();
+      expect(second).toBe(lateLocations[0]);
+      expect(seen.filter((x) => x.startsWith('POST'))).toHaveLength(2);
+      // One opened and never taken while close() runs: it is DELETEd once it opens.
+      pool.open(1);
+      posts = 0;
+      const more = new SessionPool(slow, 'u/order');
+      more.open(1);
+      await more.close();
+      await pool.close();
+      expect(seen.filter((x) => x.startsWith('DELETE'))).toHaveLength(2);
+      expect(seen.filter((x) => x.startsWith('POST'))).toHaveLength(4);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('flowing: resolves once the largest blobs are on their way, long before their last byte; and on cancel', async () => {
+    const big = randomBytes(400_000);
+    const small = randomBytes(500);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    // The big blob's source gives its first half, then waits until released.
+    const open = async (b: { digest: string }) =>
+      b.digest === sha(big)
+        ? Readable.from(
+            (async function* () {
+              yield big.subarray(0, 200_000);
+              await held;
+              yield big.subarray(200_000);
+            })(),
+          )
+        : Readable.from([small]);
+    const blobs = [
+      { digest: sha(small), size: small.length },
+      { digest: sha(big), size: big.length },
+    ];
+    const staged = new StagedUploads(client, 'u/flowing', blobs, open, undefined, { parallel: 1, monolithicMaxBytes: 1000 });
+    let done = false;
+    staged.start();
+    const uploaded = staged.uploaded().then(() => (done = true));
+    await staged.flowing;
+    expect(done).toBe(false);
+    release();
+    await uploaded;
+    expect(await staged.commit()).toEqual({ count: 2, bytes: big.length + small.length });
+    expect(await blobExists(client, 'u/flowing', sha(big))).toBe(true);
+    // Cancelled before anything began: flowing still resolves.
+    const never = new StagedUploads(client, 'u/flowing2', [{ digest: sha(big), size: big.length }], () => new Promise<Readable>(() => undefined));
+    never.start();
+    await never.cancel();
+    await never.flowing;
+  });
+
   it('cross-repository mount; from a repository without the blob it falls back (false)', async () => {
     const data = randomBytes(2000);
     await uploadBlob(client, 'u/from', sha(data), data);

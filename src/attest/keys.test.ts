@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../test/helpers/shared.js';
 import { checkSimpleSigning, checkStatementEnvelope, trustedKeys } from './check.js';
 import { pae } from './dsse.js';
@@ -121,5 +122,77 @@ describe('signatures verified by openssl', () => {
     const k = await parseSigningKey(readFileSync(f, 'utf8'), undefined, 'k');
     const data = Buffer.from('hello');
     expect(opensslVerify(data, signBytes(k, data), path.join(tmp, 'ossl.pub'))).toBe(0);
+  });
+});
+
+describe('a scrypt begun before the bundle loaded (bin/key-prestart.cjs)', () => {
+  // The launcher's helper is CommonJS beside bin/shipshape; the test loads it as the launcher does.
+  const { prestartKey, keyArgument } = createRequire(import.meta.url)('../../bin/key-prestart.cjs') as {
+    prestartKey: (command: string | undefined, args: string[], env: Record<string, string | undefined>) => void;
+    keyArgument: (args: string[]) => string | undefined;
+  };
+  const slot = Symbol.for('shipshape.prestartedScrypt');
+  const g = globalThis as { [k: symbol]: unknown };
+  afterEach(() => {
+    delete g[slot];
+  });
+
+  it('finds --key as commander reads it', () => {
+    expect(keyArgument(['promote', 'a', 'b', '--key', 'k1'])).toBe('k1');
+    expect(keyArgument(['promote', '--key=k2'])).toBe('k2');
+    expect(keyArgument(['promote', '-k', 'k3'])).toBe('k3');
+    expect(keyArgument(['promote', '-kk4'])).toBe('k4');
+    expect(keyArgument(['promote', '--', '--key', 'x'])).toBeUndefined();
+  });
+
+  it('is begun for promote and attest with a passphrase in the environment, and its key decrypts the file', async () => {
+    const pair = generateKeyPair('s3cret');
+    const f = path.join(tmp, 'pre.key');
+    writeFileSync(f, pair.privatePem);
+    prestartKey('scan', ['scan', '--key', f], { SHIPSHAPE_KEY_PASSWORD: 's3cret' });
+    expect(g[slot]).toBeUndefined();
+    prestartKey('promote', ['promote', '--key', f], {});
+    expect(g[slot]).toBeUndefined();
+    prestartKey('attest', ['attest', 'img', '--key', f], { COSIGN_PASSWORD: 's3cret' });
+    expect(g[slot]).toBeDefined();
+    expect((await loadSigningKey(f, 's3cret')).keyId).toBe(pair.keyId);
+    // Taken once: the slot is empty after.
+    expect(g[slot]).toBeUndefined();
+  });
+
+  it('is used only for the very same inputs: another passphrase or salt decrypts on its own', async () => {
+    const pair = generateKeyPair('s3cret');
+    const f = path.join(tmp, 'pre2.key');
+    writeFileSync(f, pair.privatePem);
+    // A prestarted result is trusted as given when the inputs match: a wrong one shows it was taken.
+    prestartKey('promote', ['promote', '--key', f], { SHIPSHAPE_KEY_PASSWORD: 's3cret' });
+    (g[slot] as { key: Promise<unknown> }).key = Promise.resolve(Buffer.alloc(32));
+    await expect(loadSigningKey(f, 's3cret')).rejects.toThrow(/wrong passphrase/);
+    // Begun with another passphrase: not taken, the file's own passphrase still works.
+    prestartKey('promote', ['promote', '--key', f], { SHIPSHAPE_KEY_PASSWORD: 'other' });
+    expect((await loadSigningKey(f, 's3cret')).keyId).toBe(pair.keyId);
+    // Begun for another key file (another salt): not taken.
+    const other = path.join(tmp, 'pre3.key');
+    writeFileSync(other, generateKeyPair('s3cret').privatePem);
+    prestartKey('promote', ['promote', '--key', other], { SHIPSHAPE_KEY_PASSWORD: 's3cret' });
+    expect((await loadSigningKey(f, 's3cret')).keyId).toBe(pair.keyId);
+  });
+
+  it('hostile or odd key files are not begun on (keys.ts still refuses them)', async () => {
+    const doc = { kdf: { name: 'scrypt', params: { N: 1 << 30, r: 8, p: 1 }, salt: 'AA==' }, cipher: { name: 'nacl/secretbox', nonce: 'AA==' }, ciphertext: 'AA==' };
+    const f = path.join(tmp, 'hostile.key');
+    writeFileSync(f, `-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n${Buffer.from(JSON.stringify(doc)).toString('base64')}\n-----END ENCRYPTED COSIGN PRIVATE KEY-----\n`);
+    prestartKey('promote', ['promote', '--key', f], { SHIPSHAPE_KEY_PASSWORD: 'x' });
+    expect(g[slot]).toBeUndefined();
+    for (const text of ['not a key', '-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\nbm90IGpzb24=\n-----END ENCRYPTED COSIGN PRIVATE KEY-----\n']) {
+      writeFileSync(f, text);
+      prestartKey('promote', ['promote', '--key', f], { SHIPSHAPE_KEY_PASSWORD: 'x' });
+      expect(g[slot]).toBeUndefined();
+    }
+    writeFileSync(f, Buffer.alloc(70 << 10, 0x41));
+    prestartKey('promote', ['promote', '--key', f], { SHIPSHAPE_KEY_PASSWORD: 'x' });
+    expect(g[slot]).toBeUndefined();
+    prestartKey('promote', ['promote', '--key', path.join(tmp, 'missing.key')], { SHIPSHAPE_KEY_PASSWORD: 'x' });
+    expect(g[slot]).toBeUndefined();
   });
 });

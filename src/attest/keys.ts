@@ -58,8 +58,31 @@ function scryptKey(passphrase: string, salt: Buffer, params: { N: number; r: num
   return scryptSync(Buffer.from(passphrase, 'utf8'), salt, 32, { ...params, maxmem: maxmem(params) });
 }
 
-/** The same, off the main thread: the CLI loads its modules meanwhile. */
-function scryptKeyAsync(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+/** A derivation bin/key-prestart.cjs began before the bundle loaded: its inputs, and the key it will give (undefined if it failed). */
+interface Prestarted {
+  passphrase: string;
+  salt: Buffer;
+  N: number;
+  r: number;
+  p: number;
+  key: Promise<Buffer | undefined>;
+}
+const PRESTARTED = Symbol.for('shipshape.prestartedScrypt');
+
+/** The prestarted derivation, taken (once) only if its inputs are exactly these. */
+function takePrestarted(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer | undefined> | undefined {
+  const slot = globalThis as { [PRESTARTED]?: Prestarted };
+  const pre = slot[PRESTARTED];
+  if (!pre) return undefined;
+  delete slot[PRESTARTED];
+  const same = pre.passphrase === passphrase && pre.salt.equals(salt) && pre.N === params.N && pre.r === params.r && pre.p === params.p;
+  return same ? pre.key : undefined;
+}
+
+/** The same, off the main thread: the CLI loads its modules meanwhile (or begun earlier still, by bin/shipshape). */
+async function scryptKeyAsync(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  const early = await takePrestarted(passphrase, salt, params);
+  if (early) return early;
   return new Promise((resolve, reject) =>
     scrypt(Buffer.from(passphrase, 'utf8'), salt, 32, { ...params, maxmem: maxmem(params) }, (err, key) => (err ? reject(err) : resolve(key))),
   );

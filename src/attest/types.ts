@@ -117,10 +117,12 @@ export interface PromoteOptions {
   key?: SigningKey | Promise<SigningKey>;
   /**
    * How SRC is opened and scanned (database, cache, policy, registry access). A promise lets DEST's
-   * reads and the uploads start while a caller still prepares them; its failure stops the promote
-   * before anything is written, and is the error reported.
+   * reads and the uploads start while a caller still prepares them; a function is called when they
+   * are needed (a registry or archive SRC: at once; an OCI layout: once its largest blobs are on
+   * their way to DEST), so that making them does not hold up DEST's first requests. Their failure
+   * stops the promote before anything is written, and is the error reported.
    */
-  scan: ScanOptions | Promise<ScanOptions>;
+  scan: ScanOptions | Promise<ScanOptions> | (() => Promise<ScanOptions>);
   /** Access to DEST (credentials come from its host; never SRC's). */
   registry?: RegistryOptions;
   dryRun?: boolean;

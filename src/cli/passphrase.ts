@@ -40,6 +40,11 @@ function fromEnv(): string | undefined {
   return process.env.SHIPSHAPE_KEY_PASSWORD ?? process.env.COSIGN_PASSWORD;
 }
 
+/** The passphrase the environment gives, if any. */
+export function passphraseFromEnv(): string | undefined {
+  return fromEnv();
+}
+
 /** Is the passphrase asked at the terminal (nothing in the environment)? */
 export function passphraseFromTerminal(): boolean {
   return fromEnv() === undefined;

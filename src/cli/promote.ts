@@ -7,7 +7,7 @@ import { ShipshapeError } from '../errors.js';
 import type { ScanReport } from '../model/index.js';
 import type { RegistryOptions } from '../registry/types.js';
 import { progressBar, progressWanted, registryOptionsFrom, warn, writeOutput } from './common.js';
-import { passphraseFromTerminal, readPassphrase } from './passphrase.js';
+import { passphraseFromEnv, passphraseFromTerminal, readPassphrase } from './passphrase.js';
 import { scanSetup, withScanOptions, type ScanFlags } from './scan.js';
 
 interface SignFlags extends ScanFlags {
@@ -25,7 +25,8 @@ async function loadKey(file: string | undefined): Promise<SigningKey> {
   } catch {
     // loadSigningKey says why in one line
   }
-  return loadSigningKey(file, needsPassphrase(text) ? await readPassphrase(file) : undefined);
+  // A passphrase from the environment is had without a wait: the scrypt then starts in this same turn.
+  return loadSigningKey(file, needsPassphrase(text) ? (passphraseFromEnv() ?? (await readPassphrase(file))) : undefined);
 }
 
 /** Registry access for the registry written to: its own credentials (--dest-*, SHIPSHAPE_DEST_*), else the docker config's for its host. */
@@ -92,9 +93,16 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
       // before writing anything. A passphrase asked at the terminal is asked first, before any progress bar.
       const keyLoad = flags.dryRun && !flags.key ? undefined : loadKey(flags.key);
       keyLoad?.catch(() => undefined);
-      // Scan setup (reporters, policy, scan options) goes on while promote() opens SRC and reads DEST.
-      const setupReady = scanSetup({ ...flags, ...(formats ? { format: formats.length ? formats : ['table'] } : {}) }, c);
-      setupReady.catch(() => undefined);
+      // Scan setup (reporters, policy, scan options: module loading that holds the event loop) is
+      // made when promote() asks for it, after DEST's first requests went out.
+      let setupReady: ReturnType<typeof scanSetup> | undefined;
+      const setup = () => {
+        if (!setupReady) {
+          setupReady = scanSetup({ ...flags, ...(formats ? { format: formats.length ? formats : ['table'] } : {}) }, c);
+          setupReady.catch(() => undefined);
+        }
+        return setupReady;
+      };
       const [key, { promote, parseDestination }] = await Promise.all([keyLoad && passphraseFromTerminal() ? keyLoad : undefined, import('../promote/index.js')]);
       const d = parseDestination(dest);
       const bar = progressWanted(flags.quiet) ? progressBar('promote') : null;
@@ -102,7 +110,7 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
       let upText = '';
       const r: PromoteResult = await promote(src, dest, {
         ...(key ? { key } : keyLoad ? { key: keyLoad } : {}),
-        scan: setupReady.then((s) => s.options),
+        scan: async () => (await setup()).options,
         registry: destRegistry(flags, registryOptionsFrom(flags), d.registry),
         dryRun: flags.dryRun ?? false,
         forceTag: flags.forceTag ?? false,
@@ -117,8 +125,8 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
           : {}),
       });
       bar?.end();
-      const setup = await setupReady;
-      const outputs = resultJson && !formats?.length ? [] : setup.outputs;
+      const { outputs: planned, exitCode } = await setup();
+      const outputs = resultJson && !formats?.length ? [] : planned;
       for (const rep of r.reports) for (const w of rep.warnings) warn(`${w.path ? `${w.path}: ` : ''}${w.message}`, flags.quiet);
       writeReports(outputs, r.reports);
       if (resultJson) {
@@ -127,7 +135,7 @@ export function registerPromote(program: Command, setExit: (code: number) => voi
       }
       if (r.verdict === 'fail') {
         process.stderr.write(`shipshape: verdict fail: nothing written to ${r.destination}\n`);
-        setExit(setup.exitCode);
+        setExit(exitCode);
         return;
       }
       if (r.dryRun) {

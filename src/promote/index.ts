@@ -16,7 +16,6 @@ import { RegistryClient } from '../registry/client.js';
 import { namedBy } from '../registry/credentials.js';
 import { getManifestIfPresent } from '../registry/referrers.js';
 import { blobExists, mountBlob, putManifest, SessionPool, StagedUploads } from '../registry/upload.js';
-import { scanSource, statementsFor } from './scan.js';
 import { openCopySource, type CopySource } from './source.js';
 
 export { openCopySource, type CopySource } from './source.js';
@@ -34,6 +33,22 @@ export function parseDestination(dest: string): { registry: string; repository: 
   return { registry: ref.registry, repository: ref.repository, ...(explicitTag && ref.tag ? { tag: ref.tag } : {}), name: `${ref.registry}/${ref.repository}` };
 }
 
+/** Upload sessions opened for the image's blobs before any is needed; more are opened as blobs take them. */
+const MAX_SESSIONS_AHEAD = 8;
+
+/**
+ * How long the scan waits for the largest blobs to be on their way: a DEST slow to open sessions
+ * does not hold up the scan (nor a failed verdict's quick answer) for longer.
+ */
+const FLOWING_WAIT_MS = 1000;
+
+/** `p`, or nothing after `ms`. */
+async function untilOr(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 function childDigests(source: CopySource): string[] {
   return source.top.kind === 'index' ? source.images.map((n) => n.digest) : [];
 }
@@ -46,21 +61,33 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
   const keyReady: Promise<SigningKey> | undefined = opts.key === undefined ? undefined : Promise.resolve(opts.key);
   keyReady?.catch(() => undefined);
   // Scan options still in the making are awaited only by what needs them: the scan, and a source
-  // other than an OCI layout; DEST's reads and the uploads start meanwhile.
-  const scanOptions = Promise.resolve(opts.scan);
-  scanOptions.catch(() => undefined);
+  // other than an OCI layout; DEST's reads and the uploads start meanwhile. Options made by a
+  // function are asked for only then (for an OCI layout: once the largest blobs are on their way).
+  let asked: Promise<ScanOptions> | undefined;
+  const scanOptions = (): Promise<ScanOptions> => {
+    if (!asked) {
+      const scan = opts.scan;
+      asked = typeof scan === 'function' ? Promise.resolve().then(scan) : Promise.resolve(scan);
+      asked.catch(() => undefined);
+    }
+    return asked;
+  };
+  if (typeof opts.scan !== 'function') scanOptions();
   // Their failure (a usage error) is reported rather than one of DEST's that raced it.
   const orScanError = async (err: unknown): Promise<never> => {
-    await scanOptions;
+    await scanOptions();
     throw err;
   };
-  const source = await openCopySource(src, scanOptions.then((o) => o.open ?? {})).catch(orScanError);
-  const client = new RegistryClient(d.registry, namedBy(d.registry, opts.registry ?? {}));
+  const source = await openCopySource(src, async () => (await scanOptions()).open ?? {}).catch(orScanError);
+  // DEST gets a dozen HEADs and then uploads: its connections are kept after a HEAD (undici would
+  // close each one, and the next request would connect anew).
+  const client = new RegistryClient(d.registry, namedBy(d.registry, { keepAliveAfterHead: true, ...opts.registry }));
   const plan: string[] = [];
   const timeouts = opts.registry?.timeoutMs !== undefined ? { timeoutMs: opts.registry.timeoutMs } : {};
   let staged: StagedUploads<CopySource['blobs'][number]> | undefined;
   let attStaged: StagedUploads | undefined;
   let attSessions: SessionPool | undefined;
+  let blobSessions: SessionPool | undefined;
   try {
     const digest = source.top.digest;
     const pinned = `${d.name}@${digest}`;
@@ -72,7 +99,11 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     const mountFrom = source.registry && source.registry.host === d.registry && source.registry.repository !== d.repository ? source.registry.repository : undefined;
     let totalBytes = source.blobs.reduce((n, b) => n + Math.max(0, b.size), 0);
     if (!opts.dryRun && !mountFrom && source.blobs.length) {
+      // Every blob's session is asked for at once, beside its HEAD; the largest blob takes the first to open.
+      blobSessions = new SessionPool(client, d.repository);
+      blobSessions.open(Math.min(source.blobs.length, MAX_SESSIONS_AHEAD));
       staged = new StagedUploads(client, d.repository, source.blobs, (b) => source.openBlob(b), (bytes) => opts.onProgress?.({ phase: 'upload', bytes, totalBytes }), {
+        sessions: blobSessions,
         ...timeouts,
         needed: async (b) => !(await heads.get(b.digest)),
       });
@@ -96,19 +127,17 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     plan.push(`sign ${digest}; attest scan verdict and ${source.images.length} SBOM(s); store as ${state.api ? 'OCI 1.1 referrers' : `referrers tag schema + cosign ${'.sig/.att'} tags`}`);
     if (d.tag) plan.push(`tag ${d.name}:${d.tag} → ${digest}${current && current.digest !== digest ? ` (was ${current.digest})` : ''}`);
 
-    // Sessions for the signature's and attestations' blobs, opened while the scan runs (a guess at
-    // their number: the signature, each statement's envelope, their manifests' configs); a failed
-    // verdict deletes them with the image's.
-    if (!opts.dryRun) {
-      attSessions = new SessionPool(client, d.repository);
-      attSessions.open(4 * (1 + source.images.length));
-    }
-
     // 2. Scan, while the uploads run; a key that fails to load stops the scan's wait at once.
     let reports: ScanReport[];
     let scanOpts: ScanOptions;
     try {
-      scanOpts = await scanOptions;
+      // The scan's module loading and its reads from the layer cache hold the event loop for tens
+      // of ms at a time; bytes already sending keep the registry busy meanwhile, a PATCH not yet
+      // begun would wait for the scan (docs/performance.md, issue 12).
+      if (!asked && staged) await untilOr(staged.flowing, FLOWING_WAIT_MS);
+      const scanModule = import('./scan.js');
+      scanOpts = await scanOptions();
+      const { scanSource } = await scanModule;
       const scanning = scanSource(source, scanOpts, (done, total) => opts.onProgress?.({ phase: 'scan', done, total }));
       scanning.catch(() => undefined);
       reports = await (keyReady ? Promise.race([scanning, keyReady.then(() => scanning)]) : scanning);
@@ -140,9 +169,15 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     }
 
     // 3. Sign and attest the digest; the attachments' blobs are staged like the image's (sessions
-    // not committed) while the image's bytes may still travel.
+    // not committed) while the image's bytes may still travel. Their sessions are opened now, while
+    // the statements are made and signed (a guess at their number: the signature, each statement's
+    // envelope and bundle, their manifests' configs); not earlier, where their POSTs would take the
+    // registry's CPU from the image's first bytes, nor for a failed verdict.
+    attSessions = new SessionPool(client, d.repository);
+    attSessions.open(4 * (1 + source.images.length));
     const key = await keyReady!;
     opts.onProgress?.({ phase: 'sign' });
+    const { statementsFor } = await import('./scan.js');
     const { statements } = await statementsFor(reports, { scan: scanOpts, platformDigests: childDigests(source), now });
     const attachments = buildAttachments(key, d.name, { mediaType: source.top.mediaType, digest, size: source.top.bytes.length }, statements, { sign: true, now });
     const attBlobs = new Map(attachmentBlobs(digest, attachments, state).map((b) => [b.desc.digest, b.data]));
@@ -162,7 +197,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     // Every attachment blob has its session by now: the sessions left over go, beside the commits.
     const leftover = (async () => {
       await attStaged?.uploaded().catch(() => undefined);
-      await attSessions?.close();
+      await Promise.all([attSessions?.close(), blobSessions?.close()]);
     })();
     attCommitted.catch(() => undefined);
     const imagePushed = (async () => {
@@ -207,6 +242,7 @@ export async function promote(src: string, dest: string, opts: PromoteOptions): 
     await staged?.cancel().catch(() => undefined);
     await attStaged?.cancel().catch(() => undefined);
     await attSessions?.close().catch(() => undefined);
+    await blobSessions?.close().catch(() => undefined);
     await client.close();
     await source.close();
   }

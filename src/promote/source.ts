@@ -222,17 +222,19 @@ async function archiveSource(ref: Extract<ImageRef, { kind: 'docker-archive' }>,
 
 /**
  * Opens SRC and reads its whole graph; the digest it reports is the digest DEST will hold. `open`
- * may still be in the making: an OCI layout is read without waiting for it.
+ * may still be in the making (a promise, or a function asked only when needed): an OCI layout is
+ * read without it.
  */
-export async function openCopySource(reference: string, open: OpenOptions | Promise<OpenOptions>): Promise<CopySource> {
+export async function openCopySource(reference: string, open: OpenOptions | Promise<OpenOptions> | (() => Promise<OpenOptions>)): Promise<CopySource> {
   const ref = parseReference(reference);
+  const options = async () => (typeof open === 'function' ? open() : open);
   switch (ref.kind) {
     case 'registry':
-      return registrySource(ref, await open);
+      return registrySource(ref, await options());
     case 'oci':
       return layoutSource(ref);
     case 'docker-archive':
-      return archiveSource(ref, await open);
+      return archiveSource(ref, await options());
     case 'sbom':
       throw new ShipshapeError('usage', `${ref.name} is an SBOM, not an image: promote copies images`);
   }

@@ -10,7 +10,8 @@ export interface RegistryOptions
   retry?: RetryOptions;
   /**
    * Keep the connection after a HEAD (undici closes it, for servers that wrongly send a body): set
-   * by RegistryPool, whose long-lived clients would otherwise pay a TLS handshake per tag lookup.
+   * by RegistryPool, whose long-lived clients would otherwise pay a TLS handshake per tag lookup,
+   * and by promote for DEST (a HEAD per blob, then the uploads).
    */
   keepAliveAfterHead?: boolean;
   /** How long an idle connection is kept (undici's default: 4 s); RegistryPool keeps its longer. */

@@ -22,6 +22,15 @@ export const STREAM_MAX_BYTES = 2 ** 31;
  */
 export const MONOLITHIC_MAX_BYTES = 1 << 20;
 
+/** `f`, called at most once. */
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) f();
+    done = true;
+  };
+}
+
 /** `location` plus `key=value`, whatever query the registry put on it. */
 function withQuery(location: string, key: string, value: string): string {
   return `${location}${location.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`;
@@ -154,11 +163,15 @@ export interface Blob {
 }
 
 /**
- * Upload sessions opened ahead (a POST each; a session stores no blob): handed out by take() (a
- * new POST once none is left), the ones never taken DELETEd by close().
+ * Upload sessions opened ahead (a POST each; a session stores no blob): take() hands out the first
+ * to open (the registry answers POSTs in any order; the first taker, e.g. the largest blob, should
+ * not wait for one that is slow), a new POST once none is left; close() DELETEs the ones never
+ * taken, those still opening as they open.
  */
 export class SessionPool {
-  private readonly ready: Array<Promise<string>> = [];
+  private readonly opened: string[] = [];
+  private readonly waiters: Array<{ resolve: (location: string) => void; reject: (err: unknown) => void }> = [];
+  private readonly opening = new Set<Promise<void>>();
 
   constructor(
     private readonly client: RegistryClient,
@@ -167,24 +180,35 @@ export class SessionPool {
 
   open(n: number): void {
     for (let i = 0; i < n; i++) {
-      const p = startUpload(this.client, this.repository);
-      p.catch(() => undefined);
-      this.ready.push(p);
+      const p: Promise<void> = startUpload(this.client, this.repository).then(
+        (loc) => {
+          this.opening.delete(p);
+          const w = this.waiters.shift();
+          if (w) w.resolve(loc);
+          else this.opened.push(loc);
+        },
+        (err: unknown) => {
+          this.opening.delete(p);
+          // A taker waiting for this one gets its error; with none waiting it is not kept (a later
+          // take() opens a session of its own and meets the fault itself).
+          this.waiters.shift()?.reject(err);
+        },
+      );
+      this.opening.add(p);
     }
   }
 
   take(): Promise<string> {
-    return this.ready.shift() ?? startUpload(this.client, this.repository);
+    const loc = this.opened.shift();
+    if (loc) return Promise.resolve(loc);
+    if (this.opening.size > this.waiters.length) return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return startUpload(this.client, this.repository);
   }
 
   async close(): Promise<void> {
-    const left = this.ready.splice(0);
-    await Promise.all(
-      left.map(async (p) => {
-        const loc = await p.catch(() => undefined);
-        if (loc) await cancelUpload(this.client, this.repository, loc).catch(() => undefined);
-      }),
-    );
+    await Promise.all([...this.opening]);
+    const left = this.opened.splice(0);
+    await Promise.all(left.map((loc) => cancelUpload(this.client, this.repository, loc).catch(() => undefined)));
   }
 }
 
@@ -204,6 +228,14 @@ export class StagedUploads<B extends Blob = Blob> {
   private error: unknown;
   private cancelled = false;
   private sent = 0;
+  private leading = 0;
+  private flowed: () => void = () => undefined;
+  /**
+   * Resolves once the blobs taken first (the largest, one per worker) are on their way: a streamed
+   * one's first bytes went, a small one was read, an unneeded one was left out, or it failed; also
+   * on cancel(). The bytes then travel while a caller's own work holds the event loop only now and then.
+   */
+  readonly flowing = new Promise<void>((resolve) => (this.flowed = resolve));
 
   constructor(
     private readonly client: RegistryClient,
@@ -227,10 +259,23 @@ export class StagedUploads<B extends Blob = Blob> {
   start(): void {
     if (this.running) return;
     const queue = [...this.blobs].sort((a, b) => b.size - a.size);
+    const workers = Math.min(this.opts.parallel ?? 3, queue.length);
+    this.leading = workers;
+    if (workers === 0) this.flowed();
     const worker = async () => {
-      for (let b = queue.shift(); b && !this.cancelled; b = queue.shift()) await this.stage(b);
+      // Each worker's first blob counts towards `flowing`, once.
+      let lead = true;
+      for (let b = queue.shift(); b && !this.cancelled; b = queue.shift()) {
+        const begun = lead ? once(() => --this.leading === 0 && this.flowed()) : () => undefined;
+        lead = false;
+        try {
+          await this.stage(b, begun);
+        } finally {
+          begun();
+        }
+      }
     };
-    this.running = Promise.all(Array.from({ length: Math.min(this.opts.parallel ?? 3, queue.length) }, worker)).then(
+    this.running = Promise.all(Array.from({ length: workers }, worker)).then(
       () => undefined,
       (err: unknown) => {
         this.error ??= err;
@@ -238,7 +283,7 @@ export class StagedUploads<B extends Blob = Blob> {
     );
   }
 
-  private async stage(b: B): Promise<void> {
+  private async stage(b: B, begun: () => void): Promise<void> {
     const chunkBytes = this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // The session opens while `needed` is asked (one round trip, not two); an unneeded one is deleted.
@@ -283,6 +328,7 @@ export class StagedUploads<B extends Blob = Blob> {
       if (this.cancelled) return;
       if (offset !== b.size) throw new ShipshapeError('bad-image', `blob ${b.digest} is ${offset} bytes, its descriptor says ${b.size}`);
       this.bodies.set(b.digest, Buffer.concat(chunks, offset));
+      begun();
       this.sent += offset;
       this.onBytes?.(this.sent);
       return;
@@ -291,6 +337,7 @@ export class StagedUploads<B extends Blob = Blob> {
       // Size known: the blob goes as one streamed chunk, never held in memory (no retry: a rerun resumes).
       const counter = new Transform({
         transform: (c: Buffer, _e, done) => {
+          begun();
           this.sent += c.length;
           this.onBytes?.(this.sent);
           done(null, c);
@@ -378,6 +425,7 @@ export class StagedUploads<B extends Blob = Blob> {
   /** Stops reading, waits for requests in flight, and deletes every open session. */
   async cancel(): Promise<void> {
     this.cancelled = true;
+    this.flowed();
     for (const s of this.streams) s.destroy();
     await this.running?.catch(() => undefined);
     const open = [...this.sessions.values()];
