@@ -189,6 +189,12 @@ export class AdmissionEngine {
     await Promise.all([...wanted].map(([host, w]) => pool.preconnect(host, this.registryOptions(host, w.policy), connections, [...w.repositories].slice(0, 16))));
   }
 
+  /** Loads what the first lookup would load (verify() and the registry client); no network. */
+  async prepare(): Promise<void> {
+    this.verifyFn ??= await defaultVerify();
+    if (this.pooled) await this.registryPool();
+  }
+
   /** The current pool, made on first use (the registry client is loaded only once a lookup happens). */
   private async registryPool(): Promise<RegistryPool> {
     if (!this.pool) {
