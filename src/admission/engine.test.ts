@@ -1,5 +1,6 @@
 /** The decision engine against an in-memory registry: every reason to refuse, audit, exemptions, break-glass, caches, single-flight, fail closed. */
 import { describe, expect, it } from 'vitest';
+import { ShipshapeError } from '../errors.js';
 import { digest, FakeRegistry, publicKeyPem } from '../../test/helpers/fake-verify.js';
 import { AdmissionEngine, type EngineOptions } from './engine.js';
 import { parseAdmissionPolicy } from './policy.js';
@@ -278,5 +279,95 @@ describe('where the webhook sends its registry credentials (docs/registry.md)', 
     await new AdmissionEngine({ policy, verify: reg.verify, resolveTag, registry: creds }).decide({ namespace: 'prod', images: ['evil.example/x:1'] });
     expect(seen).toEqual(['']);
     expect(reg.lastVerifyOptions!.registry).toMatchObject({ credentialsFor: '' });
+  });
+});
+
+describe('verifying the digest a tag named last, beside the tag lookup', () => {
+  /** A tag resolver that waits for `release()`, recording whether verify() was asked meanwhile. */
+  function gated(reg: FakeRegistry) {
+    let open: () => void = () => undefined;
+    let gate = Promise.resolve();
+    const verifiedWhileWaiting: number[] = [];
+    const resolveTag: EngineOptions['resolveTag'] = async (ref, opts) => {
+      const before = reg.calls.verify;
+      await gate;
+      verifiedWhileWaiting.push(reg.calls.verify - before);
+      return reg.resolveTag(ref, opts);
+    };
+    return {
+      resolveTag,
+      verifiedWhileWaiting,
+      hold: () => (gate = new Promise<void>((r) => (open = r))),
+      release: () => open(),
+    };
+  }
+  const cold = 'cache: { ttl: 0s, tagTtl: 0s }\n';
+
+  it('starts verifying the remembered digest before the tag answers, and verifies it once', async () => {
+    const reg = world();
+    const g = gated(reg);
+    const e = engine(reg, cold, { resolveTag: g.resolveTag });
+    expect((await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] })).allowed).toBe(true);
+    expect(g.verifiedWhileWaiting).toEqual([0]); // nothing remembered yet: tag first, then verify
+    reg.calls = { verify: 0, resolve: 0 };
+    g.hold();
+    const pending = e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reg.calls.verify).toBe(1); // begun while the tag lookup waits
+    g.release();
+    const d = await pending;
+    expect(d.allowed).toBe(true);
+    expect(d.images[0]).toMatchObject({ code: 'verified', digest: digest(1), pinned: `${R}/app:1.0@${digest(1)}`, cached: false });
+    expect(reg.calls).toEqual({ verify: 1, resolve: 1 });
+  });
+
+  it('a tag moved meanwhile: the decision is about the digest the tag names now', async () => {
+    const reg = world();
+    const e = engine(reg, cold);
+    expect((await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] })).allowed).toBe(true);
+    reg.add(`${R}/app:1.0`, { digest: digest(7), signed: false });
+    reg.calls = { verify: 0, resolve: 0 };
+    const d = await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] });
+    expect(d.allowed).toBe(false);
+    expect(d.images[0]).toMatchObject({ code: 'not-verified', digest: digest(7) });
+    expect(d.message).toMatch(/no signature/);
+    expect(reg.calls).toEqual({ verify: 2, resolve: 1 }); // the old digest's verification is wasted, never used
+  });
+
+  it('the tag lookup fails: refused (fail closed), whatever the remembered digest verified as', async () => {
+    const reg = world();
+    let tagDown = false;
+    const resolveTag: EngineOptions['resolveTag'] = async (ref, opts) => {
+      if (tagDown) throw new ShipshapeError('network', 'cannot connect to registry registry.example:5000: connection refused');
+      return reg.resolveTag(ref, opts);
+    };
+    const e = engine(reg, cold, { resolveTag });
+    expect((await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] })).allowed).toBe(true);
+    tagDown = true;
+    const d = await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] });
+    expect(d.allowed).toBe(false);
+    expect(d.images[0]).toMatchObject({ code: 'registry-error' });
+    expect(d.message).toMatch(/fail closed/);
+  });
+
+  it('a tag that is gone is forgotten: no verification starts for it again', async () => {
+    const reg = world();
+    const e = engine(reg, cold);
+    await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] });
+    reg.tags.delete(`${R}/app:1.0`);
+    expect((await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] })).images[0]!.code).toBe('not-found');
+    reg.calls = { verify: 0, resolve: 0 };
+    expect((await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] })).images[0]!.code).toBe('not-found');
+    expect(reg.calls).toEqual({ verify: 0, resolve: 1 });
+  });
+
+  it('nothing starts early while the tag or the decision is cached', async () => {
+    const reg = world();
+    const e = engine(reg, 'cache: { ttl: 10m, tagTtl: 0s }\n');
+    await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] });
+    reg.calls = { verify: 0, resolve: 0 };
+    const d = await e.decide({ namespace: 'prod', images: [`${R}/app:1.0`] });
+    expect(d.images[0]!.cached).toBe(true);
+    expect(reg.calls).toEqual({ verify: 0, resolve: 1 });
   });
 });

@@ -128,6 +128,8 @@ export class AdmissionEngine {
   private readonly events: EngineEvents;
   readonly decisions: TtlCache<CachedVerdict>;
   readonly tags: TtlCache<string>;
+  /** `registry/repository:tag` → the digest it named at its last lookup: where to start verifying early, never a decision. */
+  private readonly lastDigests = new Map<string, string>();
 
   constructor(opts: EngineOptions) {
     this.policy = opts.policy;
@@ -187,6 +189,12 @@ export class AdmissionEngine {
     }
     const pool = await this.registryPool();
     await Promise.all([...wanted].map(([host, w]) => pool.preconnect(host, this.registryOptions(host, w.policy), connections, [...w.repositories].slice(0, 16))));
+  }
+
+  /** Loads what the first lookup would load (verify() and the registry client); no network. */
+  async prepare(): Promise<void> {
+    this.verifyFn ??= await defaultVerify();
+    if (this.pooled) await this.registryPool();
   }
 
   /** The current pool, made on first use (the registry client is loaded only once a lookup happens). */
@@ -310,26 +318,37 @@ export class AdmissionEngine {
     }
 
     let digest = ref.digest;
+    let early: { digest: string; verdict: Promise<{ value: CachedVerdict; cached: boolean }> } | undefined;
     if (!digest) {
       const tag = ref.tag ?? 'latest';
+      const tagKey = `${name}:${tag}`;
+      // The digest this tag named at its last lookup starts verifying now, beside the tag's lookup;
+      // the decision still waits for the tag and takes that verification only if the tag names the
+      // same digest (then one registry round trip is saved), else verifies what the tag names now.
+      const hint = this.lastDigests.get(tagKey);
+      if (hint !== undefined && this.tags.get(tagKey) === undefined && this.decisions.get(this.verdictKey(name, hint, policy)) === undefined) {
+        early = { digest: hint, verdict: this.verdictFor(name, hint, ref.registry, policy) };
+        early.verdict.catch(() => undefined);
+      }
       try {
-        const r = await this.tags.getOrLoad(`${name}:${tag}`, () => this.resolveTag({ registry: ref.registry, repository: ref.repository, tag }, this.registryOptions(ref.registry, policy)), () => this.policy.tagTtlMs);
+        const r = await this.tags.getOrLoad(tagKey, () => this.resolveTag({ registry: ref.registry, repository: ref.repository, tag }, this.registryOptions(ref.registry, policy)), () => this.policy.tagTtlMs);
         this.events.cache?.('tag', r.cached);
         digest = r.value;
+        this.rememberDigest(tagKey, digest);
       } catch (err) {
+        this.lastDigests.delete(tagKey);
         return this.lookupFailed(image, err, policy, `tag ${name}:${tag}`);
       }
     }
 
-    const key = `${name}@${digest}|${policy.digest}`;
+    const key = this.verdictKey(name, digest, policy);
     const hit = this.decisions.get(key);
     if (hit && this.tooOld(hit, policy)) this.decisions.delete(key);
     let verdict: CachedVerdict;
     let cached: boolean;
     try {
-      // A refusal is kept no longer than a tag: an image signed a moment later is admitted soon.
-      const ttl = (v: CachedVerdict) => (v.result.verified ? this.policy.cacheTtlMs : Math.min(this.policy.cacheTtlMs, this.policy.tagTtlMs));
-      const r = await this.decisions.getOrLoad(key, async () => ({ result: await this.runVerify(`${name}@${digest}`, ref.registry, policy), at: this.now() }), ttl);
+      // Kept here, not only in the cache: with a TTL of 0 the early verdict is cached nowhere.
+      const r = await (early?.digest === digest ? early.verdict : this.verdictFor(name, digest, ref.registry, policy));
       this.events.cache?.('decision', r.cached);
       verdict = r.value;
       cached = r.cached;
@@ -349,6 +368,23 @@ export class AdmissionEngine {
       ...(allowed && !ref.digest ? { pinned: `${image}@${verdict.result.digest || digest}` } : {}),
       cached,
     };
+  }
+
+  private verdictKey(name: string, digest: string, policy: EffectivePolicy): string {
+    return `${name}@${digest}|${policy.digest}`;
+  }
+
+  /** The verdict on `name@digest` under `policy`: cached, shared with a lookup in flight, or verified now. */
+  private verdictFor(name: string, digest: string, registry: string, policy: EffectivePolicy): Promise<{ value: CachedVerdict; cached: boolean }> {
+    // A refusal is kept no longer than a tag: an image signed a moment later is admitted soon.
+    const ttl = (v: CachedVerdict) => (v.result.verified ? this.policy.cacheTtlMs : Math.min(this.policy.cacheTtlMs, this.policy.tagTtlMs));
+    return this.decisions.getOrLoad(this.verdictKey(name, digest, policy), async () => ({ result: await this.runVerify(`${name}@${digest}`, registry, policy), at: this.now() }), ttl);
+  }
+
+  private rememberDigest(tagKey: string, digest: string): void {
+    this.lastDigests.delete(tagKey);
+    if (this.lastDigests.size >= MAX_TAGS) this.lastDigests.delete(this.lastDigests.keys().next().value!);
+    this.lastDigests.set(tagKey, digest);
   }
 
   private async runVerify(image: string, registry: string, policy: EffectivePolicy): Promise<VerifyResult> {

@@ -4,6 +4,7 @@
  */
 import { describeError, isShipshapeError } from '../errors.js';
 import type { AdmissionEngine, Decision } from './engine.js';
+import type { AdmissionMetrics } from './metrics.js';
 import { admissionResponse, annotationsOf, imageFields, imageReviewResponse, parseAdmissionReview, parseImageReview } from './review.js';
 
 /** One JSON log line per request. */
@@ -120,4 +121,36 @@ export async function handleImageReview(engine: AdmissionEngine, body: Buffer): 
 /** Engine decision results for the metrics: per image, result and reason code. */
 export function decisionCounts(d: Decision): Array<{ result: string; reason: string }> {
   return d.images.map((i) => ({ result: i.allowed ? 'allowed' : d.allowed ? 'warned' : 'denied', reason: i.code }));
+}
+
+/** The POST doors by path; the server and the warm-up before ready call the same. */
+export function postRoutes(engine: AdmissionEngine): Record<string, (body: Buffer) => Promise<HandlerResult>> {
+  return {
+    '/validate': (b) => handleAdmissionReview(engine, b, { mutate: false }),
+    '/mutate': (b) => handleAdmissionReview(engine, b, { mutate: true }),
+    '/imagepolicy': (b) => handleImageReview(engine, b),
+  };
+}
+
+/** Runs a door; a throw is a bug, answered 500 (the API server then fails closed). */
+export async function answerPost(door: (body: Buffer) => Promise<HandlerResult>, route: string, body: Buffer): Promise<HandlerResult> {
+  try {
+    return await door(body);
+  } catch (err) {
+    const message = `internal error: ${describeError(err)}`;
+    return { status: 500, body: { apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason: 'InternalError', code: 500 }, log: { route, decision: 'error', reasons: [message] } };
+  }
+}
+
+/** The JSON log line of a request or an event, stamped with the time. */
+export function logLine(rec: object): string {
+  return JSON.stringify({ time: new Date().toISOString(), ...rec });
+}
+
+/** Counts an answered POST in the metrics (requests, latency, decisions) and returns its log record. */
+export function accountRequest(metrics: AdmissionMetrics, route: string, result: HandlerResult, ms: number): RequestLog {
+  metrics.requests.inc({ route, code: String(result.status) });
+  metrics.latency.observe({ route }, ms / 1000);
+  if (result.decision) for (const c of decisionCounts(result.decision)) metrics.decisions.inc(c);
+  return { ...result.log, ms: Math.round(ms * 100) / 100 };
 }

@@ -12,16 +12,17 @@ import tls from 'node:tls';
 import { describeError, ShipshapeError } from '../errors.js';
 import type { RegistryOptions } from '../registry/types.js';
 import { AdmissionEngine, type ResolveTagFn, type VerifyFn } from './engine.js';
-import { decisionCounts, handleAdmissionReview, handleImageReview, type HandlerResult, type RequestLog } from './handlers.js';
+import { accountRequest, answerPost, logLine, postRoutes, type HandlerResult } from './handlers.js';
 import { AdmissionMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 import { loadAdmissionPolicy, type AdmissionPolicy } from './policy.js';
+import { warmUp } from './warmup.js';
 
 /** The API server's own request limit (3 MiB): no review it sends is larger. */
 export const DEFAULT_MAX_BODY_BYTES = 3 << 20;
 /** The webhook configurations' timeoutSeconds. */
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
-/** How long start-up waits for the registry connections preconnect() opens. */
+/** How long start-up waits for the registry connections preconnect() opens, and for the warm-up. */
 const PRECONNECT_WAIT_MS = 2_000;
 
 export interface ServeOptions {
@@ -41,6 +42,8 @@ export interface ServeOptions {
   resolveTag?: ResolveTagFn;
   /** Receives one JSON line per request and per reload (default: stdout). */
   log?: (line: string) => void;
+  /** Run before ready (default: warmUp() of warmup.ts, synthetic requests on a throwaway engine); false: none. */
+  warmUp?: false | ((policy: AdmissionPolicy) => Promise<unknown>);
 }
 
 export interface AdmissionServer {
@@ -102,7 +105,7 @@ function readBodyLimited(req: IncomingMessage, max: number): Promise<Buffer | { 
 
 export async function startAdmissionServer(opts: ServeOptions): Promise<AdmissionServer> {
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const emit = (rec: object) => log(JSON.stringify({ time: new Date().toISOString(), ...rec }));
+  const emit = (rec: object) => log(logLine(rec));
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const webhookTimeout = opts.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
   const watchInterval = opts.watchIntervalMs ?? 2_000;
@@ -126,11 +129,13 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
   });
   let ready = false;
 
-  const preconnect = () => {
+  /** `work`, or undefined once PRECONNECT_WAIT_MS have passed or it failed: start-up never waits longer. */
+  const bounded = <T>(work: () => Promise<T>): Promise<T | undefined> => {
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, PRECONNECT_WAIT_MS)));
-    return Promise.race([engine.preconnect().catch(() => undefined), bound]).finally(() => clearTimeout(timer));
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PRECONNECT_WAIT_MS)));
+    return Promise.race([work().catch(() => undefined), late]).finally(() => clearTimeout(timer));
   };
+  const preconnect = () => bounded(() => engine.preconnect());
 
   const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
@@ -139,11 +144,7 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
   const sendStatus = (res: ServerResponse, status: number, reason: string, message: string) =>
     send(res, status, JSON.stringify({ apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason, code: status }));
 
-  const routes: Record<string, (body: Buffer) => Promise<HandlerResult>> = {
-    '/validate': (b) => handleAdmissionReview(engine, b, { mutate: false }),
-    '/mutate': (b) => handleAdmissionReview(engine, b, { mutate: true }),
-    '/imagepolicy': (b) => handleImageReview(engine, b),
-  };
+  const routes = postRoutes(engine);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
@@ -174,20 +175,9 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
         log: { route, decision: 'bad-request', reasons: [message] },
       };
     } else {
-      try {
-        result = await post(body);
-      } catch (err) {
-        // The handlers refuse what they cannot judge; this is a bug, answered 500 (the API server then fails closed).
-        const message = `internal error: ${describeError(err)}`;
-        result = { status: 500, body: { apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason: 'InternalError', code: 500 }, log: { route, decision: 'error', reasons: [message] } };
-      }
+      result = await answerPost(post, route, body);
     }
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    metrics.requests.inc({ route, code: String(result.status) });
-    metrics.latency.observe({ route }, ms / 1000);
-    if (result.decision) for (const c of decisionCounts(result.decision)) metrics.decisions.inc(c);
-    const entry: RequestLog = { ...result.log, ms: Math.round(ms * 100) / 100 };
-    emit(entry);
+    emit(accountRequest(metrics, route, result, Number(process.hrtime.bigint() - started) / 1e6));
     send(res, result.status, JSON.stringify(result.body));
   };
 
@@ -249,13 +239,16 @@ export async function startAdmissionServer(opts: ServeOptions): Promise<Admissio
     server.once('error', (err) => reject(new ShipshapeError('io', `cannot listen on ${opts.host ?? '0.0.0.0'}:${opts.port ?? 8443}: ${(err as Error).message}`, { cause: err })));
     server.listen(opts.port ?? 8443, opts.host ?? '0.0.0.0', () => resolve());
   });
-  // Connections to the allowed registries are opened before the server says it is ready, so the
-  // first lookups pay no TLS handshake; an unreachable registry holds readiness back at most 2 s.
-  await preconnect();
+  // Before the server says it is ready: connections to the allowed registries are opened, so the
+  // first lookups pay no TLS handshake (an unreachable registry holds readiness back at most 2 s),
+  // and synthetic requests on a throwaway engine (no network) run the request path, so the first
+  // real ones do not wait for V8 to compile it. Neither can hold readiness back more than 2 s.
+  const warm = opts.warmUp === false ? undefined : (opts.warmUp ?? warmUp);
+  const [, warmed] = await Promise.all([preconnect(), warm ? bounded(async () => (await engine.prepare(), await warm(policy))) : undefined]);
   ready = true;
   const port = (server.address() as AddressInfo).port;
   const shownHost = !opts.host || opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
-  emit({ event: 'listening', port, policy: opts.policyFile, policyDigest: policy.global.digest });
+  emit({ event: 'listening', port, policy: opts.policyFile, policyDigest: policy.global.digest, ...(warmed && typeof warmed === 'object' ? { warmUp: warmed } : {}) });
   return {
     port,
     url: `https://${shownHost}:${port}`,
